@@ -1,0 +1,106 @@
+"""create_app(): reads like a table of contents."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from kb import db
+from kb.config import configure_app
+from kb.errors import register_error_handlers
+from kb.extensions import KbState, csrf, login_manager
+from kb.plugins import build_plugin_manager
+
+
+def create_app(
+    test_config: dict[str, Any] | None = None,
+    instance_path: str | os.PathLike[str] | None = None,
+    plugins: list[object] | None = None,
+) -> Flask:
+    """Build a kb app. ``instance_path`` (or KB_INSTANCE) selects the instance folder;
+    ``plugins`` registers extra plugin objects (tests use it)."""
+    instance = instance_path or os.environ.get("KB_INSTANCE")
+    app = Flask(
+        "kb",
+        instance_path=str(Path(instance).resolve()) if instance else None,
+        instance_relative_config=True,
+    )
+    configure_app(app, test_config)
+    configure_logging(app)
+    state = configure_state(app, plugins or [])
+    configure_database(app, state)
+    configure_extensions(app)
+    configure_blueprints(app, state)
+    register_error_handlers(app)
+    configure_templates(app)
+    configure_security_headers(app)
+    return app
+
+
+def configure_logging(app: Flask) -> None:
+    level = app.config.get("LOG_LEVEL", "INFO")
+    logging.getLogger("kb").setLevel(level)
+
+
+def configure_state(app: Flask, plugins: list[object]) -> KbState:
+    instance = Path(app.instance_path)
+    (instance / "plugins").mkdir(parents=True, exist_ok=True)
+    engine = db.make_engine(app.config["DATABASE_URL"], echo=app.config["SQL_ECHO"])
+    state = KbState(
+        config=app.config,
+        instance_path=instance,
+        engine=engine,
+        sessionmaker=db.make_sessionmaker(engine),
+        pm=build_plugin_manager(app.config, instance, extra=plugins),
+    )
+    app.extensions["kb"] = state
+    return state
+
+
+def configure_database(app: Flask, state: KbState) -> None:
+    if app.config.get("AUTO_MIGRATE", True):
+        db.upgrade(state.engine)
+    db.init_app(app)
+
+
+def configure_extensions(app: Flask) -> None:
+    from kb.auth.views import init_login
+
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    init_login(app)
+
+
+def configure_blueprints(app: Flask, state: KbState) -> None:
+    from kb.api.views import bp as api_bp
+    from kb.articles.views import bp as articles_bp
+    from kb.auth.views import bp as auth_bp
+
+    for blueprint in (auth_bp, articles_bp, api_bp):
+        app.register_blueprint(blueprint)
+
+
+def configure_templates(app: Flask) -> None:
+    from kb.templating import init_templates
+
+    init_templates(app)
+
+
+def configure_security_headers(app: Flask) -> None:
+    """No inline scripts or styles, no framing, no MIME sniffing."""
+    policy = (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
+    )
+
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("Content-Security-Policy", policy)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response

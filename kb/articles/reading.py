@@ -1,0 +1,133 @@
+"""Reading articles as a particular person: what they may see, lists, facets, rendered HTML."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.orm import Session
+
+from kb.articles.render import pipeline_key, render_markdown
+from kb.auth.policy import can, visible_audiences
+from kb.errors import NotFound
+from kb.models import Article, ArticleRevision, ArticleStatus, ArticleTag
+from kb.plugins import collect
+
+
+@dataclass
+class Page:
+    items: list[Article]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def live_articles(user: Any) -> Select:
+    """Published, not archived, in an audience this person may see."""
+    return select(Article).where(
+        Article.published_revision_id.is_not(None),
+        Article.status != ArticleStatus.ARCHIVED.value,
+        Article.audience.in_(visible_audiences(user)),
+    )
+
+
+def article_for(session: Session, slug: str, user: Any) -> Article:
+    """The article, or NotFound when it does not exist *for this person*."""
+    article = session.scalar(select(Article).where(Article.slug == slug))
+    if article is None or not can(user, "article.read", article):
+        raise NotFound(f"No article '{slug}'.")
+    return article
+
+
+def list_articles(
+    session: Session,
+    user: Any,
+    *,
+    category: str | None = None,
+    service: str | None = None,
+    tag: str | None = None,
+    page: int = 1,
+    per_page: int = 20,
+) -> Page:
+    query = live_articles(user)
+    if category:
+        query = query.where(Article.category == category)
+    if service:
+        query = query.where(Article.service == service)
+    if tag:
+        query = query.where(
+            Article.id.in_(select(ArticleTag.article_id).where(ArticleTag.tag == tag.lower()))
+        )
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page = max(1, page)
+    items = session.scalars(
+        query.order_by(Article.title).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return Page(list(items), total, page, per_page)
+
+
+def facet_counts(session: Session, user: Any) -> dict[str, list[tuple[str, int]]]:
+    """Categories, services and tags of what this person can read, with counts."""
+    live = live_articles(user).subquery()
+    result: dict[str, list[tuple[str, int]]] = {}
+    for name, column in (("category", live.c.category), ("service", live.c.service)):
+        rows = session.execute(
+            select(column, func.count()).where(column != "").group_by(column).order_by(column)
+        ).all()
+        result[name] = [(value, count) for value, count in rows]
+    rows = session.execute(
+        select(ArticleTag.tag, func.count())
+        .join(live, live.c.id == ArticleTag.article_id)
+        .group_by(ArticleTag.tag)
+        .order_by(func.count().desc(), ArticleTag.tag)
+    ).all()
+    result["tag"] = [(value, count) for value, count in rows]
+    return result
+
+
+def most_used(session: Session, user: Any, limit: int = 8) -> list[Article]:
+    """What people need most: reuse in resolved tickets first, then page views."""
+    return list(
+        session.scalars(
+            live_articles(user)
+            .order_by(Article.reuse_count.desc(), Article.view_count.desc(), Article.title)
+            .limit(limit)
+        )
+    )
+
+
+def recently_updated(session: Session, user: Any, limit: int = 8) -> list[Article]:
+    return list(
+        session.scalars(live_articles(user).order_by(Article.updated_at.desc()).limit(limit))
+    )
+
+
+def count_view(session: Session, article: Article) -> None:
+    session.execute(
+        update(Article).where(Article.id == article.id).values(view_count=Article.view_count + 1)
+    )
+
+
+def rendered(kb: Any, session: Session, revision: ArticleRevision) -> tuple[str, list[dict]]:
+    """HTML and table of contents of a revision, cached on the revision per pipeline."""
+    extensions = collect(kb.pm, "kb_markdown_extensions", kb=kb)
+    key = pipeline_key(extensions)
+    if revision.html is not None and revision.html_key == key:
+        return revision.html, revision.toc or []
+    result = render_markdown(revision.body, extensions)
+    revision.html, revision.toc, revision.html_key = result.html, result.toc, key
+    return result.html, result.toc
+
+
+def reading_revision(article: Article, user: Any) -> ArticleRevision:
+    """Readers see the live revision; staff looking at an unpublished article see its head."""
+    if article.is_live and article.published_revision is not None:
+        return article.published_revision
+    if article.head_revision is None:
+        raise NotFound(f"No article '{article.slug}'.")
+    return article.head_revision

@@ -1,0 +1,133 @@
+"""Writing article revisions: every change is a new revision; the article row points at the
+head (latest) and the live (published) one and keeps a listing copy of the visible one."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kb.articles.document import ArticleDoc
+from kb.articles.snapshot import snapshot
+from kb.db import queue_event
+from kb.models import Article, ArticleRevision, ArticleStatus, ArticleTag, User, utcnow
+
+
+def get_article(session: Session, slug: str) -> Article | None:
+    return session.scalar(select(Article).where(Article.slug == slug))
+
+
+def doc_from_revision(revision: ArticleRevision, status: str) -> ArticleDoc:
+    return ArticleDoc(
+        title=revision.title,
+        slug=revision.slug,
+        body=revision.body,
+        summary=revision.summary,
+        tags=list(revision.tags or []),
+        category=revision.category,
+        service=revision.service,
+        audience=revision.audience,
+        status=status,
+        owner=revision.owner,
+        review_by=revision.review_by,
+        extra=dict(revision.extra or {}),
+    )
+
+
+def add_revision(
+    session: Session,
+    doc: ArticleDoc,
+    *,
+    article: Article | None = None,
+    author: User | None = None,
+    author_name: str = "",
+    message: str = "",
+    base_revision_id: int | None = None,
+) -> ArticleRevision:
+    """Append a revision made from ``doc`` (creating the article when ``article`` is None).
+
+    The new revision becomes the head; whether it goes live is the workflow's decision.
+    """
+    if article is None:
+        article = Article(slug=doc.slug, status=ArticleStatus.DRAFT.value)
+        session.add(article)
+        session.flush()
+        number = 1
+    else:
+        number = (
+            session.scalar(
+                select(func.max(ArticleRevision.number)).where(
+                    ArticleRevision.article_id == article.id
+                )
+            )
+            or 0
+        ) + 1
+    revision = ArticleRevision(
+        article=article,
+        number=number,
+        base_revision_id=base_revision_id,
+        title=doc.title,
+        slug=doc.slug,
+        summary=doc.summary,
+        tags=list(doc.tags),
+        category=doc.category,
+        service=doc.service,
+        audience=doc.audience,
+        owner=doc.owner,
+        review_by=doc.review_by,
+        extra=dict(doc.extra),
+        body=doc.body,
+        content_hash=doc.content_hash(),
+        author=author,
+        author_name=author_name or (author.email if author else "system"),
+        message=message,
+    )
+    session.add(revision)
+    session.flush()
+    article.head_revision = revision
+    article.updated_at = utcnow()
+    if article.slug != doc.slug and article.published_revision_id is None:
+        article.slug = doc.slug
+    sync_listing(article)
+    return revision
+
+
+def publish(session: Session, article: Article, revision: ArticleRevision) -> None:
+    """Make ``revision`` the live one; readers see it from the next request on."""
+    previous_slug = article.slug
+    article.published_revision = revision
+    article.status = ArticleStatus.PUBLISHED.value
+    article.slug = revision.slug
+    article.updated_at = utcnow()
+    sync_listing(article)
+    session.flush()
+    changed(session, article, previous_slug=previous_slug)
+    queue_event(session, "kb_article_published", article=snapshot(article))
+
+
+def changed(session: Session, article: Article, previous_slug: str | None = None) -> None:
+    """Tell plugins (after commit) that the article changed."""
+    session.flush()
+    slug_before = previous_slug if previous_slug and previous_slug != article.slug else None
+    queue_event(session, "kb_article_changed", article=snapshot(article, slug_before))
+
+
+def sync_listing(article: Article) -> None:
+    """Copy the visible revision's listing fields and tags onto the article row."""
+    revision = article.visible_revision
+    if revision is None:
+        return
+    article.title = revision.title
+    article.summary = revision.summary
+    article.category = revision.category
+    article.service = revision.service
+    article.audience = revision.audience
+    article.owner = revision.owner
+    article.review_by = revision.review_by
+    wanted = list(dict.fromkeys(revision.tags or []))
+    current = {tag.tag: tag for tag in article.tags}
+    for name in list(current):
+        if name not in wanted:
+            article.tags.remove(current[name])
+    for name in wanted:
+        if name not in current:
+            article.tags.append(ArticleTag(tag=name))

@@ -1,0 +1,69 @@
+"""Article pages: home, browse, article. Thin: parse, call a service, render."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, render_template, request
+from flask_login import current_user
+
+from kb.articles import reading
+from kb.articles.render import pygments_css
+from kb.db import get_db
+from kb.extensions import kb_state
+
+bp = Blueprint("articles", __name__)
+
+
+def _page_number() -> int:
+    try:
+        return max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        return 1
+
+
+@bp.get("/")
+def home():
+    session = get_db()
+    return render_template(
+        "articles/home.html",
+        facets=reading.facet_counts(session, current_user),
+        most_used=reading.most_used(session, current_user),
+        recent=reading.recently_updated(session, current_user),
+    )
+
+
+@bp.get("/articles")
+def browse():
+    session = get_db()
+    filters = {k: request.args.get(k) or None for k in ("category", "service", "tag")}
+    page = reading.list_articles(
+        session,
+        current_user,
+        page=_page_number(),
+        per_page=kb_state().config["ITEMS_PER_PAGE"],
+        **filters,
+    )
+    return render_template(
+        "articles/browse.html",
+        page=page,
+        filters=filters,
+        facets=reading.facet_counts(session, current_user),
+    )
+
+
+@bp.get("/articles/<slug>")
+def show(slug: str):
+    session = get_db()
+    article = reading.article_for(session, slug, current_user)
+    revision = reading.reading_revision(article, current_user)
+    html, toc = reading.rendered(kb_state(), session, revision)
+    if article.is_live:
+        reading.count_view(session, article)
+    session.commit()
+    return render_template(
+        "articles/show.html", article=article, revision=revision, html=html, toc=toc
+    )
+
+
+@bp.get("/static/pygments.css")
+def pygments_css_file():
+    return Response(pygments_css(), mimetype="text/css", headers={"Cache-Control": "max-age=86400"})

@@ -1,0 +1,1 @@
+"""Users, roles, sign-in, API tokens and the policy that decides who may do what."""

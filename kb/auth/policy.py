@@ -1,0 +1,100 @@
+"""Who may do what: the one place kb decides. ``can`` answers, ``require`` raises.
+
+Content a person may not see raises NotFound rather than Forbidden, so internal or unpublished
+articles do not exist for them, in pages, lists and the API alike.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from kb.errors import Forbidden, NotFound
+from kb.models.users import Role
+
+
+class Person(Protocol):
+    is_authenticated: bool
+    role: str | None
+
+
+ANONYMOUS_RANK = -1
+
+# The lowest role allowed to do each action that does not depend on the thing acted on.
+MINIMUM_ROLE: dict[str, Role] = {
+    "article.read_internal": Role.TECHNICIAN,
+    "article.propose": Role.TECHNICIAN,
+    "article.create": Role.AUTHOR,
+    "article.edit": Role.AUTHOR,
+    "article.read_unpublished": Role.AUTHOR,
+    "article.review": Role.REVIEWER,
+    "article.publish": Role.REVIEWER,
+    "article.archive": Role.REVIEWER,
+    "article.flag": Role.REQUESTER,
+    "tree.run_technician": Role.TECHNICIAN,
+    "tree.read_internal": Role.TECHNICIAN,
+    "tree.edit": Role.AUTHOR,
+    "tree.publish": Role.REVIEWER,
+    "check.run": Role.TECHNICIAN,
+    "ticket.work": Role.TECHNICIAN,
+    "outage.declare": Role.TECHNICIAN,
+    "report.view": Role.REVIEWER,
+    "user.manage": Role.ADMIN,
+    "outbox.manage": Role.ADMIN,
+    "index.manage": Role.ADMIN,
+}
+
+
+def rank(user: Any) -> int:
+    """The user's place in the role order; anonymous visitors rank below requesters."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return ANONYMOUS_RANK
+    try:
+        return Role(user.role).rank
+    except ValueError:
+        return ANONYMOUS_RANK
+
+
+def has_role(user: Any, role: Role) -> bool:
+    return rank(user) >= role.rank
+
+
+def visible_audiences(user: Any) -> tuple[str, ...]:
+    """The article audiences this person may see."""
+    return ("public", "internal") if has_role(user, Role.TECHNICIAN) else ("public",)
+
+
+def can(user: Any, action: str, thing: Any = None) -> bool:
+    """May ``user`` do ``action`` (to ``thing``)? Actions on articles look at the article."""
+    if action == "article.read":
+        return _can_read_article(user, thing)
+    if action in {"article.feedback"}:
+        return _can_read_article(user, thing) and thing.is_live
+    role = MINIMUM_ROLE.get(action)
+    if role is None:
+        raise KeyError(f"unknown action {action!r}")
+    return has_role(user, role)
+
+
+def require(user: Any, action: str, thing: Any = None) -> None:
+    """Raise NotFound when the thing must stay invisible, Forbidden when it is only off-limits."""
+    if can(user, action, thing):
+        return
+    if thing is not None and hasattr(thing, "audience") and not can(user, "article.read", thing):
+        raise NotFound("No such article.")
+    raise Forbidden("You do not have permission to do that.")
+
+
+def _can_read_article(user: Any, article: Any) -> bool:
+    if article is None:
+        return False
+    if article.audience not in visible_audiences(user):
+        return False
+    if article.is_live:
+        return True
+    return has_role(user, Role.AUTHOR) or _is_proposer(user, article)
+
+
+def _is_proposer(user: Any, article: Any) -> bool:
+    """A technician may see the drafts they proposed themselves."""
+    proposer = getattr(article, "proposed_by_id", None)
+    return proposer is not None and getattr(user, "id", None) == proposer

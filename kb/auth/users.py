@@ -1,0 +1,115 @@
+"""Accounts: create, authenticate, tokens. Services take a session and plain arguments."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from kb.errors import Invalid, NotFound
+from kb.models import ApiToken, Role, User, utcnow
+
+MIN_PASSWORD_LENGTH = 10
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def validate_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Invalid(
+            f"Password must be at least {MIN_PASSWORD_LENGTH} characters.",
+            fields={"password": f"at least {MIN_PASSWORD_LENGTH} characters"},
+        )
+
+
+def create_user(
+    session: Session, email: str, password: str, role: str = "requester", name: str = ""
+) -> User:
+    """Add an account; raises Invalid for a bad e-mail, weak password, unknown role or duplicate."""
+    email = normalise_email(email)
+    if not EMAIL.match(email):
+        raise Invalid(f"{email!r} is not an e-mail address.", fields={"email": "not an e-mail"})
+    try:
+        role = Role(role).value
+    except ValueError:
+        roles = ", ".join(r.value for r in Role)
+        raise Invalid(
+            f"Unknown role {role!r}; choose one of {roles}.", fields={"role": roles}
+        ) from None
+    validate_password(password)
+    if find_user(session, email) is not None:
+        raise Invalid(f"A user {email} already exists.", fields={"email": "already exists"})
+    user = User(
+        email=email, name=name.strip(), role=role, password_hash=generate_password_hash(password)
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def find_user(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, or None (same work either way)."""
+    user = find_user(session, email)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.active:
+        return None
+    user.last_login_at = utcnow()
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    validate_password(password)
+    user.password_hash = generate_password_hash(password)
+
+
+def set_role(session: Session, email: str, role: str) -> User:
+    user = find_user(session, email)
+    if user is None:
+        raise NotFound(f"No user {email}.")
+    try:
+        user.role = Role(role).value
+    except ValueError:
+        raise Invalid(f"Unknown role {role!r}.", fields={"role": "unknown"}) from None
+    return user
+
+
+def count_users(session: Session) -> int:
+    return session.scalar(select(func.count(User.id))) or 0
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(session: Session, user: User, name: str) -> str:
+    """Issue an API token; the caller shows it once, kb keeps only its hash."""
+    token = "kb_" + secrets.token_urlsafe(32)
+    session.add(ApiToken(user=user, name=name, token_hash=_hash_token(token)))
+    session.flush()
+    return token
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    row = session.scalar(
+        select(ApiToken).where(
+            ApiToken.token_hash == _hash_token(token), ApiToken.revoked.is_(False)
+        )
+    )
+    if row is None or not row.user.active:
+        return None
+    row.last_used_at = utcnow()
+    return row.user

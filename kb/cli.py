@@ -1,0 +1,266 @@
+"""The ``kb`` command: a Flask command group. Bad input exits 2 with one line, never a trace."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import secrets
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from kb.app import create_app
+from kb.auth.users import count_users, create_token, create_user, find_user, set_role
+from kb.content import export_content, import_content
+from kb.errors import KbError
+from kb.extensions import kb_state
+from kb.models import Role, User
+
+
+def _create_app(*_args, **_kwargs):
+    return create_app()
+
+
+class KbGroup(FlaskGroup):
+    """Turns usage errors and kb errors into one line on stderr and exit status 2."""
+
+    def main(self, args=None, prog_name=None, **extra):  # type: ignore[override]
+        try:
+            result = super().main(
+                args=args, prog_name=prog_name or "kb", standalone_mode=False, **extra
+            )
+        except click.UsageError as error:
+            click.echo(f"kb: {error.format_message()}", err=True)
+            sys.exit(2)
+        except click.ClickException as error:
+            click.echo(f"kb: {error.format_message()}", err=True)
+            sys.exit(error.exit_code)
+        except KbError as error:
+            click.echo(f"kb: {error.message}", err=True)
+            sys.exit(2)
+        except click.Abort:
+            click.echo("kb: aborted", err=True)
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+@click.group(
+    cls=KbGroup,
+    create_app=_create_app,
+    add_version_option=False,
+    load_dotenv=False,
+    set_debug_flag=False,
+)
+def cli() -> None:
+    """kb: knowledge base and guided troubleshooting for IT help desks."""
+
+
+def main() -> None:
+    cli.main()
+
+
+def _session():
+    return kb_state().session()
+
+
+def _password_from(env_name: str, prompt: str) -> str | None:
+    """A password from the environment (for scripts) or a hidden prompt (for people)."""
+    value = os.environ.get(env_name)
+    if value:
+        return value
+    if not sys.stdin.isatty():
+        return None
+    first = getpass.getpass(f"{prompt}: ")
+    second = getpass.getpass("Repeat it: ")
+    if first != second:
+        raise click.UsageError("the two passwords differ")
+    return first
+
+
+# --- init ------------------------------------------------------------------------------------
+
+
+@cli.command("init")
+@click.option("--if-needed", is_flag=True, help="Do nothing (and succeed) if already initialised.")
+@click.option("--no-content", is_flag=True, help="Do not import the bundled articles and trees.")
+@with_appcontext
+def init_command(if_needed: bool, no_content: bool) -> None:
+    """Create the database, import the bundled content and the first admin account."""
+    state = kb_state()
+    session = _session()
+    with session:
+        if count_users(session) > 0:
+            if if_needed:
+                click.echo(f"Instance {state.instance_path} is ready.")
+                return
+            raise click.UsageError(
+                f"instance {state.instance_path} is already initialised; it is never overwritten"
+            )
+        if not no_content:
+            paths = [
+                Path(current_app.config["BUNDLED_ARTICLES"]),
+                Path(current_app.config["BUNDLED_TREES"]),
+            ]
+            report = import_content(session, [p for p in paths if p.exists()])
+            for line in report.error_lines:
+                click.echo(line, err=True)
+            click.echo(f"Imported bundled content: {report.summary()}")
+        email, password, generated = _first_admin()
+        create_user(session, email, password, role=Role.ADMIN.value, name="Administrator")
+        session.commit()
+    click.echo(f"Created admin account {email}.")
+    if generated:
+        secret_file = state.instance_path / "initial-admin-password.txt"
+        fd = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(password + "\n")
+        click.echo(f"Generated password: {password}  (also in {secret_file}; change it)")
+    click.echo("Sign in at http://127.0.0.1:5000/login (or your server's address).")
+
+
+def _first_admin() -> tuple[str, str, bool]:
+    email = os.environ.get("KB_ADMIN_EMAIL")
+    if not email and sys.stdin.isatty():
+        email = click.prompt("Admin e-mail", default="admin@localhost")
+    email = email or "admin@localhost"
+    password = _password_from("KB_ADMIN_PASSWORD", "Admin password")
+    if password:
+        return email, password, False
+    return email, secrets.token_urlsafe(12), True
+
+
+# --- import / export ------------------------------------------------------------------------
+
+
+@cli.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@with_appcontext
+def import_command(paths: tuple[Path, ...]) -> None:
+    """Import articles (*.md) and trees (*.json) from files or folders. Idempotent."""
+    with _session() as session:
+        report = import_content(session, list(paths))
+    for line in report.error_lines:
+        click.echo(line, err=True)
+    for line in report.warnings:
+        click.echo(f"warning: {line}", err=True)
+    click.echo(report.summary())
+    if report.failed:
+        sys.exit(1)
+
+
+@cli.command("export")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@with_appcontext
+def export_command(folder: Path) -> None:
+    """Write every article as Markdown with front matter into FOLDER."""
+    with _session() as session:
+        written = export_content(session, folder)
+    click.echo(f"Exported {len(written)} files to {folder}")
+
+
+# --- users ----------------------------------------------------------------------------------
+
+
+@cli.group("user")
+def user_group() -> None:
+    """Manage accounts."""
+
+
+ROLE_CHOICE = click.Choice([r.value for r in Role])
+
+
+@user_group.command("create")
+@click.argument("email")
+@click.option("--role", type=ROLE_CHOICE, default=Role.REQUESTER.value, show_default=True)
+@click.option("--name", default="", help="Display name.")
+@with_appcontext
+def user_create(email: str, role: str, name: str) -> None:
+    """Create an account. Password from KB_USER_PASSWORD, or prompted."""
+    password = _password_from("KB_USER_PASSWORD", f"Password for {email}")
+    if not password:
+        raise click.UsageError("no password: set KB_USER_PASSWORD or run in a terminal")
+    with _session() as session:
+        create_user(session, email, password, role=role, name=name)
+        session.commit()
+    click.echo(f"Created {role} {email}.")
+
+
+@user_group.command("list")
+@with_appcontext
+def user_list() -> None:
+    """List accounts."""
+    with _session() as session:
+        for user in session.query(User).order_by(User.email):
+            state = "" if user.active else " (disabled)"
+            click.echo(f"{user.email:40} {user.role:11} {user.name}{state}")
+
+
+@user_group.command("set-role")
+@click.argument("email")
+@click.argument("role", type=ROLE_CHOICE)
+@with_appcontext
+def user_set_role(email: str, role: str) -> None:
+    """Change an account's role."""
+    with _session() as session:
+        set_role(session, email, role)
+        session.commit()
+    click.echo(f"{email} is now {role}.")
+
+
+@user_group.command("token")
+@click.argument("email")
+@click.option("--name", default="api", show_default=True, help="What the token is for.")
+@with_appcontext
+def user_token(email: str, name: str) -> None:
+    """Issue an API token for EMAIL (shown once)."""
+    with _session() as session:
+        user = find_user(session, email)
+        if user is None:
+            raise click.UsageError(f"no user {email}")
+        token = create_token(session, user, name)
+        session.commit()
+    click.echo(token)
+
+
+# --- database and serving -------------------------------------------------------------------
+
+
+@cli.group("db")
+def db_group() -> None:
+    """Database schema."""
+
+
+@db_group.command("upgrade")
+@with_appcontext
+def db_upgrade() -> None:
+    """Apply pending migrations (app start does this too)."""
+    from kb.db import upgrade
+
+    upgrade(kb_state().engine)
+    click.echo("Schema is current.")
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+def serve_command(host: str, port: int, workers: int) -> None:
+    """Serve kb with gunicorn (production server) on HOST:PORT."""
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    args = [
+        str(gunicorn),
+        "--workers",
+        str(workers),
+        "--threads",
+        "4",
+        "--bind",
+        f"{host}:{port}",
+        "--access-logfile",
+        "-",
+        "kb:create_app()",
+    ]
+    click.echo(f"Serving kb on http://{host}:{port}")
+    os.execv(args[0], args)

@@ -1,0 +1,127 @@
+"""Domain errors, and the one handler that turns them (and HTTP errors) into pages or JSON."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class KbError(Exception):
+    """Base of every error a person can be told about; ``status`` is the HTTP status."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+    def to_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"error": self.code, "message": self.message}
+        body.update(self.details)
+        return body
+
+
+class NotFound(KbError):
+    status = 404
+    code = "not_found"
+
+
+class Forbidden(KbError):
+    status = 403
+    code = "forbidden"
+
+
+class Unauthorized(KbError):
+    status = 401
+    code = "unauthorized"
+
+
+class Conflict(KbError):
+    """A write lost a race (for example an edit over a newer revision); details carry both sides."""
+
+    status = 409
+    code = "conflict"
+
+
+class Invalid(KbError):
+    """Input that cannot be accepted; ``fields`` maps a field name to what is wrong with it."""
+
+    status = 422
+    code = "invalid"
+
+    def __init__(self, message: str, fields: dict[str, str] | None = None, **details: Any):
+        super().__init__(message, **details)
+        self.fields = fields or {}
+
+    def to_dict(self) -> dict[str, Any]:
+        body = super().to_dict()
+        if self.fields:
+            body["fields"] = self.fields
+        return body
+
+
+class PluginError(KbError):
+    """A plugin could not be loaded or misbehaved at start-up; the message names it."""
+
+    status = 500
+    code = "plugin_error"
+
+
+def wants_json() -> bool:
+    """API paths and clients that prefer JSON get JSON errors; browsers get pages."""
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return (
+        best == "application/json"
+        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
+
+
+def error_response(status: int, code: str, message: str, body: dict[str, Any] | None = None):
+    if wants_json():
+        payload = body or {"error": code, "message": message}
+        response: Response = jsonify(payload)
+        response.status_code = status
+        return response
+    return (
+        render_template("error.html", status=status, code=code, message=message, body=body or {}),
+        status,
+    )
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Map domain errors, HTTP errors and anything unexpected to a clean 4xx/5xx answer."""
+
+    @app.errorhandler(KbError)
+    def handle_kb_error(error: KbError):
+        return error_response(error.status, error.code, error.message, error.to_dict())
+
+    @app.errorhandler(CSRFError)
+    def handle_csrf(error: CSRFError):
+        return error_response(
+            400,
+            "csrf",
+            "The form expired or did not come from this site. Reload the page and try again.",
+        )
+
+    @app.errorhandler(HTTPException)
+    def handle_http(error: HTTPException):
+        status = error.code or 500
+        code = (error.name or "error").lower().replace(" ", "_")
+        return error_response(status, code, error.description or error.name)
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(error: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(
+            500, "internal_error", "Something went wrong on our side. The error has been logged."
+        )

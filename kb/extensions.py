@@ -1,0 +1,52 @@
+"""Flask extensions (created unbound, bound in create_app) and the per-app ``KbState``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from flask import Flask, current_app
+from flask_login import LoginManager
+from flask_wtf import CSRFProtect
+
+if TYPE_CHECKING:
+    import pluggy
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
+
+login_manager = LoginManager()
+csrf = CSRFProtect()
+
+
+@dataclass
+class KbState:
+    """Everything one kb app owns: settings, database, plugins, and services built on them.
+
+    Hooks receive this object as ``kb``; tests build one app each, so nothing leaks between
+    them.
+    """
+
+    config: dict[str, Any]
+    instance_path: Path
+    engine: Engine
+    sessionmaker: sessionmaker[Session]
+    pm: pluggy.PluginManager
+    services: dict[str, Any] = field(default_factory=dict)
+
+    def session(self) -> Session:
+        """A new database session, tied to this app so after-commit events reach its plugins."""
+        session = self.sessionmaker()
+        session.info["kb"] = self
+        return session
+
+    def notify(self, hook: str, **kwargs: Any) -> None:
+        """Fire an event hook, isolating each plugin (see :func:`kb.plugins.notify`)."""
+        from kb.plugins import notify
+
+        notify(self.pm, hook, kb=self, **kwargs)
+
+
+def kb_state(app: Flask | None = None) -> KbState:
+    """The KbState of ``app`` (or of the current app)."""
+    return (app or current_app).extensions["kb"]

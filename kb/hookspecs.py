@@ -1,0 +1,43 @@
+"""Every hook kb calls. Grammar: collectors ``kb_register_*``/``kb_markdown_extensions`` return
+lists, events (``kb_<noun>_<past participle>``) return nothing and run through ``notify()``,
+providers (``kb_<verb>_<noun>``) are firstresult and return an object or None ("not mine").
+
+Every hook receives ``kb``: the per-app :class:`kb.extensions.KbState` (configuration, database
+sessions, plugin manager), so a plugin never needs a global app.
+"""
+
+from __future__ import annotations
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("kb")
+
+
+@hookspec
+def kb_markdown_extensions(kb):
+    """Collect extra Python-Markdown extensions for article rendering.
+
+    Called once per render (a fresh ``markdown.Markdown`` is built for each document).
+    Return a list of extension instances or importable extension names, or None.
+    The output is still sanitised afterwards, so an extension cannot inject scripts.
+    """
+
+
+@hookspec
+def kb_article_changed(kb, article):
+    """An article was created, edited, imported, restored, submitted, archived or unarchived.
+
+    Fires after the database transaction committed. ``article`` is a
+    :class:`kb.articles.snapshot.ArticleSnapshot` of the article's visible state (the live
+    revision if one is published, else the head revision). Return value ignored; an exception
+    is logged with the plugin's name and never reaches the person saving.
+    """
+
+
+@hookspec
+def kb_article_published(kb, article):
+    """A revision of an article became the live, published one (approval or import).
+
+    Fires after commit, after ``kb_article_changed`` for the same change. ``article`` is an
+    :class:`kb.articles.snapshot.ArticleSnapshot`. Return value ignored; failures are logged.
+    """

@@ -1,0 +1,18 @@
+"""SQLAlchemy models, one module per area; import them from here."""
+
+from kb.models.articles import Article, ArticleRevision, ArticleStatus, ArticleTag, Audience
+from kb.models.base import Base, utcnow
+from kb.models.users import ApiToken, Role, User
+
+__all__ = [
+    "ApiToken",
+    "Article",
+    "ArticleRevision",
+    "ArticleStatus",
+    "ArticleTag",
+    "Audience",
+    "Base",
+    "Role",
+    "User",
+    "utcnow",
+]

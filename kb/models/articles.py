@@ -1,0 +1,140 @@
+"""Articles and their revisions. The revision is the source of truth; the article row carries
+the pointers (head, live) and a copy of the visible revision's listing fields for queries."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kb.models.base import Base, UTCDateTime, utcnow
+from kb.models.users import User
+
+
+class ArticleStatus(StrEnum):
+    """KCS lifecycle: work in progress -> not validated -> validated -> archived."""
+
+    DRAFT = "draft"
+    IN_REVIEW = "in_review"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+
+
+class Audience(StrEnum):
+    PUBLIC = "public"
+    INTERNAL = "internal"
+
+
+class Article(Base):
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True, index=True)
+    status: Mapped[str] = mapped_column(String(20), default=ArticleStatus.DRAFT.value, index=True)
+    head_revision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("article_revisions.id", use_alter=True, name="fk_articles_head_revision"),
+        nullable=True,
+    )
+    published_revision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("article_revisions.id", use_alter=True, name="fk_articles_published_revision"),
+        nullable=True,
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    view_count: Mapped[int] = mapped_column(Integer, default=0)
+    reuse_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    # Listing copy of the visible revision (live one if published, else head).
+    title: Mapped[str] = mapped_column(String(300), default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str] = mapped_column(String(100), default="", index=True)
+    service: Mapped[str] = mapped_column(String(100), default="", index=True)
+    audience: Mapped[str] = mapped_column(String(20), default=Audience.PUBLIC.value, index=True)
+    owner: Mapped[str] = mapped_column(String(254), default="")
+    review_by: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+    head_revision: Mapped[ArticleRevision | None] = relationship(
+        foreign_keys=[head_revision_id], post_update=True
+    )
+    published_revision: Mapped[ArticleRevision | None] = relationship(
+        foreign_keys=[published_revision_id], post_update=True
+    )
+    revisions: Mapped[list[ArticleRevision]] = relationship(
+        back_populates="article",
+        foreign_keys="ArticleRevision.article_id",
+        order_by="ArticleRevision.number",
+    )
+    tags: Mapped[list[ArticleTag]] = relationship(
+        cascade="all, delete-orphan", order_by="ArticleTag.tag"
+    )
+
+    @property
+    def is_live(self) -> bool:
+        """Readers can see it: a revision is published and the article is not archived."""
+        return self.published_revision_id is not None and self.status != ArticleStatus.ARCHIVED
+
+    @property
+    def visible_revision(self) -> ArticleRevision | None:
+        return self.published_revision or self.head_revision
+
+    def __repr__(self) -> str:
+        return f"<Article {self.slug} {self.status}>"
+
+
+class ArticleRevision(Base):
+    """One saved state of an article: front matter, Markdown body, who, when and why."""
+
+    __tablename__ = "article_revisions"
+    __table_args__ = (UniqueConstraint("article_id", "number", name="uq_revision_number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int] = mapped_column(Integer)
+    base_revision_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+    title: Mapped[str] = mapped_column(String(300))
+    slug: Mapped[str] = mapped_column(String(120))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    category: Mapped[str] = mapped_column(String(100), default="")
+    service: Mapped[str] = mapped_column(String(100), default="")
+    audience: Mapped[str] = mapped_column(String(20), default=Audience.PUBLIC.value)
+    owner: Mapped[str] = mapped_column(String(254), default="")
+    review_by: Mapped[date | None] = mapped_column(Date, nullable=True)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    body: Mapped[str] = mapped_column(Text, default="")
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    author_name: Mapped[str] = mapped_column(String(254), default="")
+    message: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    # Rendered HTML cache, valid while html_key matches the rendering pipeline's fingerprint.
+    html: Mapped[str | None] = mapped_column(Text, nullable=True)
+    html_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    toc: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
+
+    article: Mapped[Article] = relationship(back_populates="revisions", foreign_keys=[article_id])
+    author: Mapped[User | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<ArticleRevision {self.slug} #{self.number}>"
+
+
+class ArticleTag(Base):
+    """Tags of an article's visible revision, for browsing and filters."""
+
+    __tablename__ = "article_tags"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(60), primary_key=True, index=True)

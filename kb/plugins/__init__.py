@@ -1,0 +1,130 @@
+"""The plugin manager: built-ins (one tuple), then entry points in group ``kb``, then
+``instance/plugins/*.py``. One manager per app; event hooks go through :func:`notify`."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.util
+import logging
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pluggy
+
+from kb import hookspecs
+from kb.errors import PluginError
+
+log = logging.getLogger(__name__)
+
+# Built-in plugins, by the name a site uses to disable one (DISABLED_PLUGINS) and module.
+BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = ()
+
+ENTRY_POINT_GROUP = "kb"
+
+
+def build_plugin_manager(
+    config: dict[str, Any], instance_path: Path, extra: Iterable[object] = ()
+) -> pluggy.PluginManager:
+    """Build and check a fresh manager; misspelt hooks or broken plugins fail here, at start-up."""
+    pm = pluggy.PluginManager("kb")
+    pm.add_hookspecs(hookspecs)
+    disabled = set(config.get("DISABLED_PLUGINS") or [])
+    known = {name for name, _ in BUILTIN_PLUGINS}
+    unknown = disabled - known
+    for name in sorted(unknown):
+        log.warning("DISABLED_PLUGINS names %r, which is not a built-in plugin", name)
+    for name, module_name in BUILTIN_PLUGINS:
+        if name in disabled:
+            pm.set_blocked(name)
+            continue
+        pm.register(importlib.import_module(module_name), name=name)
+    try:
+        pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+    except Exception as error:  # an installed package's plugin failed to import
+        raise PluginError(
+            f"a plugin installed in entry point group 'kb' failed: {error}"
+        ) from error
+    for plugin in extra:
+        pm.register(plugin)
+    load_instance_plugins(pm, instance_path / "plugins")
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as error:
+        raise PluginError(f"plugin {error.plugin!r}: {error}") from error
+    if config.get("TRACE_HOOKS"):
+        pm.trace.root.setwriter(lambda message: log.debug("hook: %s", message.rstrip()))
+        pm.enable_tracing()
+    return pm
+
+
+def load_instance_plugins(pm: pluggy.PluginManager, folder: Path) -> None:
+    """Register every ``*.py`` in the instance's plugins folder, named by its file stem."""
+    if not folder.is_dir():
+        return
+    for path in sorted(folder.glob("*.py")):
+        name = path.stem
+        if pm.is_blocked(name) or pm.has_plugin(name):
+            raise PluginError(f"{path}: a plugin named {name!r} is already registered or blocked")
+        digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:10]
+        module_name = f"kb_instance_plugins.{name}_{digest}"
+        spec = importlib.util.spec_from_file_location(module_name, path)
+        if spec is None or spec.loader is None:
+            raise PluginError(f"{path}: cannot be loaded as a Python module")
+        module = importlib.util.module_from_spec(spec)
+        try:
+            spec.loader.exec_module(module)
+        except Exception as error:
+            raise PluginError(f"{path}: failed to load: {error}") from error
+        sys.modules[module_name] = module
+        try:
+            pm.register(module, name=name)
+        except (ValueError, pluggy.PluginValidationError) as error:
+            raise PluginError(f"{path}: {error}") from error
+
+
+def notify(pm: pluggy.PluginManager, hook_name: str, **kwargs: Any) -> list[str]:
+    """Run every implementation of an event hook on its own; log failures, never raise.
+
+    Returns the names of the plugins that failed, so a caller that must retry can.
+    """
+    hook = getattr(pm.hook, hook_name)
+    failed: list[str] = []
+    for impl in reversed(hook.get_hookimpls()):
+        try:
+            impl.function(*[kwargs[name] for name in impl.argnames])
+        except Exception:
+            log.exception("plugin %r failed in %s", impl.plugin_name, hook_name)
+            failed.append(impl.plugin_name)
+    return failed
+
+
+def collect(pm: pluggy.PluginManager, hook_name: str, **kwargs: Any) -> list[Any]:
+    """Call a collector hook and flatten the lists it returns (None means nothing to add)."""
+    results = getattr(pm.hook, hook_name)(**kwargs)
+    flat: list[Any] = []
+    for result in results:
+        if result:
+            flat.extend(result)
+    return flat
+
+
+def describe(pm: pluggy.PluginManager) -> list[dict[str, Any]]:
+    """Each plugin with where it came from, its version and the hooks it implements."""
+    dists = {id(plugin): dist for plugin, dist in pm.list_plugin_distinfo()}
+    rows = []
+    for name, plugin in sorted(pm.list_name_plugin(), key=lambda item: str(item[0])):
+        if plugin is None:
+            continue
+        dist = dists.get(id(plugin))
+        hooks = sorted(hook.name for hook in pm.get_hookcallers(plugin) or [])
+        if name in {n for n, _ in BUILTIN_PLUGINS}:
+            source, version = "built-in", None
+        elif dist is not None:
+            source, version = f"entry point ({dist.project_name})", dist.version
+        else:
+            source, version = "instance", None
+        rows.append({"name": name, "source": source, "version": version, "hooks": hooks})
+    return rows

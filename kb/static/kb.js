@@ -1,0 +1,2 @@
+// kb: small enhancements; every page works without this file.
+"use strict";

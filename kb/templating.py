@@ -1,0 +1,44 @@
+"""Template helpers: the policy, dates, and navigation available in every template."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from flask import Flask
+from flask_login import current_user
+
+from kb.auth.policy import can, has_role
+from kb.models import Role
+
+
+def when(value: datetime | date | None, fmt: str = "%d %b %Y") -> str:
+    if value is None:
+        return ""
+    return value.strftime(fmt).lstrip("0")
+
+
+def ago(value: datetime | None) -> str:
+    """'3 hours ago', for lists where the exact time matters less than freshness."""
+    if value is None:
+        return ""
+    seconds = int((datetime.now(UTC) - value).total_seconds())
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''} ago"
+    return "just now"
+
+
+def init_templates(app: Flask) -> None:
+    app.jinja_env.filters["when"] = when
+    app.jinja_env.filters["ago"] = ago
+    app.jinja_env.globals["Role"] = Role
+
+    @app.context_processor
+    def _globals() -> dict[str, Any]:
+        return {
+            "can": lambda action, thing=None: can(current_user, action, thing),
+            "has_role": lambda role: has_role(current_user, Role(role)),
+            "site_name": app.config["SITE_NAME"],
+        }

@@ -1,0 +1,63 @@
+"""Rendering keeps Markdown features and removes anything that could run in a reader's browser."""
+
+import pytest
+
+from kb.articles.render import render_markdown
+
+PAYLOADS = [
+    "<script>alert(1)</script>",
+    '<img src="x" onerror="alert(1)">',
+    "[click me](javascript:alert(1))",
+    '<a href="javascript:alert(1)">x</a>',
+    '<div onmouseover="alert(1)">hover</div>',
+    "<iframe src='https://evil.example'></iframe>",
+    '<a href="JaVaScRiPt:alert(1)">x</a>',
+    '<svg onload="alert(1)"></svg>',
+    "<style>body{display:none}</style>",
+    "[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+]
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_rendering_removes_script_payload(payload: str) -> None:
+    html = render_markdown(f"Before\n\n{payload}\n\nAfter").html.lower()
+    assert "<script" not in html
+    assert "javascript:" not in html
+    assert "onerror" not in html and "onload" not in html and "onmouseover" not in html
+    assert "<iframe" not in html and "<style" not in html
+    assert "data:text/html" not in html
+    assert "before" in html and "after" in html
+
+
+def test_markdown_features_survive_sanitising() -> None:
+    text = """## Steps
+
+| Key | Value |
+|-----|-------|
+| a   | b     |
+
+!!! warning
+    Back up first.
+
+```powershell
+Restart-Service -Name Spooler
+```
+"""
+    result = render_markdown(text)
+    assert '<h2 id="steps">' in result.html
+    assert "<table>" in result.html
+    assert 'class="admonition warning"' in result.html
+    assert 'class="highlight"' in result.html and "Restart-Service" in result.html
+    assert result.toc[0]["id"] == "steps"
+
+
+def test_article_links_are_rewritten_and_collected() -> None:
+    result = render_markdown("See [reset](reset-forgotten-password.md) and [run](/trees/vpn).\n")
+    assert 'href="/articles/reset-forgotten-password"' in result.html
+    assert result.article_links == [("reset-forgotten-password", 1)]
+    assert result.tree_links == [("vpn", 1)]
+
+
+def test_links_inside_code_are_not_links() -> None:
+    result = render_markdown("```\n[x](other.md)\n```\n")
+    assert result.article_links == []
