@@ -41,3 +41,13 @@ def kb_article_published(kb, article):
     Fires after commit, after ``kb_article_changed`` for the same change. ``article`` is an
     :class:`kb.articles.snapshot.ArticleSnapshot`. Return value ignored; failures are logged.
     """
+
+
+@hookspec
+def kb_tree_changed(kb, tree):
+    """A decision tree was created, edited, imported, published, archived or unarchived.
+
+    Fires after commit. ``tree`` is a :class:`kb.diagnostics.snapshot.TreeSnapshot` of the
+    tree as people will see it (its live revision when one is published). Return value
+    ignored; failures are logged with the plugin's name.
+    """

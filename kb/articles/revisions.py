@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from kb.articles.document import ArticleDoc
 from kb.articles.snapshot import snapshot
+from kb.changes import record_change
 from kb.db import queue_event
 from kb.models import Article, ArticleRevision, ArticleStatus, ArticleTag, User, utcnow
 
@@ -108,6 +109,9 @@ def changed(session: Session, article: Article, previous_slug: str | None = None
     """Tell plugins (after commit) that the article changed."""
     session.flush()
     slug_before = previous_slug if previous_slug and previous_slug != article.slug else None
+    record_change(session, "article", article.slug)
+    if slug_before:
+        record_change(session, "article", slug_before)
     queue_event(session, "kb_article_changed", article=snapshot(article, slug_before))
 
 

@@ -2,6 +2,7 @@
 
 from kb.models.articles import Article, ArticleRevision, ArticleStatus, ArticleTag, Audience
 from kb.models.base import Base, utcnow
+from kb.models.changes import Change
 from kb.models.users import ApiToken, Role, User
 
 __all__ = [
@@ -12,6 +13,7 @@ __all__ = [
     "ArticleTag",
     "Audience",
     "Base",
+    "Change",
     "Role",
     "User",
     "utcnow",

@@ -1,0 +1,1 @@
+"""Decision-tree diagnostics: graphs, validation, sessions, checks, views."""
