@@ -77,10 +77,11 @@ def configure_extensions(app: Flask) -> None:
 
 def configure_blueprints(app: Flask, state: KbState) -> None:
     from kb.api.views import bp as api_bp
+    from kb.articles.editor_views import bp as editor_bp
     from kb.articles.views import bp as articles_bp
     from kb.auth.views import bp as auth_bp
 
-    for blueprint in (auth_bp, articles_bp, api_bp):
+    for blueprint in (auth_bp, articles_bp, editor_bp, api_bp):
         app.register_blueprint(blueprint)
 
 

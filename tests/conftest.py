@@ -22,7 +22,7 @@ PASSWORD = "correct-horse-battery"
 ROLES = ("requester", "technician", "author", "reviewer", "admin")
 REPO = Path(__file__).resolve().parent.parent
 CSRF_FIELD = re.compile(
-    r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
+    r'name="csrf-token" content="([^"]+)"|name="csrf_token"[^>]*value="([^"]+)"'
 )
 
 

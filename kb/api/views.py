@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, jsonify, request
-from flask_login import current_user
+from flask_login import current_user, login_required
 
-from kb.articles import reading
+from kb.articles import feedback, reading, workflow
+from kb.articles.diffing import diff_texts, unified
+from kb.articles.revisions import doc_from_revision
+from kb.auth.policy import require
 from kb.db import get_db
 from kb.errors import Invalid
 from kb.extensions import kb_state
@@ -57,6 +60,8 @@ def article_detail(article: Article, revision: ArticleRevision, html: str) -> di
         "review_by": revision.review_by.isoformat() if revision.review_by else None,
         "revision": revision.number,
         "revision_id": revision.id,
+        "head_revision_id": article.head_revision_id,
+        "live": article.is_live,
         "markdown": revision.body,
         "html": html,
     }
@@ -89,7 +94,178 @@ def list_articles():
 def get_article(slug: str):
     session = get_db()
     article = reading.article_for(session, slug, current_user)
-    revision = reading.reading_revision(article, current_user)
+    revision = reading.reading_revision(article, current_user, bool(request.args.get("draft")))
     html, _toc = reading.rendered(kb_state(), session, revision)
     session.commit()
     return jsonify(article_detail(article, revision, html))
+
+
+# --- authoring (JSON twins of the editor and workflow pages) ---------------------------------
+
+
+def _json_body() -> dict[str, Any]:
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise Invalid("Send a JSON object (Content-Type: application/json).")
+    return payload
+
+
+def _history_entry(revision: ArticleRevision) -> dict[str, Any]:
+    return {
+        "number": revision.number,
+        "id": revision.id,
+        "author": revision.author_name,
+        "message": revision.message,
+        "created_at": revision.created_at.isoformat(),
+        "content_hash": revision.content_hash,
+    }
+
+
+@bp.post("/articles")
+@login_required
+def create_article():
+    session = get_db()
+    payload = _json_body()
+    doc = workflow.doc_from_fields(payload)
+    article = workflow.create_article(session, doc, current_user, str(payload.get("message", "")))
+    if payload.get("submit") and article.status == "draft":
+        workflow.transition(session, article, "submit", current_user)
+    session.commit()
+    revision = article.head_revision
+    return jsonify(article_detail(article, revision, "")), 201
+
+
+@bp.put("/articles/<slug>")
+@login_required
+def update_article(slug: str):
+    session = get_db()
+    payload = _json_body()
+    article = workflow.editable_article(session, slug, current_user)
+    base = payload.get("base_revision_id")
+    if not isinstance(base, int):
+        raise Invalid(
+            "base_revision_id (the revision you edited) is required.",
+            fields={"base_revision_id": "required"},
+        )
+    doc = workflow.doc_from_fields(payload)
+    revision = workflow.save_edit(
+        session, article, doc, current_user, base, str(payload.get("message", ""))
+    )
+    session.commit()
+    return jsonify(article_detail(article, revision, ""))
+
+
+@bp.post(
+    "/articles/<slug>/<any(submit, approve, request_changes, publish, archive, unarchive):action>"
+)
+@login_required
+def article_transition(slug: str, action: str):
+    session = get_db()
+    payload = request.get_json(silent=True) or {}
+    article = workflow.editable_article(session, slug, current_user)
+    workflow.transition(session, article, action, current_user, str(payload.get("comment", "")))
+    session.commit()
+    return jsonify({"slug": article.slug, "status": article.status, "live": article.is_live})
+
+
+@bp.post("/articles/<slug>/restore/<int:number>")
+@login_required
+def article_restore(slug: str, number: int):
+    session = get_db()
+    payload = request.get_json(silent=True) or {}
+    article = workflow.editable_article(session, slug, current_user)
+    revision = workflow.restore(
+        session, article, number, current_user, payload.get("base_revision_id")
+    )
+    session.commit()
+    return jsonify(_history_entry(revision))
+
+
+@bp.get("/articles/<slug>/history")
+@login_required
+def article_history(slug: str):
+    session = get_db()
+    article = workflow.editable_article(session, slug, current_user)
+    require(current_user, "article.history", article)
+    return jsonify(
+        {
+            "slug": article.slug,
+            "status": article.status,
+            "head_revision": article.head_revision.number if article.head_revision else None,
+            "published_revision": article.published_revision.number
+            if article.published_revision
+            else None,
+            "revisions": [_history_entry(r) for r in reversed(article.revisions)],
+            "events": [
+                {
+                    "action": e.action,
+                    "from": e.from_status,
+                    "to": e.to_status,
+                    "by": e.actor_name,
+                    "comment": e.comment,
+                    "at": e.at.isoformat(),
+                    "revision": e.revision.number if e.revision else None,
+                }
+                for e in workflow.events(session, article)
+            ],
+        }
+    )
+
+
+@bp.get("/articles/<slug>/diff")
+@login_required
+def article_diff(slug: str):
+    session = get_db()
+    article = workflow.editable_article(session, slug, current_user)
+    require(current_user, "article.history", article)
+    new_number = _int_arg("to", article.head_revision.number if article.head_revision else 1)
+    old_number = _int_arg("from", max(1, new_number - 1))
+    old = workflow.revision_by_number(session, article, old_number)
+    new = workflow.revision_by_number(session, article, new_number)
+    old_text = doc_from_revision(old, "").to_text()
+    new_text = doc_from_revision(new, "").to_text()
+    result = diff_texts(old_text, new_text)
+    return jsonify(
+        {
+            "from": old_number,
+            "to": new_number,
+            "added": result.added,
+            "removed": result.removed,
+            "unified": unified(
+                old_text, new_text, f"revision {old_number}", f"revision {new_number}"
+            ),
+        }
+    )
+
+
+@bp.post("/articles/<slug>/feedback")
+def article_feedback(slug: str):
+    session = get_db()
+    payload = _json_body()
+    article = reading.article_for(session, slug, current_user)
+    if not isinstance(payload.get("helpful"), bool):
+        raise Invalid("helpful must be true or false.", fields={"helpful": "true or false"})
+    user = current_user if current_user.is_authenticated else None
+    feedback.record_feedback(
+        session, article, user, payload["helpful"], str(payload.get("comment", ""))
+    )
+    session.commit()
+    counts = feedback.counts(session, article)
+    return jsonify({"helpful": counts.helpful, "not_helpful": counts.not_helpful}), 201
+
+
+@bp.post("/articles/<slug>/flag")
+@login_required
+def article_flag(slug: str):
+    session = get_db()
+    payload = _json_body()
+    article = reading.article_for(session, slug, current_user)
+    flag = feedback.flag_article(
+        session,
+        article,
+        current_user,
+        str(payload.get("reason", "")),
+        str(payload.get("comment", "")),
+    )
+    session.commit()
+    return jsonify({"id": flag.id, "reason": flag.reason}), 201

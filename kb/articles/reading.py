@@ -124,10 +124,17 @@ def rendered(kb: Any, session: Session, revision: ArticleRevision) -> tuple[str,
     return result.html, result.toc
 
 
-def reading_revision(article: Article, user: Any) -> ArticleRevision:
-    """Readers see the live revision; staff looking at an unpublished article see its head."""
+def reading_revision(article: Article, user: Any, want_draft: bool = False) -> ArticleRevision:
+    """Readers see the live revision. Staff (or the proposer) see the head when the article is
+    not live, or when they ask for the pending draft of a live one."""
+    head = article.head_revision
+    may_see_head = can(user, "article.read_unpublished") or (
+        article.proposed_by_id is not None and getattr(user, "id", None) == article.proposed_by_id
+    )
     if article.is_live and article.published_revision is not None:
+        if want_draft and may_see_head and head is not None:
+            return head
         return article.published_revision
-    if article.head_revision is None:
+    if head is None:
         raise NotFound(f"No article '{article.slug}'.")
-    return article.head_revision
+    return head

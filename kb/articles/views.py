@@ -5,10 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template, request
 from flask_login import current_user
 
-from kb.articles import reading
+from kb.articles import feedback, reading, workflow
+from kb.articles.forms import FlagForm
 from kb.articles.render import pygments_css
+from kb.auth.policy import ACTION_LABELS, allowed_actions, can_transition, has_role
 from kb.db import get_db
 from kb.extensions import kb_state
+from kb.models import Role
 
 bp = Blueprint("articles", __name__)
 
@@ -54,14 +57,39 @@ def browse():
 def show(slug: str):
     session = get_db()
     article = reading.article_for(session, slug, current_user)
-    revision = reading.reading_revision(article, current_user)
+    revision = reading.reading_revision(article, current_user, bool(request.args.get("draft")))
     html, toc = reading.rendered(kb_state(), session, revision)
     if article.is_live:
         reading.count_view(session, article)
+    staff = staff_panel(session, article) if current_user.is_authenticated else None
     session.commit()
     return render_template(
-        "articles/show.html", article=article, revision=revision, html=html, toc=toc
+        "articles/show.html",
+        article=article,
+        revision=revision,
+        html=html,
+        toc=toc,
+        staff=staff,
+        flag_form=FlagForm(),
     )
+
+
+def staff_panel(session, article) -> dict | None:
+    """Workflow buttons, review comments, feedback counts and open flags for staff."""
+    actions = allowed_actions(current_user, article)
+    sees_counts = has_role(current_user, Role.AUTHOR) or article.owner == current_user.email
+    if not actions and not sees_counts and article.proposed_by_id != current_user.id:
+        return None
+    return {
+        "actions": actions,
+        "can_edit": can_transition(current_user, "edit", article) and article.status != "archived",
+        "counts": feedback.counts(session, article) if sees_counts else None,
+        "flags": feedback.open_flags(session, article) if sees_counts else [],
+        "comments": workflow.open_review_comments(session, article),
+        "labels": ACTION_LABELS,
+        "has_pending_draft": article.is_live
+        and article.head_revision_id != article.published_revision_id,
+    }
 
 
 @bp.get("/static/pygments.css")

@@ -6,9 +6,10 @@ articles do not exist for them, in pages, lists and the API alike.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Protocol
 
-from kb.errors import Forbidden, NotFound
+from kb.errors import Conflict, Forbidden, NotFound
 from kb.models.users import Role
 
 
@@ -67,8 +68,12 @@ def can(user: Any, action: str, thing: Any = None) -> bool:
     """May ``user`` do ``action`` (to ``thing``)? Actions on articles look at the article."""
     if action == "article.read":
         return _can_read_article(user, thing)
-    if action in {"article.feedback"}:
+    if action == "article.feedback":
         return _can_read_article(user, thing) and thing.is_live
+    if action == "article.history":  # history shows drafts: authors and above, or the proposer
+        return _can_read_article(user, thing) and (
+            has_role(user, Role.AUTHOR) or _is_proposer(user, thing)
+        )
     role = MINIMUM_ROLE.get(action)
     if role is None:
         raise KeyError(f"unknown action {action!r}")
@@ -98,3 +103,87 @@ def _is_proposer(user: Any, article: Any) -> bool:
     """A technician may see the drafts they proposed themselves."""
     proposer = getattr(article, "proposed_by_id", None)
     return proposer is not None and getattr(user, "id", None) == proposer
+
+
+# --- the article workflow -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Transition:
+    """Which statuses an action starts from, where it goes, and the least role allowed.
+
+    ``proposer`` lets a technician do it to an article they proposed themselves.
+    ``to`` None means the status is decided by the action (for example unarchive).
+    """
+
+    sources: frozenset[str]
+    to: str | None
+    role: Role
+    proposer: bool = False
+
+
+_OPEN = frozenset({"draft", "in_review", "published"})
+TRANSITIONS: dict[str, Transition] = {
+    "edit": Transition(_OPEN, None, Role.TECHNICIAN),  # below author it becomes a proposal
+    "restore": Transition(_OPEN, None, Role.AUTHOR),
+    "submit": Transition(frozenset({"draft"}), "in_review", Role.AUTHOR, proposer=True),
+    "approve": Transition(frozenset({"in_review"}), "published", Role.REVIEWER),
+    "request_changes": Transition(frozenset({"in_review"}), "draft", Role.REVIEWER),
+    "publish": Transition(frozenset({"draft", "in_review"}), "published", Role.REVIEWER),
+    "archive": Transition(_OPEN, "archived", Role.REVIEWER),
+    "unarchive": Transition(frozenset({"archived"}), None, Role.REVIEWER),
+    "comment": Transition(_OPEN | {"archived"}, None, Role.AUTHOR, proposer=True),
+}
+
+ACTION_LABELS = {
+    "create": "created",
+    "edit": "edited",
+    "propose": "proposed",
+    "restore": "restored",
+    "submit": "submitted for review",
+    "approve": "approved and published",
+    "request_changes": "requested changes",
+    "publish": "published",
+    "archive": "archived",
+    "unarchive": "unarchived",
+    "comment": "commented",
+    "import": "imported",
+}
+
+
+def can_transition(user: Any, action: str, article: Any) -> bool:
+    """Role (or proposer) check for a workflow action; the status check is separate."""
+    rule = TRANSITIONS[action]
+    if not _can_read_article(user, article):
+        return False
+    if has_role(user, rule.role):
+        return True
+    return rule.proposer and _is_proposer(user, article)
+
+
+def require_transition(user: Any, action: str, article: Any) -> Transition:
+    """NotFound if the article is invisible, Forbidden if not allowed, Conflict if the article
+    is not in a status the action starts from."""
+    rule = TRANSITIONS.get(action)
+    if rule is None:
+        raise NotFound(f"Unknown action {action!r}.")
+    if not _can_read_article(user, article):
+        raise NotFound("No such article.")
+    if not can_transition(user, action, article):
+        raise Forbidden(f"You do not have permission to {action.replace('_', ' ')} this article.")
+    if article.status not in rule.sources:
+        raise Conflict(
+            f"Cannot {action.replace('_', ' ')} an article that is "
+            f"{article.status.replace('_', ' ')}.",
+            status=article.status,
+        )
+    return rule
+
+
+def allowed_actions(user: Any, article: Any) -> list[str]:
+    """The workflow buttons this person should see for this article, in display order."""
+    return [
+        action
+        for action in ("submit", "approve", "request_changes", "publish", "archive", "unarchive")
+        if article.status in TRANSITIONS[action].sources and can_transition(user, action, article)
+    ]

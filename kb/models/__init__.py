@@ -1,6 +1,16 @@
 """SQLAlchemy models, one module per area; import them from here."""
 
-from kb.models.articles import Article, ArticleRevision, ArticleStatus, ArticleTag, Audience
+from kb.models.articles import (
+    Article,
+    ArticleEvent,
+    ArticleFeedback,
+    ArticleFlag,
+    ArticleRevision,
+    ArticleStatus,
+    ArticleTag,
+    Audience,
+    FlagReason,
+)
 from kb.models.base import Base, utcnow
 from kb.models.changes import Change
 from kb.models.users import ApiToken, Role, User
@@ -8,12 +18,16 @@ from kb.models.users import ApiToken, Role, User
 __all__ = [
     "ApiToken",
     "Article",
+    "ArticleEvent",
+    "ArticleFeedback",
+    "ArticleFlag",
     "ArticleRevision",
     "ArticleStatus",
     "ArticleTag",
     "Audience",
     "Base",
     "Change",
+    "FlagReason",
     "Role",
     "User",
     "utcnow",

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.models.base import Base, UTCDateTime, utcnow
@@ -46,6 +46,10 @@ class Article(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     view_count: Mapped[int] = mapped_column(Integer, default=0)
     reuse_count: Mapped[int] = mapped_column(Integer, default=0)
+    # A technician's proposal: they may see and comment on it until it is published.
+    proposed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
 
     # Listing copy of the visible revision (live one if published, else head).
     title: Mapped[str] = mapped_column(String(300), default="")
@@ -138,3 +142,78 @@ class ArticleTag(Base):
         ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
     )
     tag: Mapped[str] = mapped_column(String(60), primary_key=True, index=True)
+
+
+class ArticleEvent(Base):
+    """One workflow step: who did what, when, from which status to which, and why."""
+
+    __tablename__ = "article_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    revision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("article_revisions.id", ondelete="SET NULL"), nullable=True
+    )
+    action: Mapped[str] = mapped_column(String(30))
+    from_status: Mapped[str] = mapped_column(String(20), default="")
+    to_status: Mapped[str] = mapped_column(String(20), default="")
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    actor_name: Mapped[str] = mapped_column(String(254), default="")
+    comment: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    revision: Mapped[ArticleRevision | None] = relationship()
+
+
+class ArticleFeedback(Base):
+    """ "Was this helpful?" One vote per signed-in person per article (they may change it)."""
+
+    __tablename__ = "article_feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    revision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("article_revisions.id", ondelete="SET NULL"), nullable=True
+    )
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    helpful: Mapped[bool] = mapped_column(Boolean)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class FlagReason(StrEnum):
+    OUTDATED = "outdated"
+    WRONG = "wrong"
+    UNCLEAR = "unclear"
+
+
+class ArticleFlag(Base):
+    """ "This article is wrong": stays open on the owner's and reviewers' lists until resolved."""
+
+    __tablename__ = "article_flags"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    reason: Mapped[str] = mapped_column(String(20))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    resolved_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    resolution: Mapped[str] = mapped_column(Text, default="")
+
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])

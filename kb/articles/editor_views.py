@@ -1,0 +1,287 @@
+"""Writing, reviewing and giving feedback on articles in the browser. Thin: each view parses
+the form, calls one workflow/feedback function, commits, and renders or redirects."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from kb.articles import dashboards, feedback, workflow
+from kb.articles.diffing import diff_texts
+from kb.articles.document import ArticleDoc
+from kb.articles.forms import ArticleForm, FlagForm
+from kb.articles.reading import article_for
+from kb.articles.render import render_markdown
+from kb.articles.revisions import doc_from_revision
+from kb.auth.policy import ACTION_LABELS, has_role, require, require_transition
+from kb.db import get_db
+from kb.errors import Conflict, Invalid
+from kb.extensions import kb_state
+from kb.models import Role
+from kb.plugins import collect
+
+bp = Blueprint("editor", __name__)
+
+
+def _preview(text: str) -> str:
+    kb = kb_state()
+    return render_markdown(text, collect(kb.pm, "kb_markdown_extensions", kb=kb)).html
+
+
+def _known_values() -> dict[str, list[str]]:
+    from kb.articles.reading import facet_counts
+
+    facets = facet_counts(get_db(), current_user)
+    return {
+        "categories": [v for v, _ in facets["category"]],
+        "services": [v for v, _ in facets["service"]],
+    }
+
+
+def _validated(form: ArticleForm) -> ArticleDoc | None:
+    """Run the form's checks and kb's own, so every problem shows beside its field at once."""
+    form_ok = form.validate()
+    try:
+        doc = workflow.doc_from_fields(form.fields_dict())
+    except Invalid as error:
+        form.show_errors(error.fields)
+        return None
+    return doc if form_ok else None
+
+
+def _editor(form: ArticleForm, article=None, preview: str | None = None, status: int = 200):
+    return (
+        render_template(
+            "articles/edit.html", form=form, article=article, preview=preview, **_known_values()
+        ),
+        status,
+    )
+
+
+@bp.route("/articles/new", methods=["GET", "POST"])
+@login_required
+def new():
+    require(current_user, "article.propose")
+    form = ArticleForm()
+    if request.method == "GET":
+        form.body.data = workflow.NEW_ARTICLE_BODY
+        form.owner.data = current_user.email
+        return _editor(form)
+    if request.form.get("action") == "preview":
+        return _editor(form, preview=_preview(form.body.data or ""))
+    doc = _validated(form)
+    if doc is None:
+        return _editor(form, status=422)
+    session = get_db()
+    try:
+        article = workflow.create_article(session, doc, current_user, form.message.data or "")
+        if request.form.get("action") == "submit" and has_role(current_user, Role.AUTHOR):
+            workflow.transition(session, article, "submit", current_user)
+        session.commit()
+    except Invalid as error:
+        session.rollback()
+        form.show_errors(error.fields)
+        return _editor(form, status=422)
+    if article.status == "in_review" and not has_role(current_user, Role.AUTHOR):
+        flash("Thank you: your proposal is in the review queue.", "success")
+    else:
+        flash(f"Saved “{article.title}” as {article.status.replace('_', ' ')}.", "success")
+    return redirect(url_for("articles.show", slug=article.slug))
+
+
+@bp.route("/articles/<slug>/edit", methods=["GET", "POST"])
+@login_required
+def edit(slug: str):
+    session = get_db()
+    article = workflow.editable_article(session, slug, current_user)
+    require_transition(current_user, "edit", article)
+    form = ArticleForm()
+    if request.method == "GET":
+        head = article.head_revision
+        form.fill_from(head)
+        form.base_revision_id.data = str(head.id)
+        return _editor(form, article)
+    if request.form.get("action") == "preview":
+        return _editor(form, article, preview=_preview(form.body.data or ""))
+    doc = _validated(form)
+    if doc is None:
+        return _editor(form, article, status=422)
+    try:
+        workflow.save_edit(
+            session, article, doc, current_user, form.base_revision(), form.message.data or ""
+        )
+        if request.form.get("action") == "submit" and article.status == "draft":
+            workflow.transition(session, article, "submit", current_user)
+        session.commit()
+    except Invalid as error:
+        session.rollback()
+        form.show_errors(error.fields)
+        return _editor(form, article, status=422)
+    except Conflict as error:
+        session.rollback()
+        form.base_revision_id.data = str(error.details["their_revision_id"])
+        return render_template(
+            "articles/conflict.html",
+            article=article,
+            form=form,
+            error=error,
+            diff=diff_texts(error.details["theirs"], error.details["yours"]),
+        ), 409
+    flash("Saved.", "success")
+    return redirect(url_for("articles.show", slug=article.slug, draft=1))
+
+
+@bp.post("/articles/<slug>/workflow/<action>")
+@login_required
+def change_status(slug: str, action: str):
+    if action not in {"submit", "approve", "request_changes", "publish", "archive", "unarchive"}:
+        abort(404)
+    session = get_db()
+    article = workflow.editable_article(session, slug, current_user)
+    workflow.transition(session, article, action, current_user, request.form.get("comment", ""))
+    session.commit()
+    flash(f"“{article.title}”: {ACTION_LABELS[action]}.", "success")
+    return redirect(request.form.get("next") or url_for("articles.show", slug=article.slug))
+
+
+@bp.post("/articles/<slug>/comment")
+@login_required
+def comment(slug: str):
+    session = get_db()
+    article = workflow.editable_article(session, slug, current_user)
+    workflow.add_comment(session, article, current_user, request.form.get("comment", ""))
+    session.commit()
+    flash("Comment added.", "success")
+    return redirect(url_for("editor.history", slug=article.slug))
+
+
+@bp.get("/articles/<slug>/history")
+@login_required
+def history(slug: str):
+    session = get_db()
+    article = workflow.editable_article(session, slug, current_user)
+    require(current_user, "article.history", article)
+    return render_template(
+        "articles/history.html",
+        article=article,
+        revisions=list(reversed(article.revisions)),
+        events=workflow.events(session, article),
+        labels=ACTION_LABELS,
+    )
+
+
+@bp.get("/articles/<slug>/revisions/<int:number>")
+@login_required
+def revision(slug: str, number: int):
+    session = get_db()
+    article = workflow.editable_article(session, slug, current_user)
+    require(current_user, "article.history", article)
+    rev = workflow.revision_by_number(session, article, number)
+    return render_template(
+        "articles/revision.html", article=article, revision=rev, html=_preview(rev.body)
+    )
+
+
+@bp.get("/articles/<slug>/diff")
+@login_required
+def diff(slug: str):
+    session = get_db()
+    article = workflow.editable_article(session, slug, current_user)
+    require(current_user, "article.history", article)
+    numbers = [r.number for r in article.revisions]
+    try:
+        new_number = int(request.args.get("to", numbers[-1]))
+        old_number = int(request.args.get("from", max(1, new_number - 1)))
+    except ValueError:
+        raise Invalid("from and to must be revision numbers.") from None
+    old = workflow.revision_by_number(session, article, old_number)
+    new = workflow.revision_by_number(session, article, new_number)
+    mode = "inline" if request.args.get("mode") == "inline" else "side"
+    result = diff_texts(doc_from_revision(old, "").to_text(), doc_from_revision(new, "").to_text())
+    return render_template(
+        "articles/diff.html",
+        article=article,
+        old=old,
+        new=new,
+        diff=result,
+        mode=mode,
+        numbers=numbers,
+    )
+
+
+@bp.post("/articles/<slug>/restore/<int:number>")
+@login_required
+def restore(slug: str, number: int):
+    session = get_db()
+    article = workflow.editable_article(session, slug, current_user)
+    base = request.form.get("base_revision_id", type=int)
+    revision = workflow.restore(session, article, number, current_user, base)
+    session.commit()
+    flash(f"Revision {number} restored as revision {revision.number}.", "success")
+    return redirect(url_for("editor.history", slug=article.slug))
+
+
+@bp.post("/articles/<slug>/feedback")
+def give_feedback(slug: str):
+    session = get_db()
+    article = article_for(session, slug, current_user)
+    helpful = request.form.get("helpful")
+    if helpful not in ("yes", "no"):
+        raise Invalid("Answer yes or no.", fields={"helpful": "yes or no"})
+    user = current_user if current_user.is_authenticated else None
+    feedback.record_feedback(
+        session, article, user, helpful == "yes", request.form.get("comment", "")
+    )
+    session.commit()
+    flash("Thank you for your feedback.", "success")
+    return redirect(url_for("articles.show", slug=article.slug) + "#feedback")
+
+
+@bp.post("/articles/<slug>/flag")
+@login_required
+def flag(slug: str):
+    session = get_db()
+    article = article_for(session, slug, current_user)
+    form = FlagForm()
+    feedback.flag_article(
+        session, article, current_user, form.reason.data or "", form.comment.data or ""
+    )
+    session.commit()
+    flash("Thank you: the article's owner and reviewers will look at it.", "success")
+    return redirect(url_for("articles.show", slug=article.slug))
+
+
+@bp.post("/articles/<slug>/flags/<int:flag_id>/resolve")
+@login_required
+def resolve_flag(slug: str, flag_id: int):
+    session = get_db()
+    article = article_for(session, slug, current_user)
+    feedback.resolve_flag(
+        session, article, flag_id, current_user, request.form.get("resolution", "")
+    )
+    session.commit()
+    flash("Flag resolved.", "success")
+    return redirect(url_for("articles.show", slug=article.slug))
+
+
+@bp.get("/dashboard")
+@login_required
+def dashboard():
+    session = get_db()
+    board = dashboards.Dashboard()
+    if has_role(current_user, Role.TECHNICIAN):
+        dashboards.author_dashboard(session, current_user, board)
+    if has_role(current_user, Role.REVIEWER):
+        dashboards.reviewer_dashboard(session, board)
+    return render_template("articles/dashboard.html", board=board)
+
+
+@bp.post("/api/v1/preview")
+@login_required
+def preview_api():
+    require(current_user, "article.propose")
+    payload = request.get_json(silent=True) or {}
+    text = payload.get("markdown")
+    if not isinstance(text, str):
+        raise Invalid('Send {"markdown": "..."}.', fields={"markdown": "required"})
+    return jsonify({"html": _preview(text)})
