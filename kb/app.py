@@ -11,9 +11,9 @@ from flask import Flask
 
 from kb import db
 from kb.config import configure_app
-from kb.errors import register_error_handlers
+from kb.errors import PluginError, register_error_handlers
 from kb.extensions import KbState, csrf, login_manager
-from kb.plugins import build_plugin_manager
+from kb.plugins import build_plugin_manager, collect
 
 
 def create_app(
@@ -80,9 +80,15 @@ def configure_blueprints(app: Flask, state: KbState) -> None:
     from kb.articles.editor_views import bp as editor_bp
     from kb.articles.views import bp as articles_bp
     from kb.auth.views import bp as auth_bp
+    from kb.escalation.views import bp as escalation_bp
 
-    for blueprint in (auth_bp, articles_bp, editor_bp, api_bp):
+    for blueprint in (auth_bp, articles_bp, editor_bp, escalation_bp, api_bp):
         app.register_blueprint(blueprint)
+    for blueprint in collect(state.pm, "kb_register_blueprints", kb=state):
+        try:
+            app.register_blueprint(blueprint)
+        except ValueError as error:
+            raise PluginError(f"blueprint {blueprint.name!r}: {error}") from error
 
 
 def configure_templates(app: Flask) -> None:

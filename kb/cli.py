@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import getpass
+import logging
 import os
 import secrets
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -247,11 +251,12 @@ def db_upgrade() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
-def serve_command(host: str, port: int, workers: int) -> None:
-    """Serve kb with gunicorn (production server) on HOST:PORT."""
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    args = [
-        str(gunicorn),
+@click.option("--no-worker", is_flag=True, help="Do not start the background worker.")
+def serve_command(host: str, port: int, workers: int, no_worker: bool) -> None:
+    """Serve kb with gunicorn on HOST:PORT, with the background worker beside it."""
+    bin_dir = Path(sys.executable).parent
+    web = [
+        str(bin_dir / "gunicorn"),
         "--workers",
         str(workers),
         "--threads",
@@ -262,5 +267,105 @@ def serve_command(host: str, port: int, workers: int) -> None:
         "-",
         "kb:create_app()",
     ]
-    click.echo(f"Serving kb on http://{host}:{port}")
-    os.execv(args[0], args)
+    children = [subprocess.Popen(web)]
+    if not no_worker:
+        children.append(subprocess.Popen([str(bin_dir / "kb"), "worker"]))
+    click.echo(f"Serving kb on http://{host}:{port}" + ("" if no_worker else " (with worker)"))
+
+    def stop(*_args) -> None:
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+    finally:
+        stop()
+        for child in children:
+            child.wait(timeout=30)
+    sys.exit(children[0].returncode or 0)
+
+
+@cli.command("worker")
+@with_appcontext
+def worker_command() -> None:
+    """Run the background worker: outbox deliveries, follow-ups, plugin jobs."""
+    from kb.worker import run_forever
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
+    run_forever(kb_state())
+
+
+@cli.group("outbox")
+def outbox_group() -> None:
+    """Deliveries to ticketing systems, webhooks and e-mail."""
+
+
+@outbox_group.command("run")
+@click.option("--once", is_flag=True, help="Deliver what is due now, then stop.")
+@with_appcontext
+def outbox_run(once: bool) -> None:
+    """Deliver due messages (retrying failures with backoff)."""
+    from kb.escalation.outbox import dispatch
+
+    state = kb_state()
+    while True:
+        report = dispatch(state)
+        if report.attempted or once:
+            click.echo(
+                f"delivered {report.delivered}, retrying {report.retried}, gave up {report.dead}"
+            )
+            for line in report.errors:
+                click.echo(f"  {line}", err=True)
+        if once:
+            return
+        time.sleep(state.config["WORKER_INTERVAL_SECONDS"])
+
+
+@outbox_group.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Include delivered messages.")
+@with_appcontext
+def outbox_list(show_all: bool) -> None:
+    """Show pending, failing and dead deliveries."""
+    from sqlalchemy import select
+
+    from kb.models import OutboxMessage
+
+    with _session() as session:
+        query = select(OutboxMessage).order_by(OutboxMessage.id)
+        if not show_all:
+            query = query.where(OutboxMessage.status != "done")
+        for m in session.scalars(query):
+            click.echo(
+                f"{m.id:6} {m.status:10} {m.attempts:3}x {m.kind:6} {m.key} {m.last_error[:80]}"
+            )
+
+
+@outbox_group.command("retry")
+@click.argument("message_id", type=int)
+@with_appcontext
+def outbox_retry(message_id: int) -> None:
+    """Send a message that gave up round again."""
+    from kb.escalation.outbox import retry_dead
+
+    with _session() as session:
+        retry_dead(session, message_id)
+        session.commit()
+    click.echo(f"Message {message_id} will be retried.")
+
+
+@cli.group("followups")
+def followups_group() -> None:
+    """Follow-ups with requesters."""
+
+
+@followups_group.command("run")
+@with_appcontext
+def followups_run() -> None:
+    """Fire kb_followup_due for every follow-up that is due."""
+    from kb.escalation.followups import run_due
+
+    click.echo(f"{run_due(kb_state())} follow-ups due")

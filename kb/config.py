@@ -45,6 +45,31 @@ class Defaults:
 
     ITEMS_PER_PAGE = 20
 
+    # Escalation: priority = matrix[impact][urgency]; SLA targets per priority in minutes
+    # (calendar time). A ticket is "at risk" once less than this fraction of its time is left.
+    PRIORITY_MATRIX: dict[str, dict[str, str]] = {
+        "high": {"high": "P1", "medium": "P2", "low": "P3"},
+        "medium": {"high": "P2", "medium": "P3", "low": "P4"},
+        "low": {"high": "P3", "medium": "P4", "low": "P4"},
+    }
+    SLA_TARGETS: dict[str, dict[str, int]] = {
+        "P1": {"response": 15, "resolution": 4 * 60},
+        "P2": {"response": 60, "resolution": 8 * 60},
+        "P3": {"response": 4 * 60, "resolution": 3 * 24 * 60},
+        "P4": {"response": 24 * 60, "resolution": 10 * 24 * 60},
+    }
+    SLA_AT_RISK_FRACTION = 0.25
+    # "This didn't help" escalations (no escalation node) go here unless the requester says more.
+    DEFAULT_ESCALATION_GROUP = "service-desk"
+
+    # Outbox: deliveries retry with exponential backoff (base * 2**attempt, capped) and give up
+    # (visible to admins, retried by hand) after OUTBOX_MAX_ATTEMPTS.
+    OUTBOX_MAX_ATTEMPTS = 12
+    OUTBOX_BACKOFF_SECONDS = 30
+    OUTBOX_BACKOFF_MAX_SECONDS = 30 * 60
+    OUTBOX_CLAIM_SECONDS = 120
+    WORKER_INTERVAL_SECONDS = 15
+
 
 def bundled_paths() -> tuple[Path, Path]:
     """The folders of articles and trees that ship with kb."""

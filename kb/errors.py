@@ -51,6 +51,11 @@ class Conflict(KbError):
     code = "conflict"
 
 
+class StaleWrite(Conflict):
+    """Someone else changed the same record between our read and our write; retrying from
+    fresh data is safe."""
+
+
 class Invalid(KbError):
     """Input that cannot be accepted; ``fields`` maps a field name to what is wrong with it."""
 

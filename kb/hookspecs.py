@@ -51,3 +51,84 @@ def kb_tree_changed(kb, tree):
     tree as people will see it (its live revision when one is published). Return value
     ignored; failures are logged with the plugin's name.
     """
+
+
+# --- escalation and tickets -------------------------------------------------------------------
+# The events below are *reliable*: kb writes one outbox row per implementing plugin in the same
+# transaction as the change, and the dispatcher calls each plugin until it succeeds (with
+# backoff). An implementation may therefore run more than once for the same event: use
+# ``delivery_key`` (stable across retries) to make it idempotent. Raise to have it retried.
+
+
+@hookspec(firstresult=True)
+def kb_create_ticket(kb, escalation, idempotency_key):
+    """Create the ticket for an escalation in a ticketing system.
+
+    Called by the outbox dispatcher (never inside a web request), possibly several times for
+    the same escalation if an earlier attempt failed: ``idempotency_key`` is the same each time,
+    so return the ticket made before rather than a second one. ``escalation`` is a
+    :class:`kb.escalation.snapshots.EscalationSnapshot`. Return a
+    :class:`kb.escalation.snapshots.TicketRef`, or None if this plugin does not handle it (the
+    next plugin is asked; kb's own queue, ``local_tickets``, answers last). Raise to fail this
+    attempt: it is retried with exponential backoff. Stops at the first non-None result.
+    """
+
+
+@hookspec
+def kb_escalation_created(kb, escalation, delivery_key):
+    """An escalation was stored (a requester gave their details after a diagnostic failed).
+
+    Reliable (through the outbox). ``escalation`` is an EscalationSnapshot with the transcript,
+    group, priority and SLA due times. Use it to notify the requester and the support group.
+    Return value ignored; raise to be retried.
+    """
+
+
+@hookspec
+def kb_ticket_resolved(kb, resolution, delivery_key):
+    """A ticket was resolved, in kb's queue or an external system, and kb has already written
+    the resolution into the linked articles (or a new draft article).
+
+    Reliable (through the outbox). ``resolution`` is a
+    :class:`kb.escalation.snapshots.ResolutionSnapshot`. Return value ignored; raise to be
+    retried.
+    """
+
+
+@hookspec
+def kb_followup_due(kb, followup, delivery_key):
+    """A follow-up fell due (``kb followups run`` or the background worker found it).
+
+    Reliable (through the outbox). ``followup`` is a
+    :class:`kb.escalation.snapshots.FollowUpSnapshot` with ``answer_url``, the link the
+    requester uses to say "still fixed" or "not fixed". Return value ignored; raise to retry.
+    """
+
+
+@hookspec
+def kb_followup_answered(kb, followup, delivery_key):
+    """The requester answered a follow-up (``followup.status`` is ``fixed`` or ``not_fixed``).
+
+    Reliable (through the outbox). kb has already reopened its own ticket on "not fixed";
+    plugins for external ticketing systems reopen theirs here. Return value ignored.
+    """
+
+
+@hookspec
+def kb_register_blueprints(kb):
+    """Collect Flask blueprints to add pages and API routes.
+
+    Called once per app at start-up. Return a list of ``flask.Blueprint`` objects (or None).
+    Blueprint names must be unique: a clash stops the app from starting, naming the plugin.
+    Views must check permissions through ``kb.auth.policy`` like kb's own.
+    """
+
+
+@hookspec
+def kb_register_jobs(kb):
+    """Collect periodic jobs for the background worker (``kb worker``, started by ``kb serve``).
+
+    Return a list of :class:`kb.worker.Job` (name, interval in seconds, function taking ``kb``),
+    or None. A job that raises is logged and run again at its next interval. Jobs may run in
+    several worker processes at once on a multi-node site, so make them safe to overlap.
+    """

@@ -35,10 +35,18 @@ def init_templates(app: Flask) -> None:
     app.jinja_env.filters["ago"] = ago
     app.jinja_env.globals["Role"] = Role
 
+    endpoints: set[str] = set()
+
+    @app.before_request
+    def _endpoints() -> None:
+        if not endpoints:
+            endpoints.update(rule.endpoint for rule in app.url_map.iter_rules())
+
     @app.context_processor
     def _globals() -> dict[str, Any]:
         return {
             "can": lambda action, thing=None: can(current_user, action, thing),
             "has_role": lambda role: has_role(current_user, Role(role)),
             "site_name": app.config["SITE_NAME"],
+            "url_map_endpoints": endpoints,
         }

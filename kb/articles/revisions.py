@@ -3,14 +3,19 @@ head (latest) and the live (published) one and keeps a listing copy of the visib
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from kb.articles.document import ArticleDoc
 from kb.articles.snapshot import snapshot
 from kb.changes import record_change
 from kb.db import queue_event
+from kb.errors import StaleWrite
 from kb.models import Article, ArticleRevision, ArticleStatus, ArticleTag, User, utcnow
+
+# Front matter key holding the resolution log (tickets this article solved), written by the
+# resolution write-back; kept out of the editor and merged into people's saves.
+RESOLUTION_LOG = "resolution_log"
 
 
 def get_article(session: Session, slug: str) -> Article | None:
@@ -48,6 +53,7 @@ def add_revision(
 
     The new revision becomes the head; whether it goes live is the workflow's decision.
     """
+    expected_head = article.head_revision_id if article is not None else None
     if article is None:
         article = Article(slug=doc.slug, status=ArticleStatus.DRAFT.value)
         session.add(article)
@@ -84,12 +90,36 @@ def add_revision(
     )
     session.add(revision)
     session.flush()
-    article.head_revision = revision
-    article.updated_at = utcnow()
+    move_head(session, article, revision, expected_head)
     if article.slug != doc.slug and article.published_revision_id is None:
         article.slug = doc.slug
     sync_listing(article)
     return revision
+
+
+def move_head(
+    session: Session, article: Article, revision: ArticleRevision, expected: int | None
+) -> None:
+    """Point the article at its new head only if nobody moved it since we read it
+    (compare-and-swap), so two concurrent saves can never silently replace one another."""
+    now = utcnow()
+    current = (
+        Article.head_revision_id.is_(None)
+        if expected is None
+        else (Article.head_revision_id == expected)
+    )
+    result = session.execute(
+        update(Article)
+        .where(Article.id == article.id, current)
+        .values(head_revision_id=revision.id, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise StaleWrite(
+            f"Article '{article.slug}' was changed by someone else at the same moment; "
+            "reload and try again."
+        )
+    session.expire(article, ["head_revision_id", "head_revision", "updated_at"])
 
 
 def publish(session: Session, article: Article, revision: ArticleRevision) -> None:
@@ -135,3 +165,24 @@ def sync_listing(article: Article) -> None:
     for name in wanted:
         if name not in current:
             article.tags.append(ArticleTag(tag=name))
+
+
+def hash_without_log(revision: ArticleRevision) -> str:
+    doc = doc_from_revision(revision, "")
+    doc.extra = {k: v for k, v in doc.extra.items() if k != RESOLUTION_LOG}
+    return doc.content_hash()
+
+
+def only_log_changed_since(session: Session, article: Article, base_revision_id: int) -> bool:
+    """True when every revision after ``base_revision_id`` changed nothing but the resolution
+    log, so an editor's save can be merged on top instead of refused."""
+    base = session.get(ArticleRevision, base_revision_id)
+    if base is None or base.article_id != article.id:
+        return False
+    later = session.scalars(
+        select(ArticleRevision).where(
+            ArticleRevision.article_id == article.id, ArticleRevision.number > base.number
+        )
+    ).all()
+    reference = hash_without_log(base)
+    return bool(later) and all(hash_without_log(r) == reference for r in later)

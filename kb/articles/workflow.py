@@ -12,7 +12,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kb.articles.document import ArticleDoc, DocumentError, validate_fields
-from kb.articles.revisions import add_revision, changed, doc_from_revision, get_article, publish
+from kb.articles.revisions import (
+    RESOLUTION_LOG,
+    add_revision,
+    changed,
+    doc_from_revision,
+    get_article,
+    only_log_changed_since,
+    publish,
+)
 from kb.auth.policy import has_role, require, require_transition
 from kb.errors import Conflict, Invalid, NotFound
 from kb.models import Article, ArticleEvent, ArticleRevision, ArticleStatus, Role, User
@@ -129,6 +137,15 @@ def save_edit(
     since ``base_revision_id``; the conflict carries both texts so nothing is lost."""
     require_transition(actor, "edit", article)
     head = article.head_revision
+    if (
+        head is not None
+        and base_revision_id is not None
+        and base_revision_id != head.id
+        and only_log_changed_since(session, article, base_revision_id)
+    ):
+        # Only resolution write-backs happened meanwhile: keep their log, save on top.
+        doc.extra = {**doc.extra, RESOLUTION_LOG: (head.extra or {}).get(RESOLUTION_LOG, [])}
+        base_revision_id = head.id
     if head is not None and base_revision_id != head.id:
         raise Conflict(
             f"{head.author_name} saved a newer version (revision {head.number}) while you were "
@@ -140,6 +157,8 @@ def save_edit(
             your_base_revision_id=base_revision_id,
         )
     _check_slug_free(session, doc.slug, article)
+    if head is not None:  # the editor does not show extra front matter: carry it over
+        doc.extra = {**(head.extra or {}), **doc.extra}
     if head is not None and head.content_hash == doc.content_hash():
         return head
     proposal = not has_role(actor, Role.AUTHOR)

@@ -148,6 +148,7 @@ ACTION_LABELS = {
     "unarchive": "unarchived",
     "comment": "commented",
     "import": "imported",
+    "resolution": "logged a ticket resolution",
 }
 
 

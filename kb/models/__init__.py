@@ -13,6 +13,14 @@ from kb.models.articles import (
 )
 from kb.models.base import Base, utcnow
 from kb.models.changes import Change
+from kb.models.escalation import (
+    Escalation,
+    FollowUp,
+    OutboxMessage,
+    Ticket,
+    TicketNote,
+    WebhookReceipt,
+)
 from kb.models.users import ApiToken, Role, User
 
 __all__ = [
@@ -27,8 +35,14 @@ __all__ = [
     "Audience",
     "Base",
     "Change",
+    "Escalation",
     "FlagReason",
+    "FollowUp",
+    "OutboxMessage",
     "Role",
+    "Ticket",
+    "TicketNote",
     "User",
+    "WebhookReceipt",
     "utcnow",
 ]

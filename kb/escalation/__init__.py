@@ -1,0 +1,1 @@
+"""Escalation: priority and SLA, the outbox and its dispatcher, tickets, write-back, follow-ups."""

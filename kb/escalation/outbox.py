@@ -1,0 +1,221 @@
+"""The transactional outbox: work for the world outside kb is written in the same transaction
+as the change it reports, then delivered by a dispatcher with retries and exponential backoff.
+
+Two kinds of message:
+- ``ticket``: create the escalation's ticket through ``kb_create_ticket`` (firstresult);
+- ``event``: call one plugin's implementation of a reliable event hook (one row per plugin, so
+  a plugin that fails is retried alone and the others are not called twice).
+Each message has an idempotency key that deliveries pass on, so a retry never makes two tickets.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from kb.models import Escalation, OutboxMessage, utcnow
+
+log = logging.getLogger(__name__)
+
+# Event hooks delivered at least once through the outbox, and the record type of their argument.
+RELIABLE_EVENTS = {
+    "kb_escalation_created": "escalation",
+    "kb_ticket_resolved": "resolution",
+    "kb_followup_due": "followup",
+    "kb_followup_answered": "followup",
+    "kb_outage_changed": "outage",
+}
+
+
+class PermanentFailure(Exception):
+    """A delivery that can never succeed as it is (for example rejected as invalid):
+    it goes straight to the dead letters for a person to look at."""
+
+
+def enqueue(session: Session, kind: str, key: str, payload: dict[str, Any]) -> OutboxMessage:
+    message = OutboxMessage(kind=kind, key=key, payload=payload)
+    session.add(message)
+    return message
+
+
+def enqueue_event(session: Session, pm, hook: str, key: str, payload: dict[str, Any]) -> int:
+    """One message per plugin implementing ``hook``; returns how many were queued."""
+    if hook not in RELIABLE_EVENTS:
+        raise ValueError(f"{hook} is not a reliable event")
+    count = 0
+    for impl in getattr(pm.hook, hook).get_hookimpls():
+        enqueue(
+            session,
+            "event",
+            f"{key}:{impl.plugin_name}",
+            {"hook": hook, "plugin": impl.plugin_name, "args": payload},
+        )
+        count += 1
+    return count
+
+
+@dataclass
+class DispatchReport:
+    delivered: int = 0
+    retried: int = 0
+    dead: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def attempted(self) -> int:
+        return self.delivered + self.retried + self.dead
+
+
+def backoff(attempts: int, base: float, cap: float) -> timedelta:
+    """base * 2**(attempts-1), capped, with up to 10% jitter so retries do not stampede."""
+    seconds = min(cap, base * (2 ** max(0, attempts - 1)))
+    return timedelta(seconds=seconds * (1 + random.random() * 0.1))
+
+
+def due_messages(session: Session, now: datetime, limit: int) -> list[int]:
+    return list(
+        session.scalars(
+            select(OutboxMessage.id)
+            .where(
+                or_(
+                    (OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= now),
+                    (OutboxMessage.status == "delivering") & (OutboxMessage.claimed_until < now),
+                )
+            )
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(limit)
+        )
+    )
+
+
+def claim(session: Session, message_id: int, now: datetime, hold: timedelta) -> bool:
+    """Atomically take a message so two dispatchers never deliver it at once."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            or_(
+                OutboxMessage.status == "pending",
+                (OutboxMessage.status == "delivering") & (OutboxMessage.claimed_until < now),
+            ),
+        )
+        .values(status="delivering", claimed_until=now + hold)
+    )
+    session.commit()
+    return result.rowcount == 1
+
+
+def dispatch(kb, now: Callable[[], datetime] = utcnow, limit: int = 100) -> DispatchReport:
+    """Deliver every message that is due; safe to run in several processes at once."""
+    config = kb.config
+    report = DispatchReport()
+    hold = timedelta(seconds=config["OUTBOX_CLAIM_SECONDS"])
+    with kb.session() as session:
+        ids = due_messages(session, now(), limit)
+        for message_id in ids:
+            if not claim(session, message_id, now(), hold):
+                continue
+            message = session.get(OutboxMessage, message_id)
+            assert message is not None
+            try:
+                result = deliver(kb, message.kind, message.key, message.payload)
+            except Exception as error:  # the outside world failed: record and retry later
+                session.rollback()
+                message = session.get(OutboxMessage, message_id)
+                message.attempts += 1
+                message.last_error = f"{type(error).__name__}: {error}"[:2000]
+                message.claimed_until = None
+                permanent = isinstance(error, PermanentFailure)
+                if permanent or message.attempts >= config["OUTBOX_MAX_ATTEMPTS"]:
+                    message.status = "dead"
+                    report.dead += 1
+                    log.error(
+                        "outbox %s %s gave up after %d attempts: %s",
+                        message.kind,
+                        message.key,
+                        message.attempts,
+                        message.last_error,
+                    )
+                else:
+                    message.status = "pending"
+                    message.next_attempt_at = now() + backoff(
+                        message.attempts,
+                        config["OUTBOX_BACKOFF_SECONDS"],
+                        config["OUTBOX_BACKOFF_MAX_SECONDS"],
+                    )
+                    report.retried += 1
+                    log.warning(
+                        "outbox %s %s failed (attempt %d): %s",
+                        message.kind,
+                        message.key,
+                        message.attempts,
+                        message.last_error,
+                    )
+                report.errors.append(f"{message.key}: {message.last_error}")
+                session.commit()
+                continue
+            message.status = "done"
+            message.attempts += 1
+            message.delivered_at = now()
+            message.claimed_until = None
+            message.result = result or {}
+            message.last_error = ""
+            session.commit()
+            report.delivered += 1
+    return report
+
+
+def deliver(kb, kind: str, key: str, payload: dict[str, Any]) -> dict[str, Any]:
+    if kind == "ticket":
+        from kb.escalation.tickets import deliver_ticket
+
+        return deliver_ticket(kb, payload["escalation_id"], key)
+    if kind == "event":
+        return deliver_event(kb, payload, key)
+    raise PermanentFailure(f"unknown outbox message kind {kind!r}")
+
+
+def deliver_event(kb, payload: dict[str, Any], key: str) -> dict[str, Any]:
+    from kb.escalation.events import rebuild_argument
+
+    hook, plugin_name = payload["hook"], payload["plugin"]
+    impl = next(
+        (i for i in getattr(kb.pm.hook, hook).get_hookimpls() if i.plugin_name == plugin_name),
+        None,
+    )
+    if impl is None:
+        return {"skipped": f"plugin {plugin_name} is no longer registered"}
+    arguments = {
+        "kb": kb,
+        "delivery_key": key,
+        RELIABLE_EVENTS[hook]: rebuild_argument(hook, payload["args"]),
+    }
+    impl.function(*[arguments[name] for name in impl.argnames])
+    return {"plugin": plugin_name}
+
+
+def retry_dead(session: Session, message_id: int) -> OutboxMessage:
+    """An admin sends a dead message round again."""
+    message = session.get(OutboxMessage, message_id)
+    if message is None:
+        from kb.errors import NotFound
+
+        raise NotFound("No such outbox message.")
+    message.status = "pending"
+    message.attempts = 0
+    message.next_attempt_at = utcnow()
+    message.last_error = ""
+    return message
+
+
+def pending_for(session: Session, escalation: Escalation) -> OutboxMessage | None:
+    return session.scalar(
+        select(OutboxMessage).where(OutboxMessage.key == f"ticket:{escalation.public_id}")
+    )

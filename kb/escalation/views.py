@@ -1,0 +1,253 @@
+"""Requester-facing escalation pages (form, status), follow-up answers, the technicians'
+follow-up list and the admins' outbox page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from kb.auth.policy import require
+from kb.db import get_db
+from kb.errors import Invalid, NotFound
+from kb.escalation import followups, outbox
+from kb.escalation.priority import sla_state
+from kb.escalation.service import EscalationRequest, by_public_id, create_escalation
+from kb.extensions import kb_state
+from kb.models import OutboxMessage, utcnow
+
+bp = Blueprint("escalation", __name__)
+
+IMPACT_CHOICES = [
+    ("low", "Just me"),
+    ("medium", "My team or several people"),
+    ("high", "A whole department, site or service"),
+]
+URGENCY_CHOICES = [
+    ("low", "I can keep working; it is an inconvenience"),
+    ("medium", "My work is slowed down"),
+    ("high", "I cannot work at all / a deadline is at risk"),
+]
+
+
+def _prefill_from_session(token: str | None) -> EscalationRequest | None:
+    """The diagnostic session's transcript and escalation node, if the session exists."""
+    if not token:
+        return None
+    from kb.diagnostics.handoff import escalation_request
+
+    return escalation_request(get_db(), kb_state(), token)
+
+
+def request_from_form(form, base: EscalationRequest | None) -> EscalationRequest:
+    config = kb_state().config
+    asks = base.answers_to_ask.keys() if base else []
+    answers = {question: form.get(f"ask-{i}", "").strip()[:1000] for i, question in enumerate(asks)}
+    person = current_user if current_user.is_authenticated else None
+    values = dict(
+        summary=form.get("summary", "").strip() or (base.summary if base else ""),
+        details=form.get("details", "").strip(),
+        requester_name=form.get("requester_name", ""),
+        requester_email=form.get("requester_email", ""),
+        requester_phone=form.get("requester_phone", ""),
+        requester_location=form.get("requester_location", ""),
+        requester_id=person.id if person else None,
+        impact=(base.impact if base and base.impact else form.get("impact", "")),
+        urgency=(base.urgency if base and base.urgency else form.get("urgency", "")),
+        group=base.group if base else config["DEFAULT_ESCALATION_GROUP"],
+    )
+    if base is None:
+        return EscalationRequest(**values)
+    base_fields = {k: v for k, v in base.__dict__.items() if k not in values}
+    base_fields["answers_to_ask"] = answers
+    return EscalationRequest(**values, **base_fields)
+
+
+@bp.route("/escalations/new", methods=["GET", "POST"])
+def new_escalation():
+    token = request.values.get("session")
+    base = _prefill_from_session(token)
+    if token and base is None:
+        raise NotFound("That diagnostic session does not exist or has not ended in escalation.")
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        session = get_db()
+        try:
+            escalation = create_escalation(
+                session, kb_state(), request_from_form(request.form, base)
+            )
+            session.commit()
+        except Invalid as error:
+            session.rollback()
+            errors = error.fields
+        else:
+            return redirect(url_for("escalation.status", public_id=escalation.public_id))
+    person = current_user if current_user.is_authenticated else None
+    prefill = {
+        "requester_name": request.form.get("requester_name") or (person.name if person else ""),
+        "requester_email": request.form.get("requester_email") or (person.email if person else ""),
+        "requester_phone": request.form.get("requester_phone") or (person.phone if person else ""),
+        "requester_location": request.form.get("requester_location")
+        or (person.location if person else ""),
+    }
+    return render_template(
+        "escalation/new.html",
+        base=base,
+        token=token,
+        errors=errors,
+        prefill=prefill,
+        impact_choices=IMPACT_CHOICES,
+        urgency_choices=URGENCY_CHOICES,
+        form=request.form,
+    ), (422 if errors else 200)
+
+
+@bp.get("/escalations/<public_id>")
+def status(public_id: str):
+    escalation = by_public_id(get_db(), public_id)
+    if escalation is None:
+        raise NotFound("No such request. Check the link you were given.")
+    config = kb_state().config
+    now = utcnow()
+    return render_template(
+        "escalation/status.html",
+        escalation=escalation,
+        group_name=(config.get("SUPPORT_GROUPS") or {}).get(escalation.group, escalation.group),
+        response_state=sla_state(
+            now,
+            escalation.created_at,
+            escalation.response_due,
+            escalation.first_response_at,
+            config["SLA_AT_RISK_FRACTION"],
+        ),
+        public_notes=_public_notes(escalation),
+    )
+
+
+def _public_notes(escalation):
+    from sqlalchemy import select
+
+    from kb.models import Ticket
+
+    ticket = get_db().scalar(select(Ticket).where(Ticket.escalation_id == escalation.id))
+    return [n for n in ticket.notes if n.public] if ticket else []
+
+
+@bp.get("/api/v1/escalations/<public_id>")
+def status_api(public_id: str):
+    escalation = by_public_id(get_db(), public_id)
+    if escalation is None:
+        raise NotFound("No such request.")
+    return jsonify(
+        {
+            "id": escalation.public_id,
+            "status": escalation.status,
+            "summary": escalation.summary,
+            "priority": escalation.priority,
+            "group": escalation.group,
+            "created_at": escalation.created_at.isoformat(),
+            "response_due": escalation.response_due.isoformat(),
+            "resolve_due": escalation.resolve_due.isoformat(),
+            "ticket": {
+                "system": escalation.ticket_system,
+                "ref": escalation.ticket_ref,
+                "status": escalation.ticket_status,
+            }
+            if escalation.ticket_ref
+            else None,
+            "resolution": escalation.resolution_text or None,
+        }
+    )
+
+
+@bp.post("/api/v1/escalations")
+def create_api():
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise Invalid("Send a JSON object.")
+    token = payload.get("session")
+    base = _prefill_from_session(token) if isinstance(token, str) else None
+    if token and base is None:
+        raise NotFound("That diagnostic session does not exist or has not ended in escalation.")
+    form = {k: str(v) for k, v in payload.items() if v is not None}
+    session = get_db()
+    escalation = create_escalation(session, kb_state(), request_from_form(form, base))
+    session.commit()
+    return jsonify(
+        {
+            "id": escalation.public_id,
+            "priority": escalation.priority,
+            "status_url": url_for("escalation.status", public_id=escalation.public_id),
+        }
+    ), 201
+
+
+# --- follow-ups ---------------------------------------------------------------------------
+
+
+@bp.route("/followups/<token>", methods=["GET", "POST"])
+def answer_followup(token: str):
+    session = get_db()
+    followup = followups.by_token(session, token)
+    if request.method == "POST":
+        fixed = request.form.get("fixed")
+        if fixed not in ("yes", "no"):
+            raise Invalid("Answer yes or no.", fields={"fixed": "yes or no"})
+        followups.answer(
+            session, kb_state(), followup, fixed == "yes", request.form.get("comment", "")
+        )
+        session.commit()
+        flash(
+            "Thank you. "
+            + (
+                "Glad it is still working."
+                if fixed == "yes"
+                else "We have reopened your request and will be in touch."
+            ),
+            "success",
+        )
+        return redirect(url_for("escalation.answer_followup", token=token))
+    return render_template("escalation/followup.html", followup=followup)
+
+
+@bp.get("/followups")
+@login_required
+def followup_list():
+    require(current_user, "ticket.work")
+    return render_template(
+        "escalation/followups.html", items=followups.for_technicians(get_db()), now=utcnow()
+    )
+
+
+# --- outbox (admins) ------------------------------------------------------------------------
+
+
+@bp.get("/admin/outbox")
+@login_required
+def outbox_page():
+    require(current_user, "outbox.manage")
+    from sqlalchemy import func, select
+
+    session = get_db()
+    counts = dict(
+        session.execute(
+            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+        ).all()
+    )
+    problems = session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.status.in_(("dead", "pending")), OutboxMessage.attempts > 0)
+        .order_by(OutboxMessage.status, OutboxMessage.next_attempt_at)
+        .limit(200)
+    ).all()
+    return render_template("escalation/outbox.html", counts=counts, problems=problems)
+
+
+@bp.post("/admin/outbox/<int:message_id>/retry")
+@login_required
+def outbox_retry(message_id: int):
+    require(current_user, "outbox.manage")
+    session = get_db()
+    outbox.retry_dead(session, message_id)
+    session.commit()
+    flash("The delivery will be retried within a minute.", "success")
+    return redirect(url_for("escalation.outbox_page"))
