@@ -70,6 +70,40 @@ class Defaults:
     OUTBOX_CLAIM_SECONDS = 120
     WORKER_INTERVAL_SECONDS = 15
 
+    # Integrations: each built-in is off until its first setting is given (docs/plugins.md).
+    # The address kb is served at, for links in tickets, e-mails and webhooks.
+    BASE_URL = ""
+    # Request Tracker 5 (kb/plugins/request_tracker.py): base URL including its web path.
+    RT_URL = ""
+    RT_TOKEN = ""  # an RT auth token; or RT_USER and RT_PASSWORD
+    RT_USER = ""
+    RT_PASSWORD = ""
+    RT_QUEUE = "General"
+    RT_QUEUE_BY_GROUP: dict[str, str] = {}
+    RT_PRIORITY_MAP: dict[str, int] = {"P1": 100, "P2": 75, "P3": 50, "P4": 25}
+    RT_RESOLVED_STATUSES: list[str] = ["resolved"]
+    RT_POLL_SECONDS = 300
+    RT_SCRIP_SECRET = ""  # shared with the RT scrip that calls kb on resolution
+    RT_LINK_VIEWED_ARTICLES = True  # no "kb-articles:" line: log into the articles viewed
+    RT_TIMEOUT_SECONDS = 10.0
+    # Webhooks (kb/plugins/webhooks.py): outbound targets signed with WEBHOOK_SECRET, and the
+    # inbound "ticket resolved" endpoint verified with WEBHOOK_INBOUND_SECRET.
+    WEBHOOK_URLS: list[str] = []
+    WEBHOOK_SECRET = ""
+    WEBHOOK_INBOUND_SECRET: str | dict[str, str] = ""
+    WEBHOOK_TOLERANCE_SECONDS = 300
+    WEBHOOK_TIMEOUT_SECONDS = 10.0
+    # E-mail (kb/plugins/smtp_notify.py).
+    SMTP_HOST = ""
+    SMTP_PORT = 0  # 0: 465 with SMTP_SSL, 587 with SMTP_STARTTLS, else 25
+    SMTP_USER = ""
+    SMTP_PASSWORD = ""
+    SMTP_STARTTLS = False
+    SMTP_SSL = False
+    SMTP_FROM = ""
+    SMTP_TIMEOUT_SECONDS = 10.0
+    SUPPORT_GROUP_EMAILS: dict[str, str] = {}
+
 
 def bundled_paths() -> tuple[Path, Path]:
     """The folders of articles and trees that ship with kb."""

@@ -47,6 +47,13 @@ class KbState:
         notify(self.pm, hook, kb=self, **kwargs)
 
 
+def authenticates_itself(view: Any) -> Any:
+    """Mark a view called by another system that proves itself (a signature or a shared
+    secret checked by the view): it needs no CSRF token and no signed-in person."""
+    view.kb_authenticates_itself = True
+    return view
+
+
 def kb_state(app: Flask | None = None) -> KbState:
     """The KbState of ``app`` (or of the current app)."""
     return (app or current_app).extensions["kb"]

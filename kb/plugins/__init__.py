@@ -20,7 +20,15 @@ from kb.errors import PluginError
 log = logging.getLogger(__name__)
 
 # Built-in plugins, by the name a site uses to disable one (DISABLED_PLUGINS) and module.
-BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (("local_tickets", "kb.plugins.local_tickets"),)
+# A module may define ``configured(config) -> bool``: when it answers False (an integration the
+# site has not set up) the plugin is not registered at all, so an unconfigured site is
+# unaffected; it raises PluginError for a half-done configuration, which stops the start-up.
+BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
+    ("local_tickets", "kb.plugins.local_tickets"),
+    ("request_tracker", "kb.plugins.request_tracker"),
+    ("webhooks", "kb.plugins.webhooks"),
+    ("smtp_notify", "kb.plugins.smtp_notify"),
+)
 
 ENTRY_POINT_GROUP = "kb"
 
@@ -40,7 +48,11 @@ def build_plugin_manager(
         if name in disabled:
             pm.set_blocked(name)
             continue
-        pm.register(importlib.import_module(module_name), name=name)
+        module = importlib.import_module(module_name)
+        configured = getattr(module, "configured", None)
+        if configured is not None and not configured(config):
+            continue
+        pm.register(module, name=name)
     try:
         pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
     except Exception as error:  # an installed package's plugin failed to import
@@ -112,19 +124,41 @@ def collect(pm: pluggy.PluginManager, hook_name: str, **kwargs: Any) -> list[Any
 
 
 def describe(pm: pluggy.PluginManager) -> list[dict[str, Any]]:
-    """Each plugin with where it came from, its version and the hooks it implements."""
+    """Each plugin with where it came from, its version, whether it is on, and its hooks.
+
+    Built-ins that are switched off (DISABLED_PLUGINS, or not configured) are listed too.
+    """
+    builtin = {name for name, _ in BUILTIN_PLUGINS}
     dists = {id(plugin): dist for plugin, dist in pm.list_plugin_distinfo()}
     rows = []
-    for name, plugin in sorted(pm.list_name_plugin(), key=lambda item: str(item[0])):
+    for name, plugin in pm.list_name_plugin():
         if plugin is None:
             continue
         dist = dists.get(id(plugin))
         hooks = sorted(hook.name for hook in pm.get_hookcallers(plugin) or [])
-        if name in {n for n, _ in BUILTIN_PLUGINS}:
-            source, version = "built-in", None
+        version = None
+        if name in builtin:
+            source = "built-in"
         elif dist is not None:
             source, version = f"entry point ({dist.project_name})", dist.version
+        elif getattr(plugin, "__name__", "").startswith("kb_instance_plugins."):
+            source = "instance"
         else:
-            source, version = "instance", None
-        rows.append({"name": name, "source": source, "version": version, "hooks": hooks})
-    return rows
+            source = "registered by code"
+        rows.append(
+            {
+                "name": str(name),
+                "source": source,
+                "version": version,
+                "status": "on",
+                "hooks": hooks,
+            }
+        )
+    for name, _module in BUILTIN_PLUGINS:
+        if pm.has_plugin(name):
+            continue
+        status = "disabled" if pm.is_blocked(name) else "not configured"
+        rows.append(
+            {"name": name, "source": "built-in", "version": None, "status": status, "hooks": []}
+        )
+    return sorted(rows, key=lambda row: row["name"])

@@ -1,0 +1,101 @@
+"""Endpoints other systems call: Request Tracker's scrip, and inbound webhooks. They prove
+themselves with a shared secret or a signature, not a session, so they take no CSRF token."""
+
+from __future__ import annotations
+
+import hmac
+import json
+
+from flask import Blueprint, jsonify, request
+from sqlalchemy import select
+
+from kb.db import get_db
+from kb.errors import Invalid, KbError, NotFound, Unauthorized
+from kb.extensions import authenticates_itself, kb_state
+from kb.integrations import rt_tickets, signing
+from kb.integrations.rt_client import RTError
+from kb.integrations.webhooks import (
+    inbound_secret,
+    parse_resolution,
+    receive_resolution,
+    valid_source,
+)
+from kb.models import Escalation
+
+rt_bp = Blueprint("request_tracker", __name__)
+webhooks_bp = Blueprint("webhooks", __name__)
+
+
+class UpstreamError(KbError):
+    """The system kb had to ask did not answer properly."""
+
+    status = 502
+    code = "upstream_error"
+
+
+@rt_bp.post("/api/v1/integrations/rt/ticket-resolved")
+@authenticates_itself
+def rt_ticket_resolved():
+    """Called by an RT scrip on resolution. Only the ticket number is read from the payload:
+    kb asks RT itself whether and how the ticket was resolved."""
+    state = kb_state()
+    secret = state.config.get("RT_SCRIP_SECRET") or ""
+    if not secret:
+        raise NotFound("The RT scrip endpoint is off: set RT_SCRIP_SECRET to turn it on.")
+    given = request.headers.get("X-KB-RT-Secret", "")
+    if not hmac.compare_digest(given.encode(), secret.encode()):
+        raise Unauthorized("Missing or wrong X-KB-RT-Secret.")
+    payload = request.get_json(silent=True)
+    ticket = payload.get("ticket") if isinstance(payload, dict) else None
+    if isinstance(ticket, bool) or not str(ticket or "").strip().isdigit():
+        raise Invalid('Send {"ticket": <RT ticket number>}.', fields={"ticket": "a number"})
+    ref = str(int(str(ticket).strip()))
+    escalation = get_db().scalar(
+        select(Escalation).where(
+            Escalation.ticket_system == rt_tickets.SYSTEM, Escalation.ticket_ref == ref
+        )
+    )
+    if escalation is None:
+        raise NotFound(f"RT ticket {ref} was not created by kb.")
+    escalation_id, public_id = escalation.id, escalation.public_id
+    get_db().close()
+    try:
+        outcome = rt_tickets.sync_ticket(
+            state, rt_tickets.client_for(state.config), escalation_id, ref
+        )
+    except RTError as error:
+        raise UpstreamError(f"Could not read the ticket from RT: {error}") from error
+    return jsonify({"ticket": ref, "escalation": public_id, "outcome": outcome})
+
+
+@webhooks_bp.post("/api/v1/webhooks/ticket-resolved")
+@authenticates_itself
+def inbound_ticket_resolved():
+    """Another ticketing system says a ticket kb escalated is resolved."""
+    state = kb_state()
+    source = request.headers.get("X-KB-Source", "webhook").strip() or "webhook"
+    if not valid_source(source):
+        raise Unauthorized("X-KB-Source must be a short name (letters, digits, . _ -).")
+    secret = inbound_secret(state.config, source)
+    if secret is None:
+        raise Unauthorized(f"No inbound secret is configured for source {source!r}.")
+    body = request.get_data(cache=True)
+    signing.verify(
+        secret,
+        request.headers.get("X-KB-Timestamp", ""),
+        body,
+        request.headers.get("X-KB-Signature", ""),
+        tolerance=float(state.config.get("WEBHOOK_TOLERANCE_SECONDS") or 300),
+    )
+    delivery = request.headers.get("X-KB-Delivery", "").strip()
+    if not delivery or len(delivery) > 120:
+        raise Invalid(
+            "X-KB-Delivery must carry the delivery's id (at most 120 characters).",
+            fields={"X-KB-Delivery": "required"},
+        )
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        raise KbError("The body is not JSON.") from None
+    result = receive_resolution(state, source, delivery, parse_resolution(payload))
+    return jsonify(result)

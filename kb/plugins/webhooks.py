@@ -1,0 +1,56 @@
+"""Signed webhooks: kb's reliable events POSTed to WEBHOOK_URLS (through the outbox, so a
+target that is down gets them later), and an inbound "ticket resolved" endpoint for any other
+ticketing system (on when WEBHOOK_INBOUND_SECRET is set). See docs/plugins.md.
+"""
+
+from __future__ import annotations
+
+from kb import hookimpl
+from kb.errors import PluginError
+from kb.integrations.webhooks import post_event
+
+
+def configured(config) -> bool:
+    urls = config.get("WEBHOOK_URLS") or []
+    if isinstance(urls, str):
+        raise PluginError('webhooks: WEBHOOK_URLS must be a list, e.g. ["https://..."]')
+    for url in urls:
+        if not str(url).startswith(("http://", "https://")):
+            raise PluginError(f"webhooks: {url!r} in WEBHOOK_URLS is not an http(s) URL")
+    if urls and not config.get("WEBHOOK_SECRET"):
+        raise PluginError("webhooks: WEBHOOK_URLS is set but WEBHOOK_SECRET is not")
+    return bool(urls) or bool(config.get("WEBHOOK_INBOUND_SECRET"))
+
+
+def _send(kb, hook: str, delivery_key: str, record) -> None:
+    if kb.config.get("WEBHOOK_URLS"):
+        post_event(kb.config, hook, delivery_key, record)
+
+
+@hookimpl
+def kb_escalation_created(kb, escalation, delivery_key):
+    _send(kb, "kb_escalation_created", delivery_key, escalation)
+
+
+@hookimpl
+def kb_ticket_resolved(kb, resolution, delivery_key):
+    _send(kb, "kb_ticket_resolved", delivery_key, resolution)
+
+
+@hookimpl
+def kb_followup_due(kb, followup, delivery_key):
+    _send(kb, "kb_followup_due", delivery_key, followup)
+
+
+@hookimpl
+def kb_followup_answered(kb, followup, delivery_key):
+    _send(kb, "kb_followup_answered", delivery_key, followup)
+
+
+@hookimpl
+def kb_register_blueprints(kb):
+    if not kb.config.get("WEBHOOK_INBOUND_SECRET"):
+        return None
+    from kb.integrations.views import webhooks_bp
+
+    return [webhooks_bp]
