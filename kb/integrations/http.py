@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import http.client
 import json
-import urllib.error
-import urllib.request
+import ssl
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -38,14 +37,6 @@ class Response:
             return None
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[override]
-        return None  # the 3xx comes back as a response
-
-
-_OPENER = urllib.request.build_opener(_NoRedirects)
-
-
 def send(
     method: str,
     url: str,
@@ -54,19 +45,26 @@ def send(
     headers: dict[str, str] | None = None,
     timeout: float = 10.0,
 ) -> Response:
-    """Send one request and return the answer, whatever its status."""
-    if urlsplit(url).scheme not in ("http", "https"):
+    """Send one request and return the answer, whatever its status. Header names are sent
+    as written (X-KB-Signature, not X-kb-signature)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
         raise TransportError(f"{url!r} is not an http(s) address")
-    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    if parts.scheme == "https":
+        connection: http.client.HTTPConnection = http.client.HTTPSConnection(
+            parts.hostname, parts.port, timeout=timeout, context=ssl.create_default_context()
+        )
+    else:
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     try:
-        with _OPENER.open(request, timeout=timeout) as answer:
-            return Response(answer.status, answer.read(), dict(answer.headers.items()))
-    except urllib.error.HTTPError as error:
-        with error:
-            return Response(error.code, error.read(), dict(error.headers.items()))
-    except (urllib.error.URLError, http.client.HTTPException, OSError) as error:
-        reason = getattr(error, "reason", error)
-        raise TransportError(f"{method} {url}: {reason}") from error
+        connection.request(method, target, body=body, headers=headers or {})
+        answer = connection.getresponse()
+        return Response(answer.status, answer.read(), dict(answer.getheaders()))
+    except (http.client.HTTPException, OSError) as error:
+        raise TransportError(f"{method} {url}: {error or type(error).__name__}") from error
+    finally:
+        connection.close()
 
 
 def send_json(
