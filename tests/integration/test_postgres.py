@@ -1,0 +1,197 @@
+"""kb on a real PostgreSQL 15 cluster started for this run: migrations, content import, an
+article edit, an escalation, the outbox and a resolution written back, all over psycopg."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from kb import create_app
+from kb.articles.revisions import get_article
+from kb.cli import cli
+from kb.db import schema_is_current
+from kb.escalation.writeback import resolution_log
+from kb.extensions import kb_state
+from kb.models import Escalation, OutboxMessage, Ticket
+from tests.conftest import AuthActions, csrf_token
+from tests.escalation.conftest import add_articles
+from tests.integration.conftest import free_port, unavailable
+
+pytestmark = pytest.mark.integration
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+ADMIN = ("admin@kb.test", "a-long-admin-password")
+
+
+def _as_postgres(command: list[str]) -> list[str]:
+    """initdb and postgres refuse to run as root: run them as the postgres user then."""
+    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[str]:
+    """A throw-away cluster on a private port and socket folder; yields a database URL."""
+    if not (PG_BIN / "initdb").exists():
+        unavailable(f"PostgreSQL 15 is not installed ({PG_BIN}): apt-get install postgresql-15")
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        unavailable("psycopg is not installed: pip install -e '.[test]'")
+    folder = Path(tempfile.mkdtemp(prefix="kb-pg-"))  # not under pytest's root-only folder
+    if os.geteuid() == 0:
+        user = pwd.getpwnam("postgres")
+        os.chown(folder, user.pw_uid, user.pw_gid)
+    data, port = folder / "data", free_port()
+    try:
+        subprocess.run(
+            _as_postgres(
+                [
+                    str(PG_BIN / "initdb"),
+                    "-D",
+                    str(data),
+                    "-U",
+                    "postgres",
+                    "-A",
+                    "trust",
+                    "-E",
+                    "UTF8",
+                    "--locale=C",
+                    "--no-sync",
+                ]
+            ),
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        subprocess.run(
+            _as_postgres(
+                [
+                    str(PG_BIN / "pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-o",
+                    options,
+                    "-l",
+                    str(folder / "postgres.log"),
+                    "-w",
+                    "start",
+                ]
+            ),
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        import psycopg
+
+        with psycopg.connect(
+            f"host=127.0.0.1 port={port} user=postgres dbname=postgres", autocommit=True
+        ) as connection:
+            connection.execute("CREATE DATABASE kb")
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/kb"
+    finally:
+        if (data / "postmaster.pid").exists():
+            subprocess.run(
+                _as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"]),
+                capture_output=True,
+                timeout=120,
+            )
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def app(postgres, tmp_path, monkeypatch):
+    """An app as a site runs it: the database chosen by KB_DATABASE_URL."""
+    monkeypatch.setenv("KB_DATABASE_URL", postgres)
+    monkeypatch.setenv("KB_ADMIN_EMAIL", ADMIN[0])
+    monkeypatch.setenv("KB_ADMIN_PASSWORD", ADMIN[1])
+    application = create_app(
+        {"TESTING": True, "SECRET_KEY": "test", "BASE_URL": "http://kb.test"},
+        instance_path=tmp_path / "instance",
+    )
+    yield application
+    kb_state(application).engine.dispose()
+
+
+def test_kb_runs_on_postgresql(app, tmp_path):
+    kb = kb_state(app)
+    assert kb.engine.dialect.name == "postgresql"
+    assert schema_is_current(kb.engine)  # migrations ran at start-up
+
+    runner = app.test_cli_runner()
+    init = runner.invoke(cli, ["init"])
+    assert init.exit_code == 0, init.output
+    assert "Imported bundled content" in init.output and f"Created admin account {ADMIN[0]}" in (
+        init.output
+    )
+    bundled = sorted(Path(app.config["BUNDLED_ARTICLES"]).glob("*.md"))
+    with kb.session() as session:
+        for path in bundled:  # every bundled article made it in (none in a bare checkout)
+            assert get_article(session, path.stem) is not None, path
+    add_articles(app, tmp_path / "arts", "printer-jam", "printer-offline")
+
+    client = app.test_client()
+    AuthActions(client).login(ADMIN[0], ADMIN[1])
+    with kb.session() as session:
+        base = get_article(session, "printer-jam").head_revision_id
+    edited = client.post(
+        "/articles/printer-jam/edit",
+        data={
+            "csrf_token": csrf_token(client, "/articles/printer-jam/edit"),
+            "base_revision_id": str(base),
+            "title": "Paper jams",
+            "slug": "printer-jam",
+            "audience": "public",
+            "category": "Printing",
+            "service": "printing",
+            "body": "## Issue\n\nPaper is stuck.\n\n## Resolution\n\nOpen tray 2.",
+            "action": "save",
+        },
+    )
+    assert edited.status_code == 302
+    with kb.session() as session:
+        assert get_article(session, "printer-jam").head_revision.body.endswith("Open tray 2.")
+
+    escalated = client.post(
+        "/escalations/new",
+        data={
+            "csrf_token": csrf_token(client, "/escalations/new"),
+            "summary": "Printer on floor 3 is offline",
+            "impact": "medium",
+            "urgency": "high",
+            "requester_name": "Pat Doe",
+            "requester_email": "pat@example.org",
+        },
+    )
+    assert escalated.status_code == 302
+    run = runner.invoke(cli, ["outbox", "run", "--once"])
+    assert run.exit_code == 0 and "delivered" in run.output, run.output
+    with kb.session() as session:
+        escalation = session.scalar(select(Escalation))
+        assert escalation.ticket_system == "local" and escalation.status == "ticketed"
+        ticket_id = session.scalar(select(Ticket.id))
+        assert session.scalar(select(OutboxMessage.status)) == "done"
+
+    resolved = client.post(
+        f"/queue/{ticket_id}/resolve",
+        data={
+            "csrf_token": csrf_token(client, f"/queue/{ticket_id}"),
+            "resolution": "Re-added the printer.",
+            "articles": ["printer-offline"],
+        },
+    )
+    assert resolved.status_code == 302
+    with kb.session() as session:
+        article = get_article(session, "printer-offline")
+        assert article.reuse_count == 1
+        assert resolution_log(article.published_revision.extra)[0]["ticket"] == (
+            f"local:{ticket_id}"
+        )
