@@ -42,7 +42,7 @@ def postgres() -> Iterator[str]:
     if not (PG_BIN / "initdb").exists():
         unavailable(f"PostgreSQL 15 is not installed ({PG_BIN}): apt-get install postgresql-15")
     try:
-        import psycopg  # noqa: F401
+        import psycopg
     except ImportError:
         unavailable("psycopg is not installed: pip install -e '.[test]'")
     folder = Path(tempfile.mkdtemp(prefix="kb-pg-"))  # not under pytest's root-only folder
@@ -90,8 +90,6 @@ def postgres() -> Iterator[str]:
             capture_output=True,
             timeout=120,
         )
-        import psycopg
-
         with psycopg.connect(
             f"host=127.0.0.1 port={port} user=postgres dbname=postgres", autocommit=True
         ) as connection:
