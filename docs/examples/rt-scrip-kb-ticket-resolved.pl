@@ -1,5 +1,7 @@
 # Request Tracker scrip action ("User Defined", commit code) that tells kb a ticket was
-# resolved. kb does not trust what it is sent: it reads the ticket back from RT itself.
+# resolved. kb does not trust what it is sent: it reads the ticket back from RT itself, so
+# create the scrip in stage "Batch" (TransactionBatch): it then runs once RT has finished
+# writing the ticket, not inside RT's database transaction while kb calls back.
 # Set in RT_SiteConfig.d/kb.pm:
 #   Set($KBTicketResolvedURL, 'https://kb.example.org/api/v1/integrations/rt/ticket-resolved');
 #   Set($KBScripSecret, 'the same value as kb's RT_SCRIP_SECRET');

@@ -58,7 +58,7 @@ my $code = do { local $/; <$fh> };
 my ($ok, $why) = RT::Scrip->new(RT->SystemUser)->Create(
     Description => 'kb: ticket resolved', Queue => 0, ScripCondition => 'On Resolve',
     ScripAction => 'User Defined', Template => 'Blank',
-    CustomPrepareCode => 'return 1;', CustomCommitCode => $code);
+    CustomPrepareCode => 'return 1;', CustomCommitCode => $code, Stage => 'TransactionBatch');
 die "scrip: $why\n" unless $ok;
 print "$token\n";
 """
