@@ -70,6 +70,9 @@ class Defaults:
     OUTBOX_CLAIM_SECONDS = 120
     WORKER_INTERVAL_SECONDS = 15
 
+    # Outages: escalations for a service with an open outage join it instead of a new ticket.
+    OUTAGE_ATTACH_ESCALATIONS = True
+
 
 def bundled_paths() -> tuple[Path, Path]:
     """The folders of articles and trees that ship with kb."""
