@@ -83,9 +83,18 @@ def configure_blueprints(app: Flask, state: KbState) -> None:
     from kb.escalation.views import bp as escalation_bp
     from kb.outages.views import bp as outages_bp
     from kb.outages.views import init_banner
+    from kb.reports.views import bp as reports_bp
 
     init_banner(app)
-    for blueprint in (auth_bp, articles_bp, editor_bp, escalation_bp, outages_bp, api_bp):
+    for blueprint in (
+        auth_bp,
+        articles_bp,
+        editor_bp,
+        escalation_bp,
+        outages_bp,
+        reports_bp,
+        api_bp,
+    ):
         app.register_blueprint(blueprint)
     for blueprint in collect(state.pm, "kb_register_blueprints", kb=state):
         try:
