@@ -81,8 +81,20 @@ def configure_blueprints(app: Flask, state: KbState) -> None:
     from kb.articles.views import bp as articles_bp
     from kb.auth.views import bp as auth_bp
     from kb.escalation.views import bp as escalation_bp
+    from kb.outages.views import bp as outages_bp
+    from kb.outages.views import init_banner
+    from kb.reports.views import bp as reports_bp
 
-    for blueprint in (auth_bp, articles_bp, editor_bp, escalation_bp, api_bp):
+    init_banner(app)
+    for blueprint in (
+        auth_bp,
+        articles_bp,
+        editor_bp,
+        escalation_bp,
+        outages_bp,
+        reports_bp,
+        api_bp,
+    ):
         app.register_blueprint(blueprint)
     for blueprint in collect(state.pm, "kb_register_blueprints", kb=state):
         try:

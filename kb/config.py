@@ -70,6 +70,9 @@ class Defaults:
     OUTBOX_CLAIM_SECONDS = 120
     WORKER_INTERVAL_SECONDS = 15
 
+    # Outages: escalations for a service with an open outage join it instead of a new ticket.
+    OUTAGE_ATTACH_ESCALATIONS = True
+
     # Integrations: each built-in is off until its first setting is given (docs/plugins.md).
     # The address kb is served at, for links in tickets, e-mails and webhooks.
     BASE_URL = ""

@@ -132,3 +132,14 @@ def kb_register_jobs(kb):
     or None. A job that raises is logged and run again at its next interval. Jobs may run in
     several worker processes at once on a multi-node site, so make them safe to overlap.
     """
+
+
+@hookspec
+def kb_outage_changed(kb, outage, delivery_key):
+    """An outage was declared, updated or closed (``outage.change`` says which).
+
+    Reliable (through the outbox). ``outage`` is a :class:`kb.outages.service.OutageSnapshot`
+    with the latest update, cause and duration once closed, and ``subscribers`` (the e-mail
+    addresses that asked for updates). Notification plugins tell them. Return value ignored;
+    raise to be retried.
+    """

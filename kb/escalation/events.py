@@ -80,6 +80,10 @@ REBUILD = {
 
 
 def rebuild_argument(hook: str, data: dict[str, Any]) -> Any:
+    if hook == "kb_outage_changed":
+        from kb.outages.service import OutageSnapshot
+
+        return from_dict(OutageSnapshot, data)
     cls = REBUILD.get(hook)
     if cls is None:
         from kb.escalation.outbox import PermanentFailure

@@ -63,9 +63,14 @@ def queue():
     filters = _filters()
     rows = tickets.queue(get_db(), config, **filters)
     counts = {s: sum(1 for r in rows if r.sla_state == s) for s in STATES}
+    from kb.outages.service import attached, open_outages
+
+    session = get_db()
+    outages = [(o, attached(session, o)) for o in open_outages(session)]
     return render_template(
         "escalation/queue.html",
         rows=rows,
+        outages=outages,
         filters=filters,
         counts=counts,
         groups=config.get("SUPPORT_GROUPS") or {},

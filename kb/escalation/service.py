@@ -127,6 +127,9 @@ def create_escalation(
     )
     session.add(escalation)
     session.flush()
+    from kb.outages.service import attach_if_known
+
+    attach_if_known(session, config, escalation)
     if escalation.ticket_ref is None:
         enqueue(
             session, "ticket", f"ticket:{escalation.public_id}", {"escalation_id": escalation.id}

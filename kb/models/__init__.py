@@ -21,6 +21,7 @@ from kb.models.escalation import (
     TicketNote,
     WebhookReceipt,
 )
+from kb.models.outages import Outage, OutageSubscription, OutageUpdate
 from kb.models.users import ApiToken, Role, User
 
 __all__ = [
@@ -38,6 +39,9 @@ __all__ = [
     "Escalation",
     "FlagReason",
     "FollowUp",
+    "Outage",
+    "OutageSubscription",
+    "OutageUpdate",
     "OutboxMessage",
     "Role",
     "Ticket",

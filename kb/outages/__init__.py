@@ -1,0 +1,1 @@
+"""Outages: declared service problems, their updates, banner, subscriptions and history."""

@@ -1,0 +1,260 @@
+"""Outage pages and their JSON twins; the banner comes from a context processor."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, Flask, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from kb.auth.policy import can, require
+from kb.db import get_db
+from kb.errors import Invalid
+from kb.extensions import kb_state
+from kb.models import Outage
+from kb.outages import service
+
+bp = Blueprint("outages", __name__)
+
+
+def parse_when(value: str | None, name: str) -> datetime | None:
+    """A date-time from a form (local input without zone is taken as UTC)."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise Invalid(
+            f"{name} must be a date and time like 2026-11-23T14:30.",
+            fields={name: "not a date and time"},
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def outage_json(outage: Outage) -> dict[str, Any]:
+    return {
+        "id": outage.id,
+        "service": outage.service,
+        "title": outage.title,
+        "user_message": outage.user_message,
+        "impact": outage.impact,
+        "status": outage.status,
+        "started_at": outage.started_at.isoformat(),
+        "expected_restoration_at": outage.expected_restoration_at.isoformat()
+        if outage.expected_restoration_at
+        else None,
+        "restored_at": outage.restored_at.isoformat() if outage.restored_at else None,
+        "duration_minutes": outage.duration_minutes,
+        "cause": outage.cause,
+        "updates": [{"at": u.at.isoformat(), "text": u.text} for u in outage.updates],
+    }
+
+
+def init_banner(app: Flask) -> None:
+    @app.context_processor
+    def _open_outages() -> dict[str, Any]:
+        if "kb_outages" not in g:
+            try:
+                g.kb_outages = service.open_outages(get_db())
+            except Exception:  # the banner must never break a page (e.g. during start-up)
+                g.kb_outages = []
+        return {"open_outages": g.kb_outages}
+
+
+@bp.get("/outages")
+def index():
+    session = get_db()
+    return render_template(
+        "outages/index.html", current=service.open_outages(session), past=service.history(session)
+    )
+
+
+@bp.get("/outages/<int:outage_id>")
+def show(outage_id: int):
+    session = get_db()
+    outage = service.get(session, outage_id)
+    attached = service.attached(session, outage) if can(current_user, "ticket.work") else []
+    return render_template("outages/show.html", outage=outage, attached=attached)
+
+
+@bp.route("/outages/new", methods=["GET", "POST"])
+@login_required
+def declare():
+    require(current_user, "outage.declare")
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        form = request.form
+        session = get_db()
+        try:
+            outage = service.declare(
+                session,
+                kb_state(),
+                actor=current_user.email,
+                service=form.get("service", ""),
+                title=form.get("title", ""),
+                user_message=form.get("user_message", ""),
+                impact=form.get("impact", "high"),
+                started_at=parse_when(form.get("started_at"), "started_at"),
+                expected_restoration_at=parse_when(
+                    form.get("expected_restoration_at"), "expected_restoration_at"
+                ),
+            )
+            session.commit()
+        except Invalid as error:
+            session.rollback()
+            errors = error.fields
+        else:
+            flash("Outage declared: every page now shows the banner.", "success")
+            return redirect(url_for("outages.show", outage_id=outage.id))
+    return render_template(
+        "outages/new.html", errors=errors, form=request.form, services=_services()
+    ), (422 if errors else 200)
+
+
+def _services() -> list[str]:
+    from kb.articles.reading import facet_counts
+
+    return [value for value, _ in facet_counts(get_db(), current_user)["service"]]
+
+
+@bp.post("/outages/<int:outage_id>/updates")
+@login_required
+def add_update(outage_id: int):
+    require(current_user, "outage.declare")
+    session = get_db()
+    outage = service.get(session, outage_id)
+    service.post_update(
+        session,
+        kb_state(),
+        outage,
+        actor=current_user.email,
+        text=request.form.get("text", ""),
+        expected_restoration_at=parse_when(
+            request.form.get("expected_restoration_at"), "expected_restoration_at"
+        ),
+    )
+    session.commit()
+    flash("Update posted.", "success")
+    return redirect(url_for("outages.show", outage_id=outage_id))
+
+
+@bp.post("/outages/<int:outage_id>/close")
+@login_required
+def close(outage_id: int):
+    require(current_user, "outage.declare")
+    session = get_db()
+    outage = service.get(session, outage_id)
+    service.close(
+        session,
+        kb_state(),
+        outage,
+        actor=current_user.email,
+        cause=request.form.get("cause", ""),
+        restored_at=parse_when(request.form.get("restored_at"), "restored_at"),
+    )
+    session.commit()
+    flash(f"Outage closed after {outage.duration_minutes} minutes.", "success")
+    return redirect(url_for("outages.show", outage_id=outage_id))
+
+
+@bp.post("/outages/<int:outage_id>/subscribe")
+def subscribe(outage_id: int):
+    session = get_db()
+    outage = service.get(session, outage_id)
+    email = request.form.get("email") or (
+        current_user.email if current_user.is_authenticated else ""
+    )
+    service.subscribe(session, outage, email)
+    session.commit()
+    flash(f"We will e-mail updates to {email.strip().lower()}.", "success")
+    return redirect(url_for("outages.show", outage_id=outage_id))
+
+
+@bp.get("/outages/unsubscribe/<token>")
+def unsubscribe(token: str):
+    session = get_db()
+    service.unsubscribe(session, token)
+    session.commit()
+    return render_template("outages/unsubscribed.html")
+
+
+@bp.get("/api/v1/outages")
+def list_api():
+    session = get_db()
+    return jsonify(
+        {
+            "open": [outage_json(o) for o in service.open_outages(session)],
+            "past": [outage_json(o) for o in service.history(session, 50)],
+        }
+    )
+
+
+@bp.get("/api/v1/outages/<int:outage_id>")
+def get_api(outage_id: int):
+    return jsonify(outage_json(service.get(get_db(), outage_id)))
+
+
+@bp.post("/api/v1/outages")
+@login_required
+def declare_api():
+    require(current_user, "outage.declare")
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise Invalid("Send a JSON object.")
+    session = get_db()
+    outage = service.declare(
+        session,
+        kb_state(),
+        actor=current_user.email,
+        service=str(payload.get("service", "")),
+        title=str(payload.get("title", "")),
+        user_message=str(payload.get("user_message", "")),
+        impact=str(payload.get("impact", "high")),
+        started_at=parse_when(payload.get("started_at"), "started_at"),
+        expected_restoration_at=parse_when(
+            payload.get("expected_restoration_at"), "expected_restoration_at"
+        ),
+    )
+    session.commit()
+    return jsonify(outage_json(outage)), 201
+
+
+@bp.post("/api/v1/outages/<int:outage_id>/updates")
+@login_required
+def update_api(outage_id: int):
+    require(current_user, "outage.declare")
+    payload = request.get_json(silent=True) or {}
+    session = get_db()
+    outage = service.get(session, outage_id)
+    service.post_update(
+        session,
+        kb_state(),
+        outage,
+        actor=current_user.email,
+        text=str(payload.get("text", "")),
+        expected_restoration_at=parse_when(
+            payload.get("expected_restoration_at"), "expected_restoration_at"
+        ),
+    )
+    session.commit()
+    return jsonify(outage_json(outage)), 201
+
+
+@bp.post("/api/v1/outages/<int:outage_id>/close")
+@login_required
+def close_api(outage_id: int):
+    require(current_user, "outage.declare")
+    payload = request.get_json(silent=True) or {}
+    session = get_db()
+    outage = service.get(session, outage_id)
+    service.close(
+        session,
+        kb_state(),
+        outage,
+        actor=current_user.email,
+        cause=str(payload.get("cause", "")),
+        restored_at=parse_when(payload.get("restored_at"), "restored_at"),
+    )
+    session.commit()
+    return jsonify(outage_json(outage))

@@ -1,0 +1,1 @@
+"""Reports: metrics computed from stored events, drawn as SVG charts on the server."""

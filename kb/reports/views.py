@@ -1,0 +1,68 @@
+"""The reports area: one page per report with its chart, table, CSV and JSON twin."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Blueprint, Response, jsonify, render_template, request
+from flask_login import current_user, login_required
+
+from kb.auth.policy import require
+from kb.db import get_db
+from kb.errors import NotFound
+from kb.extensions import kb_state
+from kb.reports.articles import article_health_report
+from kb.reports.base import Period, Report
+from kb.reports.service_desk import sla_report, workload_report
+
+bp = Blueprint("reports", __name__)
+
+REPORTS: dict[str, tuple[str, Callable[..., Report]]] = {
+    "sla": ("SLA", sla_report),
+    "workload": ("Workload", workload_report),
+    "article-health": ("Article health", article_health_report),
+}
+
+
+def _build(name: str) -> Report:
+    require(current_user, "report.view")
+    if name not in REPORTS:
+        raise NotFound(f"No report called {name!r}.")
+    period = Period.parse(request.args.get("from"), request.args.get("to"))
+    return REPORTS[name][1](get_db(), period, kb_state().config)
+
+
+@bp.get("/reports")
+@login_required
+def index():
+    require(current_user, "report.view")
+    return render_template(
+        "reports/index.html",
+        reports=REPORTS,
+        period=Period.parse(request.args.get("from"), request.args.get("to")),
+    )
+
+
+@bp.get("/reports/<name>")
+@login_required
+def show(name: str):
+    report = _build(name)
+    return render_template("reports/show.html", report=report, reports=REPORTS)
+
+
+@bp.get("/reports/<name>.csv")
+@login_required
+def csv(name: str):
+    report = _build(name)
+    filename = f"kb-{name}-{report.period.start}-{report.period.end}.csv"
+    return Response(
+        report.csv(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.get("/api/v1/reports/<name>")
+@login_required
+def api(name: str):
+    return jsonify(_build(name).to_json())
