@@ -121,6 +121,29 @@ def followup_mail(followup: FollowUpSnapshot, key: str, config: dict[str, Any]) 
     return [Mail(followup.requester_email, "Is it still fixed?", text, key)]
 
 
+def outage_mails(
+    outage: Any, unsubscribe_urls: dict[str, str], key: str, config: dict[str, Any]
+) -> list[Mail]:
+    """One message per subscriber still subscribed, each with its own unsubscribe link."""
+    words = {"declared": "Outage", "updated": "Outage update", "closed": "Resolved"}
+    subject = f"{words.get(outage.change, 'Outage')}: {outage.title}"
+    return [
+        Mail(
+            address,
+            subject,
+            render(
+                "outage_changed.txt",
+                **_common(config),
+                outage=outage,
+                unsubscribe_url=unsubscribe_urls.get(address),
+            ),
+            key,
+        )
+        for address in outage.subscribers
+        if address in unsubscribe_urls
+    ]
+
+
 def build_message(mail: Mail, config: dict[str, Any]) -> EmailMessage:
     sender = config["SMTP_FROM"]
     domain = parseaddr(sender)[1].rpartition("@")[2] or "kb.invalid"

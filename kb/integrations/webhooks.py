@@ -24,6 +24,7 @@ EVENTS = {
     "kb_ticket_resolved": "ticket.resolved",
     "kb_followup_due": "followup.due",
     "kb_followup_answered": "followup.answered",
+    "kb_outage_changed": "outage.changed",
 }
 RETRYABLE_4XX = (408, 429)
 SOURCE = re.compile(r"^[A-Za-z0-9_.-]{1,60}$")

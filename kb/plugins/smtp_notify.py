@@ -1,5 +1,6 @@
 """E-mail notifications: the requester and the support group hear of a new escalation, the
-requester of its resolution and of a follow-up that fell due. On when SMTP_HOST is set.
+requester of its resolution and of a follow-up that fell due, and an outage's subscribers of
+its news. On when SMTP_HOST is set.
 
 Deliveries go through the outbox, so a mail server that is down delays mail but loses none;
 a retry sends the same Message-ID (derived from ``delivery_key``).
@@ -16,7 +17,7 @@ from kb.errors import PluginError
 from kb.escalation.events import followup_snapshot
 from kb.escalation.followups import OPEN
 from kb.integrations import mail
-from kb.models import Escalation, FollowUp
+from kb.models import Escalation, FollowUp, OutageSubscription
 
 log = logging.getLogger(__name__)
 
@@ -64,3 +65,18 @@ def kb_ticket_resolved(kb, resolution, delivery_key):
 @hookimpl
 def kb_followup_due(kb, followup, delivery_key):
     mail.send(kb.config, mail.followup_mail(followup, delivery_key, kb.config))
+
+
+@hookimpl
+def kb_outage_changed(kb, outage, delivery_key):
+    base = (kb.config.get("BASE_URL") or "").rstrip("/")
+    with kb.session() as session:
+        tokens = dict(
+            session.execute(
+                select(OutageSubscription.email, OutageSubscription.token).where(
+                    OutageSubscription.outage_id == outage.id
+                )
+            ).all()
+        )
+    unsubscribe = {email: f"{base}/outages/unsubscribe/{token}" for email, token in tokens.items()}
+    mail.send(kb.config, mail.outage_mails(outage, unsubscribe, delivery_key, kb.config))

@@ -48,6 +48,11 @@ def kb_followup_answered(kb, followup, delivery_key):
 
 
 @hookimpl
+def kb_outage_changed(kb, outage, delivery_key):
+    _send(kb, "kb_outage_changed", delivery_key, outage)
+
+
+@hookimpl
 def kb_register_blueprints(kb):
     if not kb.config.get("WEBHOOK_INBOUND_SECRET"):
         return None

@@ -176,6 +176,53 @@ def test_a_follow_up_that_falls_due_mails_the_still_fixed_link(kb, smtp):
     assert f"http://kb.test/followups/{token}" in text
 
 
+def test_outage_news_reaches_its_subscribers_with_their_own_unsubscribe_link(kb, smtp):
+    inbox, _ = smtp
+    from kb.models import OutageSubscription
+    from kb.outages.service import close, declare, subscribe, unsubscribe
+
+    with kb.session() as session:
+        outage = declare(
+            session,
+            kb,
+            actor="tech@example.org",
+            service="email",
+            title="Mail is down",
+            user_message="You cannot send or receive mail.",
+        )
+        subscribe(session, outage, "ann@example.org")
+        subscribe(session, outage, "bob@example.org")
+        session.commit()
+        outage_id = outage.id
+    dispatch(kb)  # declared before anyone subscribed: nobody to tell
+    assert inbox.messages == []
+    with kb.session() as session:
+        from kb.outages.service import post_update
+
+        outage = session.get(type(outage), outage_id)
+        post_update(session, kb, outage, actor="tech", text="The mail server is restarting.")
+        session.commit()
+        token = session.scalar(
+            select(OutageSubscription.token).where(OutageSubscription.email == "ann@example.org")
+        )
+    dispatch(kb)
+    (to_ann,) = inbox.to("ann@example.org")
+    assert to_ann["Subject"] == "Outage update: Mail is down"
+    text, _ = bodies(to_ann)
+    assert "The mail server is restarting." in text
+    assert f"http://kb.test/outages/unsubscribe/{token}" in text
+    assert len(inbox.to("bob@example.org")) == 1
+    with kb.session() as session:
+        unsubscribe(session, token)
+        close(session, kb, session.get(type(outage), outage_id), actor="tech", cause="Full disk")
+        session.commit()
+    dispatch(kb)
+    assert len(inbox.to("ann@example.org")) == 1  # unsubscribed: no more mail
+    closed = inbox.to("bob@example.org")[-1]
+    assert closed["Subject"] == "Resolved: Mail is down"
+    assert "Cause: Full disk" in bodies(closed)[0]
+
+
 def test_no_mail_is_sent_without_an_address(kb, smtp):
     inbox, _ = smtp
     escalate(

@@ -166,6 +166,28 @@ def test_resolutions_and_follow_ups_are_posted_too(kb, receiver):
     assert due["answer_url"] == f"http://kb.test/followups/{token}"
 
 
+def test_outages_are_posted(kb, receiver):
+    from kb.outages.service import close, declare
+
+    with kb.session() as session:
+        outage = declare(
+            session,
+            kb,
+            actor="tech@example.org",
+            service="email",
+            title="Mail is down",
+            user_message="You cannot send mail.",
+        )
+        session.commit()
+        close(session, kb, outage, actor="tech@example.org", cause="A full disk")
+        session.commit()
+    dispatch(kb)
+    assert events(receiver) == ["outage.changed", "outage.changed"]
+    declared, closed = (json.loads(d.body)["data"] for d in receiver.received)
+    assert (declared["change"], closed["change"]) == ("declared", "closed")
+    assert closed["cause"] == "A full disk" and closed["url"].startswith("http://kb.test/outages/")
+
+
 def test_webhooks_without_a_secret_stop_the_app_at_start_up(make_app):
     with pytest.raises(PluginError, match="WEBHOOK_SECRET"):
         make_app(content="empty", WEBHOOK_URLS=["https://hooks.example.org/kb"])
