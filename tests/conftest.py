@@ -38,6 +38,9 @@ def _base_config(instance: Path) -> dict[str, Any]:
 def template_instances(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Migrated databases built once per run and copied per test: one empty, one with the
     bundled content and a user of every role."""
+    from kb.auth import users
+
+    users.PASSWORD_METHOD = "pbkdf2:sha256:1000"  # fast sign-ins for the template accounts
     made: dict[str, Path] = {}
     for kind in ("empty", "bundled"):
         folder = tmp_path_factory.mktemp(f"template-{kind}")
@@ -121,7 +124,7 @@ class AuthActions:
         )
 
     def logout(self):
-        return self.client.post("/logout", data={"csrf_token": csrf_token(self.client, "/")})
+        return self.client.post("/logout", data={"csrf_token": csrf_token(self.client)})
 
     def token(self) -> str:
         return csrf_token(self.client, "/")

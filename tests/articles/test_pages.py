@@ -51,7 +51,7 @@ def test_internal_articles_do_not_exist_for_anonymous_and_requesters(client, aut
     assert INTERNAL not in client.get("/articles?category=Accounts+and+passwords").get_data(
         as_text=True
     )
-    assert "Help desk procedures" not in client.get("/").get_data(as_text=True)
+    assert "Onboarding and offboarding" not in client.get("/").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("who", ["technician", "author", "reviewer", "admin"])

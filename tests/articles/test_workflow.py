@@ -27,7 +27,7 @@ class Api:
         self.client = client
 
     def _headers(self):
-        return {"X-CSRFToken": csrf_token(self.client, "/")}
+        return {"X-CSRFToken": csrf_token(self.client)}
 
     def get(self, path):
         return self.client.get(f"/api/v1{path}")
