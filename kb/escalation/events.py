@@ -68,6 +68,7 @@ def followup_snapshot(followup: FollowUp, config: dict[str, Any]) -> FollowUpSna
         requester_email=followup.requester_email,
         requester_name=followup.requester_name,
         tree_id=followup.tree_id,
+        answer_comment=followup.answer_comment,
     )
 
 

@@ -181,11 +181,14 @@ def resolve_escalation(
         "resolver": resolution.resolver,
         "resolution": text,
     }
+    # A reopened escalation resolved again without naming articles goes back to the same ones
+    # (including the draft made the first time), never into a second draft.
+    slugs = resolution.articles or list(escalation.resolution_articles or [])
     articles, draft_slug = writeback.write_back(
         session,
         escalation,
         entry,
-        resolution.articles,
+        slugs,
         resolution.create_draft,
         actor_name=f"{system} ticket {reference}",
     )
@@ -193,17 +196,19 @@ def resolve_escalation(
     escalation.resolved_at = when
     escalation.resolution_text = text
     escalation.resolved_by = resolution.resolver
-    escalation.resolution_articles = articles
+    escalation.resolution_articles = articles + ([draft_slug] if draft_slug else [])
     escalation.ticket_status = "resolved"
     if escalation.first_response_at is None:
         escalation.first_response_at = when
+    followup = None
     if resolution.followup_days:
-        followups.schedule(
+        followup = followups.schedule(
             session,
             text=resolution.followup_text or "Check that the problem is still fixed.",
             due_at=when + timedelta(days=resolution.followup_days),
             escalation=escalation,
         )
+    base = (kb.config.get("BASE_URL") or "").rstrip("/")
     snapshot = ResolutionSnapshot(
         escalation_id=escalation.id,
         escalation_public_id=escalation.public_id,
@@ -216,6 +221,10 @@ def resolve_escalation(
         draft_article=draft_slug,
         tree_id=escalation.tree_id,
         node_id=escalation.node_id,
+        requester_name=escalation.requester_name,
+        requester_email=escalation.requester_email,
+        status_url=f"{base}/escalations/{escalation.public_id}",
+        followup_url=f"{base}/followups/{followup.token}" if followup else "",
     )
     queue_reliable(
         session,
@@ -237,6 +246,7 @@ def record_first_response(escalation: Escalation, when: datetime | None = None) 
 def reopen(session: Session, escalation: Escalation, reason: str) -> None:
     """The requester says it is not fixed: the escalation and its local ticket open again."""
     escalation.status = "reopened"
+    escalation.reopened_at = utcnow()
     escalation.resolved_at = None
     escalation.ticket_status = "reopened"
     ticket = session.scalar(select(Ticket).where(Ticket.escalation_id == escalation.id))

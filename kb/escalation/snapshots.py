@@ -94,6 +94,10 @@ class ResolutionSnapshot:
     draft_article: str | None = None  # slug of the draft created when no article covered it
     tree_id: str | None = None
     node_id: str | None = None
+    requester_name: str = ""
+    requester_email: str = ""
+    status_url: str = ""
+    followup_url: str = ""  # the requester's "still fixed?" link, when a follow-up was set
 
 
 @dataclass(frozen=True)
@@ -110,3 +114,4 @@ class FollowUpSnapshot:
     requester_email: str = ""
     requester_name: str = ""
     tree_id: str | None = None
+    answer_comment: str = ""

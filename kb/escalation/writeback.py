@@ -41,8 +41,12 @@ def append_resolution(
     if head is None:
         return False
     log = resolution_log(head.extra)
-    if any(existing.get("ticket") == entry["ticket"] for existing in log):
-        return False
+    if any(
+        existing.get("ticket") == entry["ticket"]
+        and existing.get("resolution") == entry["resolution"]
+        for existing in log
+    ):
+        return False  # the same resolution of the same ticket is logged once
     doc = doc_from_revision(head, article.status)
     doc.extra = {**doc.extra, LOG_FIELD: [*log, entry]}
     head_was_live = article.published_revision_id == head.id

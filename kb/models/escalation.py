@@ -35,6 +35,7 @@ class Escalation(Base):
     resolve_due: Mapped[datetime] = mapped_column(UTCDateTime)
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    reopened_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     requester_name: Mapped[str] = mapped_column(String(200))
     requester_email: Mapped[str] = mapped_column(String(254), default="")

@@ -414,3 +414,30 @@ def test_cli_outbox_run_and_followups_run(app, kb, runner):
     assert count(kb, Article) == 2
     result = runner.invoke(cli, ["followups", "run"])
     assert result.exit_code == 0 and "0 follow-ups due" in result.output
+
+
+def test_a_reopened_escalation_resolved_again_reuses_its_first_draft(app, kb):
+    from kb.escalation.service import reopen
+
+    public_id = escalate(kb, summary="Badge reader rejects my card", articles_viewed=[])
+    for text in ("Re-encoded the badge.", "Replaced the badge."):
+        with kb.session() as session:
+            escalation = by_public_id(session, public_id)
+            resolve_escalation(
+                session,
+                kb,
+                escalation,
+                ResolutionInput(resolver="tech", text=text, create_draft=True),
+            )
+            session.commit()
+        with kb.session() as session:
+            reopen(session, by_public_id(session, public_id), "Still broken")
+            assert by_public_id(session, public_id).reopened_at is not None
+            session.commit()
+    with kb.session() as session:
+        drafts = session.scalars(
+            select(Article.slug).where(Article.slug.like("badge-reader%"))
+        ).all()
+        assert drafts == ["badge-reader-rejects-my-card"]
+        log = resolution_log(get_article(session, drafts[0]).head_revision.extra)
+        assert [e["resolution"] for e in log] == ["Re-encoded the badge.", "Replaced the badge."]

@@ -72,6 +72,7 @@ def upgrade() -> None:
         sa.Column("resolve_due", sa.DateTime(), nullable=False),
         sa.Column("first_response_at", sa.DateTime(), nullable=True),
         sa.Column("resolved_at", sa.DateTime(), nullable=True),
+        sa.Column("reopened_at", sa.DateTime(), nullable=True),
         sa.Column("requester_name", sa.String(length=200), nullable=False),
         sa.Column("requester_email", sa.String(length=254), nullable=False),
         sa.Column("requester_phone", sa.String(length=50), nullable=False),
