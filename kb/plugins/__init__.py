@@ -20,7 +20,7 @@ from kb.errors import PluginError
 log = logging.getLogger(__name__)
 
 # Built-in plugins, by the name a site uses to disable one (DISABLED_PLUGINS) and module.
-BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = ()
+BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (("net_checks", "kb.plugins.net_checks"),)
 
 ENTRY_POINT_GROUP = "kb"
 
