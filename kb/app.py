@@ -32,6 +32,7 @@ def create_app(
     configure_app(app, test_config)
     configure_logging(app)
     state = configure_state(app, plugins or [])
+    configure_checks(state)
     configure_database(app, state)
     configure_extensions(app)
     configure_blueprints(app, state)
@@ -61,6 +62,13 @@ def configure_state(app: Flask, plugins: list[object]) -> KbState:
     return state
 
 
+def configure_checks(state: KbState) -> None:
+    """Collect the automated checks now, so a duplicate or broken one fails at start-up."""
+    from kb.diagnostics.checks import registered_checks
+
+    registered_checks(state)
+
+
 def configure_database(app: Flask, state: KbState) -> None:
     if app.config.get("AUTO_MIGRATE", True):
         db.upgrade(state.engine)
@@ -79,8 +87,11 @@ def configure_blueprints(app: Flask, state: KbState) -> None:
     from kb.api.views import bp as api_bp
     from kb.articles.views import bp as articles_bp
     from kb.auth.views import bp as auth_bp
+    from kb.diagnostics.api import bp as trees_api_bp
+    from kb.diagnostics.editor_views import bp as tree_editor_bp
+    from kb.diagnostics.views import bp as trees_bp
 
-    for blueprint in (auth_bp, articles_bp, api_bp):
+    for blueprint in (auth_bp, articles_bp, trees_bp, tree_editor_bp, api_bp, trees_api_bp):
         app.register_blueprint(blueprint)
 
 
