@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ def bundled_tree(tree_id: str) -> nx.DiGraph:
 
 
 def import_tree(app, folder: Path, data: dict[str, Any]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
     write_tree(folder, data)
     with app.app_context(), kb_state(app).session() as session:
         report = import_content(session, [folder])
@@ -85,3 +87,53 @@ def answers_along(graph: nx.DiGraph, path: list[str]) -> list[tuple[str, str]]:
 
 def terminals(graph: nx.DiGraph) -> list[str]:
     return sorted(n for n, k in graph.nodes(data="kind") if k in ("resolution", "escalation"))
+
+
+class _FormReader(HTMLParser):
+    """Collects what a browser would submit from the first form with ``form_id``."""
+
+    def __init__(self, form_id: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.form_id = form_id
+        self.inside = False
+        self.fields: dict[str, str] = {}
+        self.select: str | None = None
+        self.textarea: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form" and a.get("id") == self.form_id:
+            self.inside = True
+        if not self.inside:
+            return
+        name = a.get("name")
+        if tag == "input" and name and a.get("type") not in ("submit", "checkbox", "radio"):
+            self.fields[name] = a.get("value") or ""
+        elif tag == "select" and name:
+            self.select = name
+            self.fields.setdefault(name, "")
+        elif tag == "option" and self.select and "selected" in a:
+            self.fields[self.select] = a.get("value") or ""
+        elif tag == "textarea" and name:
+            self.textarea = name
+            self.fields[name] = ""
+
+    def handle_data(self, data):
+        if self.textarea:
+            self.fields[self.textarea] += data
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.inside = False
+        elif tag == "select":
+            self.select = None
+        elif tag == "textarea":
+            if self.textarea:
+                self.fields[self.textarea] = self.fields[self.textarea].removeprefix("\n")
+            self.textarea = None
+
+
+def form_fields(html: str, form_id: str) -> dict[str, str]:
+    reader = _FormReader(form_id)
+    reader.feed(html)
+    return reader.fields
