@@ -12,7 +12,7 @@ from typing import Any
 
 import networkx as nx
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, object_session
 
 from kb.auth.policy import can, require, require_tree
 from kb.db import queue_event
@@ -115,7 +115,11 @@ def node_view(
 
 def session_by_token(session: Session, token: str, user: Any) -> DiagnosticSession:
     """The session behind an unguessable URL; technician sessions exist only for technicians."""
-    found = session.scalar(select(DiagnosticSession).where(DiagnosticSession.token == token))
+    found = session.scalar(
+        select(DiagnosticSession)
+        .options(joinedload(DiagnosticSession.revision))
+        .where(DiagnosticSession.token == token)
+    )
     if found is None:
         raise NotFound("This diagnostic session does not exist. Check the link or start again.")
     if found.mode == SessionMode.TECHNICIAN and not can(user, "tree.run_technician"):
@@ -197,8 +201,23 @@ def _require_active(ds: DiagnosticSession) -> None:
         )
 
 
-def _next_seq(ds: DiagnosticSession) -> int:
-    return (ds.steps[-1].seq + 1) if ds.steps else 1
+def _record(session: Session, ds: DiagnosticSession, step: SessionStep) -> None:
+    """Add a step row without loading the session's earlier ones."""
+    ds.step_count = (ds.step_count or 0) + 1
+    step.seq = ds.step_count
+    step.session_id = ds.id
+    session.add(step)
+
+
+def steps_of(ds: DiagnosticSession) -> list[SessionStep]:
+    session = object_session(ds)
+    if session is None:
+        return list(ds.steps)
+    return list(
+        session.scalars(
+            select(SessionStep).where(SessionStep.session_id == ds.id).order_by(SessionStep.seq)
+        )
+    )
 
 
 def _spent_ms(ds: DiagnosticSession, now: datetime) -> int:
@@ -272,9 +291,8 @@ def answer(
     kind = attrs["kind"]
     notes = (notes or "").strip()[:2000] if ds.mode == SessionMode.TECHNICIAN else ""
     step = SessionStep(
-        seq=_next_seq(ds), node_id=node, node_kind=kind, notes=notes, at=now,
-        time_spent_ms=_spent_ms(ds, now),
-    )  # fmt: skip
+        node_id=node, node_kind=kind, notes=notes, at=now, time_spent_ms=_spent_ms(ds, now)
+    )
     choices = exits(graph, node)
     if kind in ("question", "action"):
         if answer is None and isinstance(value, str):
@@ -303,7 +321,7 @@ def answer(
     else:  # a terminal cannot be answered: the session has already ended there
         raise Conflict("This diagnostic session has already ended.")
     step.target_node = target
-    ds.steps.append(step)
+    _record(session, ds, step)
     ds.path = [*(ds.path or []), target]
     _arrive(graph, ds, target, now)
     target_kind = graph.nodes[target]["kind"]
@@ -352,9 +370,10 @@ def _finish(
     ds.ended_at = now
     ds.updated_at = now
     ds.end_reason = reason
-    ds.steps.append(
+    _record(
+        session,
+        ds,
         SessionStep(
-            seq=_next_seq(ds),
             action="end",
             node_id=ds.current_node,
             node_kind=graph.nodes[ds.current_node]["kind"],
@@ -363,7 +382,7 @@ def _finish(
             notes=notes,
             time_spent_ms=0 if reason == "terminal" else _spent_ms(ds, now),
             at=now,
-        )
+        ),
     )
     session.flush()
     if status == SessionStatus.ESCALATED:
@@ -382,23 +401,27 @@ def back(session: Session, ds: DiagnosticSession, now: datetime | None = None) -
         raise Conflict("This is the first step: there is nothing to go back to.")
     now = now or utcnow()
     graph = graph_of(ds)
-    last = next(
-        (
-            s
-            for s in reversed(ds.steps)
-            if s.action in ("answer", "value", "check") and not s.undone
-        ),
-        None,
+    last = session.scalar(
+        select(SessionStep)
+        .where(
+            SessionStep.session_id == ds.id,
+            SessionStep.action.in_(("answer", "value", "check")),
+            SessionStep.undone.is_(False),
+        )
+        .order_by(SessionStep.seq.desc())
+        .limit(1)
     )
     if last is not None:
         last.undone = True
-    ds.steps.append(
-        SessionStep(
-            seq=_next_seq(ds), action="back", node_id=ds.current_node,
-            node_kind=graph.nodes[ds.current_node]["kind"], time_spent_ms=_spent_ms(ds, now),
-            at=now,
-        )
-    )  # fmt: skip
+    step = SessionStep(
+        action="back",
+        node_id=ds.current_node,
+        node_kind=graph.nodes[ds.current_node]["kind"],
+        time_spent_ms=_spent_ms(ds, now),
+        at=now,
+    )
+    _record(session, ds, step)
+    session.flush()
     ds.path = list(ds.path[:-1])
     ds.variables = _replay_variables(graph, ds)
     _arrive(graph, ds, ds.path[-1], now)
@@ -407,7 +430,7 @@ def back(session: Session, ds: DiagnosticSession, now: datetime | None = None) -
 def _replay_variables(graph: nx.DiGraph, ds: DiagnosticSession) -> dict[str, Any]:
     """Variables from the values still standing (not taken back)."""
     variables: dict[str, Any] = {}
-    for step in ds.steps:
+    for step in steps_of(ds):
         if step.action == "value" and not step.undone:
             attrs = graph.nodes[step.node_id]
             _, stored = _validate_value(attrs, step.value)
@@ -458,7 +481,7 @@ def transcript(ds: DiagnosticSession) -> list[TranscriptEntry]:
     graph = graph_of(ds)
     variables = ds.variables or {}
     entries = []
-    for step in ds.steps:
+    for step in steps_of(ds):
         if step.undone or step.action not in ("answer", "value", "check", "end"):
             continue
         view = node_view(graph, step.node_id, ds.mode, variables, {})
@@ -529,7 +552,7 @@ def outcome_lines(ds: DiagnosticSession, graph: nx.DiGraph, groups: dict[str, st
         return [f"Not finished: waiting at '{view.label}'."]
     if ds.status == SessionStatus.ABANDONED:
         return ["Outcome: abandoned."]
-    end = next((s for s in reversed(ds.steps) if s.action == "end"), None)
+    end = next((s for s in reversed(steps_of(ds)) if s.action == "end"), None)
     if ds.end_reason == "didnt_help":
         view = node_view(graph, ds.current_node, ds.mode, variables, groups)
         lines = [f"Outcome: escalated: \"This didn't help\" at '{view.label}'."]
@@ -554,7 +577,7 @@ def checks_run(ds: DiagnosticSession) -> list[dict[str, Any]]:
     """Every check step that stands, automated or answered by hand."""
     graph = graph_of(ds)
     result = []
-    for step in ds.steps:
+    for step in steps_of(ds):
         if step.action != "check" or step.undone:
             continue
         attrs = graph.nodes[step.node_id]

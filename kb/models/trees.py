@@ -151,6 +151,7 @@ class DiagnosticSession(Base):
     status: Mapped[str] = mapped_column(String(20), default=SessionStatus.ACTIVE.value, index=True)
     current_node: Mapped[str] = mapped_column(String(120))
     path: Mapped[list[str]] = mapped_column(JSON, default=list)  # nodes visited, for back
+    step_count: Mapped[int] = mapped_column(Integer, default=0)  # seq of the last step row
     variables: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     articles_viewed: Mapped[list[str]] = mapped_column(JSON, default=list)
     user_id: Mapped[int | None] = mapped_column(

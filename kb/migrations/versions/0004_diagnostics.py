@@ -97,6 +97,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("current_node", sa.String(length=120), nullable=False),
         sa.Column("path", sa.JSON(), nullable=False),
+        sa.Column("step_count", sa.Integer(), nullable=False),
         sa.Column("variables", sa.JSON(), nullable=False),
         sa.Column("articles_viewed", sa.JSON(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=True),
