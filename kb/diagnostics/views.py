@@ -14,7 +14,7 @@ from kb.auth.policy import can, tree_actions
 from kb.db import get_db
 from kb.diagnostics import catalog, engine
 from kb.diagnostics.flowchart import render_svg
-from kb.diagnostics.store import revision_graph
+from kb.diagnostics.store import revision_by_number, revision_graph
 from kb.diagnostics.web import check_runner, groups, has_endpoint, visible_tree
 from kb.errors import Invalid, NotFound
 from kb.extensions import kb_state
@@ -153,8 +153,6 @@ def flowchart(tree_id: str):
     revision = tree.published_revision if tree.is_live else tree.head_revision
     number = request.args.get("revision", type=int)
     if number is not None and can(current_user, "tree.edit"):
-        from kb.diagnostics.store import revision_by_number
-
         revision = revision_by_number(get_db(), tree, number)
         if revision is None:
             raise NotFound(f"Tree '{tree.id}' has no revision {number}.")
