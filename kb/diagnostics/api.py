@@ -47,6 +47,9 @@ def session_body(ds: DiagnosticSession, full: bool = False) -> dict[str, Any]:
     }
     if ds.status == "escalated":
         body["end_reason"] = ds.end_reason
+    check = engine.last_check(ds)
+    if check is not None:
+        body["last_check"] = check
     if full:
         body["variables"] = dict(ds.variables or {})
         body["path"] = engine.path_nodes(ds)

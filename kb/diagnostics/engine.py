@@ -573,6 +573,34 @@ def outcome_lines(ds: DiagnosticSession, graph: nx.DiGraph, groups: dict[str, st
     return lines
 
 
+def last_check(ds: DiagnosticSession) -> dict[str, Any] | None:
+    """The result of the check answered just now (so the next page can show it), or None."""
+    session = object_session(ds)
+    if session is None or not ds.step_count:
+        return None
+    step = session.scalar(
+        select(SessionStep).where(SessionStep.session_id == ds.id, SessionStep.seq == ds.step_count)
+    )
+    if step is None or step.action not in ("check", "end"):
+        return None
+    if step.action == "end":  # the check led straight to a terminal
+        step = session.scalar(
+            select(SessionStep).where(
+                SessionStep.session_id == ds.id, SessionStep.seq == ds.step_count - 1
+            )
+        )
+        if step is None or step.action != "check":
+            return None
+    check = graph_of(ds).nodes[step.node_id].get("check")
+    return {
+        "node": step.node_id,
+        "check": check,
+        "outcome": step.outcome,
+        "detail": step.detail,
+        "automated": step.automated,
+    }
+
+
 def checks_run(ds: DiagnosticSession) -> list[dict[str, Any]]:
     """Every check step that stands, automated or answered by hand."""
     graph = graph_of(ds)

@@ -96,6 +96,7 @@ def _step_context(ds: DiagnosticSession, error: str | None = None) -> dict[str, 
         "step_number": len(ds.path or []),
         "error": error,
         "can_escalate": has_endpoint("escalation.new_escalation"),
+        "last_check": engine.last_check(ds) if ds.mode == SessionMode.TECHNICIAN else None,
     }
 
 

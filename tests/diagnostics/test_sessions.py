@@ -160,6 +160,28 @@ def test_technician_mode_shows_technician_wording_scripts_notes_and_runs_checks(
     assert "Caller on floor 3" in text and "checked automatically" in text
 
 
+def test_a_refused_check_is_shown_to_the_technician_with_its_reason(
+    app, client, auth, tmp_path
+) -> None:
+    data = small(id="refused-check")
+    node(data, "c_ping")["params"] = {"host": "intranet.example.com", "port": 443}
+    import_tree(app, tmp_path / "refused", data)
+    auth.login("technician")
+    token = start(client, "refused-check", mode="technician")
+    step(client, token, value="HP")
+    step(client, token, answer="Yes")
+    step(client, token, answer="Run check")
+    html = page(client, token)
+    assert "intranet.example.com is not on the allowlist" in html
+    assert "This needs Desktop Support" in html  # no "error" edge: error follows "fail"
+    api = Api(client, "/trees/refused-check")
+    body = api.post("/sessions", {"tree": "refused-check", "mode": "technician"}).get_json()
+    for move in ({"value": "HP"}, {"answer": "Yes"}, {"answer": "Run check"}):
+        body = api.post(f"/sessions/{body['id']}/answer", move).get_json()
+    assert body["last_check"]["outcome"] == "error" and body["last_check"]["automated"]
+    assert body["last_check"]["detail"].startswith("refused:")
+
+
 def test_technician_sessions_do_not_exist_for_others(app, client, auth) -> None:
     auth.login("technician")
     token = start(client, "test-printer", mode="technician")
