@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from kb.auth.policy import require, require_tree, tree_actions
+from kb.auth.policy import require, require_tree, require_tree_transition, tree_actions
 from kb.db import get_db
 from kb.diagnostics import workflow
 from kb.diagnostics.checks import registered_checks
@@ -122,7 +122,7 @@ def _handle_post(tree: Tree | None):
         return _editor(form, tree, problems, render_svg(graph), 422, base)
     except Conflict as error:
         session.rollback()
-        if tree is None or tree.head_revision is None:
+        if tree is None or tree.head_revision is None or "their_revision_id" not in error.details:
             raise
         theirs = revision_graph(tree.head_revision)
         return _editor(
@@ -156,6 +156,7 @@ def new():
 def edit(tree_id: str):
     session = get_db()
     tree = workflow.editable_tree(session, tree_id, current_user)
+    require_tree_transition(current_user, "edit", tree)  # archived trees are not edited
     if request.method == "GET":
         head = tree.head_revision
         form = form_from_graph(revision_graph(head))

@@ -188,6 +188,7 @@ def test_archive_hides_a_tree_and_unarchive_brings_it_back(app, client, auth) ->
     client.post(
         "/trees/wifi-problems/workflow/archive", data={"csrf_token": csrf_token(client, history)}
     )
+    assert client.get("/trees/wifi-problems/edit").status_code == 409
     auth.logout()
     assert client.get("/trees/wifi-problems").status_code == 404
     auth.login("reviewer")
