@@ -33,6 +33,7 @@ lint: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test
 	$(VENV)/bin/python bench/search_quality.py
 	$(VENV)/bin/python bench/search_speed.py --sizes 1000,10000
+	$(VENV)/bin/python bench/tree_steps.py
 
 clean-venv:
 	rm -rf $(VENV)

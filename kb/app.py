@@ -32,6 +32,7 @@ def create_app(
     configure_app(app, test_config)
     configure_logging(app)
     state = configure_state(app, plugins or [])
+    configure_checks(state)
     configure_database(app, state)
     configure_extensions(app)
     configure_blueprints(app, state)
@@ -61,6 +62,13 @@ def configure_state(app: Flask, plugins: list[object]) -> KbState:
     return state
 
 
+def configure_checks(state: KbState) -> None:
+    """Collect the automated checks now, so a duplicate or broken one fails at start-up."""
+    from kb.diagnostics.checks import registered_checks
+
+    registered_checks(state)
+
+
 def configure_database(app: Flask, state: KbState) -> None:
     if app.config.get("AUTO_MIGRATE", True):
         db.upgrade(state.engine)
@@ -80,6 +88,9 @@ def configure_blueprints(app: Flask, state: KbState) -> None:
     from kb.articles.editor_views import bp as editor_bp
     from kb.articles.views import bp as articles_bp
     from kb.auth.views import bp as auth_bp
+    from kb.diagnostics.api import bp as trees_api_bp
+    from kb.diagnostics.editor_views import bp as tree_editor_bp
+    from kb.diagnostics.views import bp as trees_bp
     from kb.escalation.views import bp as escalation_bp
     from kb.outages.views import bp as outages_bp
     from kb.outages.views import init_banner
@@ -90,10 +101,13 @@ def configure_blueprints(app: Flask, state: KbState) -> None:
         auth_bp,
         articles_bp,
         editor_bp,
+        trees_bp,
+        tree_editor_bp,
         escalation_bp,
         outages_bp,
         reports_bp,
         api_bp,
+        trees_api_bp,
     ):
         app.register_blueprint(blueprint)
     for blueprint in collect(state.pm, "kb_register_blueprints", kb=state):

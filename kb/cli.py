@@ -159,10 +159,36 @@ def import_command(paths: tuple[Path, ...]) -> None:
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @with_appcontext
 def export_command(folder: Path) -> None:
-    """Write every article as Markdown with front matter into FOLDER."""
+    """Write every article (Markdown with front matter) and tree (JSON) into FOLDER."""
     with _session() as session:
         written = export_content(session, folder)
     click.echo(f"Exported {len(written)} files to {folder}")
+
+
+# --- trees ----------------------------------------------------------------------------------
+
+
+@cli.group("tree")
+def tree_group() -> None:
+    """Decision trees."""
+
+
+@tree_group.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@with_appcontext
+def tree_validate(paths: tuple[Path, ...]) -> None:
+    """Check tree files (*.json; articles given as *.md count as existing), or every stored
+    tree when no PATH is given. Prints each problem with its file and node; exit 2 if any."""
+    from kb.diagnostics.cli_support import validate_paths, validate_stored
+
+    with _session() as session:
+        lines, checked = validate_paths(session, list(paths)) if paths else validate_stored(session)
+    for line in lines:
+        click.echo(line, err=True)
+    if lines:
+        click.echo(f"kb: {len(lines)} problem(s) in the trees checked", err=True)
+        sys.exit(2)
+    click.echo(f"{checked} tree(s) valid.")
 
 
 # --- users ----------------------------------------------------------------------------------

@@ -106,6 +106,25 @@ class Defaults:
     SMTP_FROM = ""
     SMTP_TIMEOUT_SECONDS = 10.0
     SUPPORT_GROUP_EMAILS: dict[str, str] = {}
+    # Support groups escalations go to (id -> display name); trees' escalation nodes name one.
+    SUPPORT_GROUPS: dict[str, str] = {
+        "service-desk": "Service Desk",
+        "desktop-support": "Desktop Support",
+        "network": "Network Team",
+        "identity-access": "Identity and Access",
+        "messaging": "Messaging and Collaboration",
+        "security": "Security Operations",
+        "applications": "Business Applications",
+        "facilities": "Facilities and AV",
+    }
+
+    # Automated checks (technicians only) may reach only these: host names (exact, or
+    # wildcards like "*.example.org") and networks (CIDR). A name matched by a wildcard must
+    # also resolve into an allowed network; an exactly listed name may resolve anywhere.
+    # Empty lists allow nothing.
+    CHECK_ALLOWED_HOSTS: list[str] = []
+    CHECK_ALLOWED_NETWORKS: list[str] = []
+    CHECK_TIMEOUT_SECONDS = 5.0
 
 
 def bundled_paths() -> tuple[Path, Path]:

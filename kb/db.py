@@ -44,8 +44,10 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
 # --- after-commit events -------------------------------------------------------------------
 
 
-def queue_event(session: Session, hook: str, **kwargs: Any) -> None:
-    """Fire ``hook`` once the session's transaction commits; dropped if it rolls back."""
+def queue_event(session: Session, hook: str, /, **kwargs: Any) -> None:
+    """Fire ``hook`` once the session's transaction commits; dropped if it rolls back.
+
+    Positional-only, so a hook may itself take an argument named ``session``."""
     session.info.setdefault("pending_events", []).append((hook, kwargs))
 
 

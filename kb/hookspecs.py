@@ -143,3 +143,33 @@ def kb_outage_changed(kb, outage, delivery_key):
     addresses that asked for updates). Notification plugins tell them. Return value ignored;
     raise to be retried.
     """
+
+
+# --- diagnostics ------------------------------------------------------------------------------
+
+
+@hookspec
+def kb_register_checks(kb):
+    """Collect the automated checks that decision trees name in their ``check`` nodes.
+
+    Called once per app when the checks are first needed (validation, a technician running a
+    tree). Return a list of check objects (see :class:`kb.diagnostics.checks.Check`: ``name``,
+    ``description``, ``params`` as a mapping of parameter name to
+    :class:`kb.diagnostics.checks.Param`, and ``run(params, timeout)`` returning a
+    :class:`kb.diagnostics.checks.CheckResult` with outcome pass, fail or error), or None.
+    Two plugins registering the same name is an error at start-up; a site replaces a
+    built-in check by disabling its plugin (DISABLED_PLUGINS) and registering its own.
+    """
+
+
+@hookspec
+def kb_session_escalated(kb, session):
+    """A diagnostic session ended escalated: it reached an escalation node, or the person
+    said "This didn't help".
+
+    Fires after commit. ``session`` is a :class:`kb.diagnostics.handoff.SessionSnapshot`:
+    a plain copy of the session (token, tree id, revision, mode, transcript entries and text,
+    variables, the escalation node with group, impact, urgency and what to ask, articles
+    viewed, checks run, requester user id). Return value ignored; failures are logged with
+    the plugin's name and never reach the person.
+    """

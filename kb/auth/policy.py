@@ -68,6 +68,8 @@ def can(user: Any, action: str, thing: Any = None) -> bool:
     """May ``user`` do ``action`` (to ``thing``)? Actions on articles look at the article."""
     if action == "article.read":
         return _can_read_article(user, thing)
+    if action == "tree.read":
+        return _can_read_tree(user, thing)
     if action == "article.feedback":
         return _can_read_article(user, thing) and thing.is_live
     if action == "article.history":  # history shows drafts: authors and above, or the proposer
@@ -187,4 +189,64 @@ def allowed_actions(user: Any, article: Any) -> list[str]:
         action
         for action in ("submit", "approve", "request_changes", "publish", "archive", "unarchive")
         if article.status in TRANSITIONS[action].sources and can_transition(user, action, article)
+    ]
+
+
+# --- decision trees -------------------------------------------------------------------------
+
+
+def _can_read_tree(user: Any, tree: Any) -> bool:
+    """Technician trees exist only for technicians; unpublished trees only for authors."""
+    if tree is None:
+        return False
+    if tree.audience == "technician" and not has_role(user, Role.TECHNICIAN):
+        return False
+    return tree.is_live or has_role(user, Role.AUTHOR)
+
+
+def require_tree(user: Any, tree: Any) -> None:
+    if not _can_read_tree(user, tree):
+        raise NotFound("No such diagnostic.")
+
+
+# action -> (statuses it starts from, status it leads to (None: decided by the action), role)
+_TREE_OPEN = frozenset({"draft", "in_review", "published"})
+TREE_TRANSITIONS: dict[str, tuple[frozenset[str], str | None, Role]] = {
+    "edit": (_TREE_OPEN, None, Role.AUTHOR),
+    "restore": (_TREE_OPEN, None, Role.AUTHOR),
+    "submit": (frozenset({"draft"}), "in_review", Role.AUTHOR),
+    "approve": (frozenset({"in_review"}), "published", Role.REVIEWER),
+    "request_changes": (frozenset({"in_review"}), "draft", Role.REVIEWER),
+    "publish": (frozenset({"draft", "in_review"}), "published", Role.REVIEWER),
+    "archive": (_TREE_OPEN, "archived", Role.REVIEWER),
+    "unarchive": (frozenset({"archived"}), None, Role.REVIEWER),
+}
+
+
+def require_tree_transition(user: Any, action: str, tree: Any) -> str | None:
+    """NotFound if the tree is invisible or the action unknown, Forbidden without the role,
+    Conflict from the wrong status. Returns the status the action leads to."""
+    rule = TREE_TRANSITIONS.get(action)
+    if rule is None:
+        raise NotFound(f"Unknown action {action!r}.")
+    require_tree(user, tree)
+    sources, to, role = rule
+    if not has_role(user, role):
+        raise Forbidden(f"You do not have permission to {action.replace('_', ' ')} this tree.")
+    if tree.status not in sources:
+        raise Conflict(
+            f"Cannot {action.replace('_', ' ')} a tree that is {tree.status.replace('_', ' ')}.",
+            status=tree.status,
+        )
+    return to
+
+
+def tree_actions(user: Any, tree: Any) -> list[str]:
+    """The workflow buttons this person should see for this tree, in display order."""
+    order = ("submit", "approve", "request_changes", "publish", "archive", "unarchive")
+    return [
+        action
+        for action in order
+        if tree.status in TREE_TRANSITIONS[action][0]
+        and has_role(user, TREE_TRANSITIONS[action][2])
     ]

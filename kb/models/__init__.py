@@ -22,6 +22,16 @@ from kb.models.escalation import (
     WebhookReceipt,
 )
 from kb.models.outages import Outage, OutageSubscription, OutageUpdate
+from kb.models.trees import (
+    DiagnosticSession,
+    SessionMode,
+    SessionStatus,
+    SessionStep,
+    Tree,
+    TreeEvent,
+    TreeRevision,
+    TreeStatus,
+)
 from kb.models.users import ApiToken, Role, User
 
 __all__ = [
@@ -36,6 +46,7 @@ __all__ = [
     "Audience",
     "Base",
     "Change",
+    "DiagnosticSession",
     "Escalation",
     "FlagReason",
     "FollowUp",
@@ -44,8 +55,15 @@ __all__ = [
     "OutageUpdate",
     "OutboxMessage",
     "Role",
+    "SessionMode",
+    "SessionStatus",
+    "SessionStep",
     "Ticket",
     "TicketNote",
+    "Tree",
+    "TreeEvent",
+    "TreeRevision",
+    "TreeStatus",
     "User",
     "WebhookReceipt",
     "utcnow",

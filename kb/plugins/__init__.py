@@ -28,6 +28,7 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("request_tracker", "kb.plugins.request_tracker"),
     ("webhooks", "kb.plugins.webhooks"),
     ("smtp_notify", "kb.plugins.smtp_notify"),
+    ("net_checks", "kb.plugins.net_checks"),
 )
 
 ENTRY_POINT_GROUP = "kb"

@@ -1,0 +1,157 @@
+"""JSON twins of the troubleshooting pages under /api/v1. Errors are JSON with a message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+from flask_login import current_user
+
+from kb.db import get_db
+from kb.diagnostics import catalog, engine
+from kb.diagnostics.graph import graph_to_data
+from kb.diagnostics.store import get_tree, revision_graph
+from kb.diagnostics.web import check_runner, groups, visible_tree
+from kb.errors import Invalid, NotFound
+from kb.models import DiagnosticSession, Tree
+
+bp = Blueprint("trees_api", __name__, url_prefix="/api/v1")
+
+
+def tree_summary(tree: Tree) -> dict[str, Any]:
+    return {
+        "id": tree.id,
+        "title": tree.title,
+        "summary": tree.summary,
+        "service": tree.service,
+        "category": tree.category,
+        "audience": tree.audience,
+        "tags": list(tree.tags or []),
+        "status": tree.status,
+        "revision": tree.published_revision.number if tree.published_revision else None,
+        "url": f"/trees/{tree.id}",
+    }
+
+
+def session_body(ds: DiagnosticSession, full: bool = False) -> dict[str, Any]:
+    graph = engine.graph_of(ds)
+    view = engine.node_view(graph, ds.current_node, ds.mode, ds.variables or {}, groups())
+    body: dict[str, Any] = {
+        "id": ds.token,
+        "tree": ds.tree_id,
+        "revision": ds.revision.number,
+        "mode": ds.mode,
+        "status": ds.status,
+        "node": view.to_dict(),
+        "url": f"/sessions/{ds.token}",
+    }
+    if ds.status == "escalated":
+        body["end_reason"] = ds.end_reason
+    check = engine.last_check(ds)
+    if check is not None:
+        body["last_check"] = check
+    if full:
+        body["variables"] = dict(ds.variables or {})
+        body["path"] = engine.path_nodes(ds)
+        body["transcript"] = [entry.to_dict() for entry in engine.transcript(ds)]
+        body["transcript_text"] = engine.transcript_text(ds, groups())
+        body["articles_viewed"] = list(ds.articles_viewed or [])
+    return body
+
+
+def payload() -> dict[str, Any]:
+    data = request.get_json(silent=True)
+    if data is None:
+        data = request.form.to_dict()
+    if not isinstance(data, dict):
+        raise Invalid("Send a JSON object.")
+    return data
+
+
+@bp.get("/trees")
+def list_trees():
+    trees = catalog.live_trees(get_db(), current_user)
+    return jsonify({"items": [tree_summary(t) for t in trees], "total": len(trees)})
+
+
+@bp.get("/trees/<tree_id>")
+def get_tree_json(tree_id: str):
+    tree = visible_tree(tree_id)
+    revision = tree.published_revision if tree.is_live else tree.head_revision
+    return jsonify(graph_to_data(revision_graph(revision)))
+
+
+@bp.post("/sessions")
+def start_session():
+    data = payload()
+    tree_id = data.get("tree")
+    if not isinstance(tree_id, str) or not tree_id:
+        raise Invalid('Send {"tree": "<tree id>", "mode": "..."}.', fields={"tree": "required"})
+    session = get_db()
+    tree = get_tree(session, tree_id)
+    if tree is None:
+        raise NotFound(f"No diagnostic '{tree_id}'.")
+    mode = data.get("mode")
+    if mode is not None and not isinstance(mode, str):
+        raise Invalid("mode must be self_service or technician.", fields={"mode": "text"})
+    ds = engine.start_session(session, tree, current_user, mode=mode or None)
+    session.commit()
+    return jsonify(session_body(ds)), 201
+
+
+@bp.get("/sessions/<token>")
+def get_session(token: str):
+    ds = engine.session_by_token(get_db(), token, current_user)
+    return jsonify(session_body(ds, full=True))
+
+
+@bp.post("/sessions/<token>/answer")
+def answer(token: str):
+    data = payload()
+    session = get_db()
+    ds = engine.session_by_token(session, token, current_user)
+    given = data.get("answer")
+    if given is not None and not isinstance(given, str):
+        raise Invalid("answer must be text.", fields={"answer": "text"})
+    notes = data.get("notes") or ""
+    if not isinstance(notes, str):
+        raise Invalid("notes must be text.", fields={"notes": "text"})
+    engine.answer(
+        session,
+        ds,
+        user=current_user,
+        answer=given,
+        value=data.get("value"),
+        notes=notes,
+        run_check=check_runner(),
+    )
+    session.commit()
+    return jsonify(session_body(ds))
+
+
+@bp.post("/sessions/<token>/back")
+def back(token: str):
+    session = get_db()
+    ds = engine.session_by_token(session, token, current_user)
+    engine.back(session, ds)
+    session.commit()
+    return jsonify(session_body(ds))
+
+
+@bp.post("/sessions/<token>/didnt-help")
+def didnt_help(token: str):
+    data = payload()
+    session = get_db()
+    ds = engine.session_by_token(session, token, current_user)
+    engine.didnt_help(session, ds, notes=str(data.get("notes") or ""))
+    session.commit()
+    return jsonify(session_body(ds))
+
+
+@bp.post("/sessions/<token>/abandon")
+def abandon(token: str):
+    session = get_db()
+    ds = engine.session_by_token(session, token, current_user)
+    engine.abandon(session, ds)
+    session.commit()
+    return jsonify(session_body(ds))

@@ -1,0 +1,47 @@
+"""`kb tree validate`: check tree files or the stored trees, one line per problem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kb.articles.document import DocumentError, parse_document
+from kb.articles.interchange import markdown_files
+from kb.diagnostics.interchange import check_files, json_files
+from kb.diagnostics.store import revision_graph, validation_context
+from kb.diagnostics.validate import validate_tree
+from kb.models import Tree
+
+
+def articles_in(paths: list[Path]) -> dict[str, str]:
+    """Slug -> audience of the articles among ``paths`` (unparseable files are skipped:
+    `kb import` reports those)."""
+    found: dict[str, str] = {}
+    for path in markdown_files(paths):
+        try:
+            doc = parse_document(path.read_text(encoding="utf-8"), default_slug=path.stem)
+        except (DocumentError, UnicodeDecodeError, OSError):
+            continue
+        found[doc.slug] = doc.audience
+    return found
+
+
+def validate_paths(session: Session, paths: list[Path]) -> tuple[list[str], int]:
+    files = json_files(paths)
+    _good, bad = check_files(session, None, files, articles=articles_in(paths))
+    return [m for outcome in bad for m in outcome.messages], len(files)
+
+
+def validate_stored(session: Session) -> tuple[list[str], int]:
+    lines: list[str] = []
+    trees = list(session.scalars(select(Tree).order_by(Tree.id)))
+    context = validation_context(session, None)
+    for tree in trees:
+        if tree.head_revision is None:
+            continue
+        context.expected_id = tree.id
+        report = validate_tree(revision_graph(tree.head_revision), context)
+        lines += [f"{tree.id} (revision {tree.head_revision.number}): {p}" for p in report.problems]
+    return lines, len(trees)

@@ -1,0 +1,263 @@
+"""Authoring trees in the browser: the structured editor (nodes and edges as forms, problems
+beside each node, a flowchart preview), history, diff, restore and the review workflow."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from kb.auth.policy import require, require_tree, require_tree_transition, tree_actions
+from kb.db import get_db
+from kb.diagnostics import workflow
+from kb.diagnostics.checks import registered_checks
+from kb.diagnostics.diffing import diff_graphs
+from kb.diagnostics.editor_form import (
+    NodeForm,
+    TreeForm,
+    blank_tree_form,
+    form_from_fields,
+    form_from_graph,
+    graph_from_form,
+)
+from kb.diagnostics.flowchart import render_svg
+from kb.diagnostics.graph import CATEGORIES, INPUT_TYPES, KINDS, LEVELS, OUTCOMES, SERVICES
+from kb.diagnostics.store import get_tree, revision_by_number, revision_graph, validation_context
+from kb.diagnostics.validate import validate_tree
+from kb.diagnostics.web import groups
+from kb.errors import Conflict, Invalid, NotFound
+from kb.extensions import kb_state
+from kb.models import Article, Tree
+
+bp = Blueprint("tree_editor", __name__)
+WORKFLOW_ACTIONS = {"submit", "approve", "request_changes", "publish", "archive", "unarchive"}
+
+
+def _check(form: TreeForm, tree_id: str | None) -> tuple[Any, dict[str | None, list[str]]]:
+    """The graph the form describes and every problem with it, grouped by node."""
+    built = graph_from_form(form)
+    context = validation_context(get_db(), kb_state(), expected_id=tree_id)
+    problems: dict[str | None, list[str]] = {}
+    for node, message in built.problems:
+        problems.setdefault(node, []).append(message)
+    for problem in validate_tree(built.graph, context).problems:
+        problems.setdefault(problem.node, []).append(problem.message)
+    return built.graph, problems
+
+
+def _choices() -> dict[str, Any]:
+    return {
+        "kinds": KINDS,
+        "services": SERVICES,
+        "categories": CATEGORIES,
+        "levels": LEVELS,
+        "input_types": INPUT_TYPES,
+        "outcomes": OUTCOMES,
+        "groups": groups(),
+        "checks": sorted(registered_checks(kb_state())),
+        "articles": list(get_db().scalars(select(Article.slug).order_by(Article.slug))),
+    }
+
+
+def _editor(
+    form: TreeForm,
+    tree: Tree | None = None,
+    problems: dict[str | None, list[str]] | None = None,
+    preview: str | None = None,
+    status: int = 200,
+    base_revision_id: int | None = None,
+    conflict: dict[str, Any] | None = None,
+):
+    return (
+        render_template(
+            "trees/edit.html",
+            form=form.with_blank_rows(),
+            tree=tree,
+            problems=problems or {},
+            preview=preview,
+            base_revision_id=base_revision_id,
+            conflict=conflict,
+            node_ids=[n.id for n in form.nodes if n.id],
+            **_choices(),
+        ),
+        status,
+    )
+
+
+def _handle_post(tree: Tree | None):
+    """Preview, add a node, or save (and maybe submit). One path for new and existing trees."""
+    form = form_from_fields(request.form)
+    if tree is not None:
+        form.id = tree.id
+    action = request.form.get("action", "save")
+    base = request.form.get("base_revision_id", type=int)
+    if action == "add_node":
+        form.nodes.append(NodeForm(id=f"step_{len(form.nodes) + 1}", label="", text=""))
+        return _editor(form, tree, base_revision_id=base)
+    graph, problems = _check(form, tree.id if tree else None)
+    if action == "preview":
+        return _editor(form, tree, problems, render_svg(graph), base_revision_id=base)
+    if problems:
+        flash("The tree was not saved: fix the problems shown beside the steps.", "error")
+        return _editor(form, tree, problems, render_svg(graph), 422, base)
+    session = get_db()
+    message = request.form.get("message", "").strip()
+    saved = tree
+    try:
+        if saved is None:
+            saved = workflow.create_tree(session, kb_state(), graph, current_user, message)
+        else:
+            workflow.save_tree(session, kb_state(), saved, graph, current_user, base, message)
+        if action == "submit" and saved.status == "draft":
+            workflow.transition(session, saved, "submit", current_user)
+        session.commit()
+    except Invalid as error:
+        session.rollback()
+        for problem in error.details.get("problems", []):
+            problems.setdefault(problem["node"], []).append(problem["message"])
+        if not error.details.get("problems"):
+            problems.setdefault(None, []).append(error.message)
+        return _editor(form, tree, problems, render_svg(graph), 422, base)
+    except Conflict as error:
+        session.rollback()
+        if tree is None or tree.head_revision is None or "their_revision_id" not in error.details:
+            raise
+        theirs = revision_graph(tree.head_revision)
+        return _editor(
+            form,
+            tree,
+            problems,
+            render_svg(graph),
+            409,
+            base_revision_id=error.details.get("their_revision_id"),
+            conflict={
+                "message": error.message,
+                "diff": diff_graphs(theirs, graph),
+                "their_revision": error.details.get("their_revision"),
+            },
+        )
+    flash(f"Saved “{saved.title}” ({saved.status.replace('_', ' ')}).", "success")
+    return redirect(url_for("trees.landing", tree_id=saved.id))
+
+
+@bp.route("/trees/new", methods=["GET", "POST"])
+@login_required
+def new():
+    require(current_user, "tree.edit")
+    if request.method == "GET":
+        return _editor(blank_tree_form())
+    return _handle_post(None)
+
+
+@bp.route("/trees/<tree_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(tree_id: str):
+    session = get_db()
+    tree = workflow.editable_tree(session, tree_id, current_user)
+    require_tree_transition(current_user, "edit", tree)  # archived trees are not edited
+    if request.method == "GET":
+        head = tree.head_revision
+        form = form_from_graph(revision_graph(head))
+        return _editor(form, tree, base_revision_id=head.id)
+    return _handle_post(tree)
+
+
+@bp.post("/trees/editor/preview")
+@login_required
+def preview():
+    """The live preview: the flowchart and the problems of the form as it is now (JSON)."""
+    require(current_user, "tree.edit")
+    form = form_from_fields(request.form)
+    tree_id = request.form.get("tree_id") or None
+    if tree_id:
+        form.id = tree_id
+    graph, problems = _check(form, tree_id)
+    return jsonify(
+        {
+            "svg": render_svg(graph),
+            "problems": [
+                {"node": node, "message": message}
+                for node, messages in problems.items()
+                for message in messages
+            ],
+        }
+    )
+
+
+def _tree_for_staff(tree_id: str) -> Tree:
+    tree = get_tree(get_db(), tree_id)
+    require_tree(current_user, tree)
+    require(current_user, "tree.edit")
+    assert tree is not None
+    return tree
+
+
+@bp.get("/trees/<tree_id>/history")
+@login_required
+def history(tree_id: str):
+    session = get_db()
+    tree = _tree_for_staff(tree_id)
+    return render_template(
+        "trees/history.html",
+        tree=tree,
+        revisions=list(reversed(tree.revisions)),
+        events=workflow.events(session, tree),
+        comments=workflow.open_review_comments(session, tree),
+        labels=workflow.ACTION_LABELS,
+        actions=tree_actions(current_user, tree),
+    )
+
+
+@bp.get("/trees/<tree_id>/diff")
+@login_required
+def diff(tree_id: str):
+    session = get_db()
+    tree = _tree_for_staff(tree_id)
+    numbers = [r.number for r in tree.revisions]
+    try:
+        new_number = int(request.args.get("to", numbers[-1]))
+        old_number = int(request.args.get("from", max(1, new_number - 1)))
+    except ValueError:
+        raise Invalid("from and to must be revision numbers.") from None
+    old, new_rev = (
+        revision_by_number(session, tree, old_number),
+        revision_by_number(session, tree, new_number),
+    )
+    if old is None or new_rev is None:
+        raise NotFound(f"Tree '{tree.id}' has no such revision.")
+    return render_template(
+        "trees/diff.html",
+        tree=tree,
+        old=old,
+        new=new_rev,
+        diff=diff_graphs(revision_graph(old), revision_graph(new_rev)),
+        numbers=numbers,
+    )
+
+
+@bp.post("/trees/<tree_id>/workflow/<action>")
+@login_required
+def change_status(tree_id: str, action: str):
+    if action not in WORKFLOW_ACTIONS:
+        abort(404)
+    session = get_db()
+    tree = get_tree(session, tree_id)
+    require_tree(current_user, tree)
+    workflow.transition(session, tree, action, current_user, request.form.get("comment", ""))
+    session.commit()
+    flash(f"“{tree.title}”: {workflow.ACTION_LABELS[action]}.", "success")
+    return redirect(url_for("tree_editor.history", tree_id=tree.id))
+
+
+@bp.post("/trees/<tree_id>/restore/<int:number>")
+@login_required
+def restore(tree_id: str, number: int):
+    session = get_db()
+    tree = _tree_for_staff(tree_id)
+    base = request.form.get("base_revision_id", type=int)
+    revision = workflow.restore(session, kb_state(), tree, number, current_user, base)
+    session.commit()
+    flash(f"Revision {number} restored as revision {revision.number}.", "success")
+    return redirect(url_for("tree_editor.history", tree_id=tree.id))

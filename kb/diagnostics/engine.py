@@ -1,0 +1,624 @@
+"""The session engine: start a walk through a pinned tree revision, answer, go back, give up,
+and read the transcript. Services take a database session and plain arguments; permission
+rules come from kb.auth.policy."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import networkx as nx
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload, object_session
+
+from kb.auth.policy import can, require, require_tree
+from kb.db import queue_event
+from kb.diagnostics.checks import CheckResult
+from kb.diagnostics.graph import (
+    CHECK_ANSWERS,
+    TERMINAL_KINDS,
+    exits,
+    fill,
+)
+from kb.diagnostics.store import revision_graph
+from kb.errors import Conflict, Forbidden, Invalid, NotFound
+from kb.models import (
+    DiagnosticSession,
+    SessionMode,
+    SessionStatus,
+    SessionStep,
+    Tree,
+    TreeRevision,
+    utcnow,
+)
+
+RUN_CHECK = "Run check"
+TEXT_LIMIT = 500
+MODE_LABELS = {"self_service": "self-service", "technician": "technician"}
+CheckRunner = Callable[[str, dict[str, Any]], CheckResult]
+
+
+@dataclass
+class NodeView:
+    """What one step shows: wording for the mode, the answers offered, the input asked for."""
+
+    id: str
+    kind: str
+    label: str
+    text: str
+    script: str = ""
+    article: str | None = None
+    answers: list[str] = field(default_factory=list)
+    input: dict[str, Any] | None = None
+    check: dict[str, Any] | None = None
+    terminal: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v not in (None, "", [])} | {
+            "answers": self.answers
+        }
+
+
+def node_view(
+    graph: nx.DiGraph, node: str, mode: str, variables: dict[str, Any], groups: dict[str, str]
+) -> NodeView:
+    attrs = graph.nodes[node]
+    technician = mode == SessionMode.TECHNICIAN
+    text = attrs.get("text_technician") if technician and attrs.get("text_technician") else None
+    view = NodeView(
+        id=node,
+        kind=attrs["kind"],
+        label=fill(attrs.get("label", ""), variables),
+        text=fill(text or attrs.get("text", ""), variables),
+        script=fill(attrs.get("script", ""), variables) if technician else "",
+        article=attrs.get("article"),
+    )
+    kind = attrs["kind"]
+    if kind in ("question", "action"):
+        view.answers = [choice.label for choice in exits(graph, node)]
+    elif kind == "input":
+        spec: dict[str, Any] = {"var": attrs["var"], "type": attrs["input_type"]}
+        for key in ("choices", "min", "max", "max_length"):
+            if attrs.get(key) is not None:
+                spec[key] = attrs[key]
+        view.input = spec
+    elif kind == "check":
+        view.answers = ([RUN_CHECK] if technician else []) + list(CHECK_ANSWERS)
+        params = {k: fill(str(v), variables) for k, v in (attrs.get("params") or {}).items()}
+        view.check = {"name": attrs["check"], "params": params}
+    elif kind == "resolution":
+        followup = attrs.get("followup")
+        view.terminal = {"outcome": "resolved"}
+        if isinstance(followup, dict):
+            view.terminal["followup"] = {
+                "after_days": followup.get("after_days"),
+                "text": fill(str(followup.get("text", "")), variables),
+            }
+    elif kind == "escalation":
+        group = attrs.get("group", "")
+        view.terminal = {
+            "outcome": "escalated",
+            "group": group,
+            "group_name": groups.get(group, group),
+            "impact": attrs.get("impact"),
+            "urgency": attrs.get("urgency"),
+            "ask": [fill(a, variables) for a in attrs.get("ask", [])],
+        }
+    return view
+
+
+# --- finding and starting ----------------------------------------------------------------
+
+
+def session_by_token(session: Session, token: str, user: Any) -> DiagnosticSession:
+    """The session behind an unguessable URL; technician sessions exist only for technicians."""
+    found = session.scalar(
+        select(DiagnosticSession)
+        .options(joinedload(DiagnosticSession.revision))
+        .where(DiagnosticSession.token == token)
+    )
+    if found is None:
+        raise NotFound("This diagnostic session does not exist. Check the link or start again.")
+    if found.mode == SessionMode.TECHNICIAN and not can(user, "tree.run_technician"):
+        raise NotFound("This diagnostic session does not exist. Check the link or start again.")
+    return found
+
+
+def choose_mode(user: Any, tree: Tree, requested: str | None) -> str:
+    """Technician trees run in technician mode; others in the mode asked for, if allowed."""
+    if requested not in (None, "", *SessionMode):
+        raise Invalid("mode must be self_service or technician.", fields={"mode": "unknown"})
+    if tree.audience == "technician" or requested == SessionMode.TECHNICIAN:
+        if not can(user, "tree.run_technician"):
+            raise Forbidden("Only technicians can run diagnostics in technician mode.")
+        return SessionMode.TECHNICIAN.value
+    if requested:
+        return str(requested)
+    return (
+        SessionMode.TECHNICIAN.value
+        if can(user, "tree.run_technician")
+        else SessionMode.SELF_SERVICE.value
+    )
+
+
+def start_session(
+    session: Session,
+    tree: Tree,
+    user: Any,
+    mode: str | None = None,
+    revision: TreeRevision | None = None,
+    now: datetime | None = None,
+) -> DiagnosticSession:
+    """Begin a walk on the live revision (authors may try out another revision)."""
+    require_tree(user, tree)
+    if revision is None:
+        if not tree.is_live or tree.published_revision is None:
+            raise NotFound(f"The diagnostic '{tree.id}' is not published yet.")
+        revision = tree.published_revision
+    elif revision.id != tree.published_revision_id:
+        require(user, "tree.edit")
+    mode = choose_mode(user, tree, mode)
+    graph = revision_graph(revision)
+    start = graph.graph["start"]
+    now = now or utcnow()
+    ds = DiagnosticSession(
+        token=secrets.token_urlsafe(24),
+        tree=tree,
+        revision=revision,
+        mode=mode,
+        status=SessionStatus.ACTIVE.value,
+        current_node=start,
+        path=[start],
+        variables={},
+        articles_viewed=[],
+        user_id=getattr(user, "id", None) if getattr(user, "is_authenticated", False) else None,
+        started_at=now,
+        step_started_at=now,
+        updated_at=now,
+    )
+    session.add(ds)
+    _arrive(graph, ds, start, now)
+    session.flush()
+    return ds
+
+
+def graph_of(ds: DiagnosticSession) -> nx.DiGraph:
+    return revision_graph(ds.revision)
+
+
+# --- stepping ------------------------------------------------------------------------------
+
+
+def _require_active(ds: DiagnosticSession) -> None:
+    if ds.finished:
+        raise Conflict(
+            f"This diagnostic session has already ended ({ds.status}). Start a new one to try "
+            "again.",
+            status=ds.status,
+        )
+
+
+def _record(session: Session, ds: DiagnosticSession, step: SessionStep) -> None:
+    """Add a step row without loading the session's earlier ones."""
+    ds.step_count = (ds.step_count or 0) + 1
+    step.seq = ds.step_count
+    step.session_id = ds.id
+    session.add(step)
+
+
+def steps_of(ds: DiagnosticSession) -> list[SessionStep]:
+    session = object_session(ds)
+    if session is None:
+        return list(ds.steps)
+    return list(
+        session.scalars(
+            select(SessionStep).where(SessionStep.session_id == ds.id).order_by(SessionStep.seq)
+        )
+    )
+
+
+def _spent_ms(ds: DiagnosticSession, now: datetime) -> int:
+    return max(0, int((now - ds.step_started_at).total_seconds() * 1000))
+
+
+def _arrive(graph: nx.DiGraph, ds: DiagnosticSession, node: str, now: datetime) -> None:
+    ds.current_node = node
+    ds.step_started_at = now
+    ds.updated_at = now
+    article = graph.nodes[node].get("article")
+    if article and article not in (ds.articles_viewed or []):
+        ds.articles_viewed = [*(ds.articles_viewed or []), article]
+
+
+def _validate_value(attrs: dict[str, Any], value: Any) -> tuple[str, Any]:
+    """(text to show, value to store) for an input node; Invalid says what is wrong."""
+    kind = attrs["input_type"]
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise Invalid("Please give an answer.", fields={"value": "required"})
+    if kind == "number":
+        if isinstance(value, bool):
+            raise Invalid("Enter a number.", fields={"value": "a number"})
+        try:
+            number = float(str(value).strip().replace(",", "."))
+        except ValueError:
+            raise Invalid("Enter a number, like 3 or 2.5.", fields={"value": "a number"}) from None
+        if number != number or number in (float("inf"), float("-inf")):
+            raise Invalid("Enter a number, like 3 or 2.5.", fields={"value": "a number"})
+        low, high = attrs.get("min"), attrs.get("max")
+        if (low is not None and number < low) or (high is not None and number > high):
+            raise Invalid(
+                f"Enter a number from {low if low is not None else '…'} to "
+                f"{high if high is not None else '…'}.",
+                fields={"value": "out of range"},
+            )
+        stored: Any = int(number) if number.is_integer() else number
+        return str(stored), stored
+    if not isinstance(value, str | int | float):
+        raise Invalid("Send the answer as text.", fields={"value": "text"})
+    text = str(value).strip()
+    if kind == "choice":
+        if text not in attrs.get("choices", []):
+            raise Invalid(
+                "Pick one of: " + ", ".join(attrs.get("choices", [])), fields={"value": "choice"}
+            )
+        return text, text
+    limit = attrs.get("max_length") or TEXT_LIMIT
+    if len(text) > limit:
+        raise Invalid(f"Keep it to {limit} characters.", fields={"value": f"max {limit}"})
+    return text, text
+
+
+def answer(
+    session: Session,
+    ds: DiagnosticSession,
+    *,
+    user: Any,
+    answer: str | None = None,
+    value: Any = None,
+    notes: str = "",
+    run_check: CheckRunner | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Take one step from the current node. Invalid for an unknown answer or a bad value."""
+    _require_active(ds)
+    now = now or utcnow()
+    graph = graph_of(ds)
+    node = ds.current_node
+    attrs = graph.nodes[node]
+    kind = attrs["kind"]
+    notes = (notes or "").strip()[:2000] if ds.mode == SessionMode.TECHNICIAN else ""
+    step = SessionStep(
+        node_id=node, node_kind=kind, notes=notes, at=now, time_spent_ms=_spent_ms(ds, now)
+    )
+    choices = exits(graph, node)
+    if kind in ("question", "action"):
+        if answer is None and isinstance(value, str):
+            answer = value
+        target = next((c.target for c in choices if c.label == answer), None)
+        if target is None:
+            offered = ", ".join(f"'{c.label}'" for c in choices)
+            raise Invalid(
+                f"Unknown answer {answer!r}; choose {offered}.", fields={"answer": "unknown"}
+            )
+        step.action, step.answer = "answer", str(answer)
+    elif kind == "input":
+        if value is None:
+            value = answer
+        shown, stored = _validate_value(attrs, value)
+        target = choices[0].target
+        step.action, step.value = "value", shown
+        ds.variables = {**(ds.variables or {}), attrs["var"]: stored}
+    elif kind == "check":
+        result = _check_result(ds, attrs, answer, user, run_check)
+        step.action, step.outcome, step.detail = "check", result.outcome, result.detail
+        step.automated = answer == RUN_CHECK
+        step.answer = "" if step.automated else str(answer)
+        by_outcome = {c.label: c.target for c in choices}
+        target = by_outcome.get(result.outcome) or by_outcome["fail"]
+    else:  # a terminal cannot be answered: the session has already ended there
+        raise Conflict("This diagnostic session has already ended.")
+    step.target_node = target
+    _record(session, ds, step)
+    ds.path = [*(ds.path or []), target]
+    _arrive(graph, ds, target, now)
+    target_kind = graph.nodes[target]["kind"]
+    if target_kind in TERMINAL_KINDS:
+        _finish(session, ds, graph, target_kind, "terminal", now)
+
+
+def _check_result(
+    ds: DiagnosticSession,
+    attrs: dict[str, Any],
+    answer: str | None,
+    user: Any,
+    run_check: CheckRunner | None,
+) -> CheckResult:
+    if answer in CHECK_ANSWERS:
+        return CheckResult(CHECK_ANSWERS[answer], "answered by hand")
+    if answer == RUN_CHECK and ds.mode == SessionMode.TECHNICIAN:
+        require(user, "check.run")
+        if run_check is None:
+            return CheckResult("error", "automated checks are not available here")
+        params = {k: fill(str(v), ds.variables or {}) for k, v in attrs["params"].items()}
+        return run_check(attrs["check"], params)
+    offered = ([RUN_CHECK] if ds.mode == SessionMode.TECHNICIAN else []) + list(CHECK_ANSWERS)
+    raise Invalid(
+        f"Unknown answer {answer!r}; choose " + ", ".join(f"'{a}'" for a in offered) + ".",
+        fields={"answer": "unknown"},
+    )
+
+
+def _finish(
+    session: Session,
+    ds: DiagnosticSession,
+    graph: nx.DiGraph,
+    outcome: str,
+    reason: str,
+    now: datetime,
+    notes: str = "",
+) -> None:
+    status = {
+        "resolution": SessionStatus.RESOLVED,
+        "escalation": SessionStatus.ESCALATED,
+        "escalated": SessionStatus.ESCALATED,
+        "abandoned": SessionStatus.ABANDONED,
+    }[outcome]
+    ds.status = status.value
+    ds.ended_at = now
+    ds.updated_at = now
+    ds.end_reason = reason
+    _record(
+        session,
+        ds,
+        SessionStep(
+            action="end",
+            node_id=ds.current_node,
+            node_kind=graph.nodes[ds.current_node]["kind"],
+            answer=reason,
+            outcome=status.value,
+            notes=notes,
+            time_spent_ms=0 if reason == "terminal" else _spent_ms(ds, now),
+            at=now,
+        ),
+    )
+    session.flush()
+    if status == SessionStatus.ESCALATED:
+        from kb.diagnostics.handoff import session_snapshot
+
+        groups = (session.info["kb"].config if "kb" in session.info else {}).get(
+            "SUPPORT_GROUPS"
+        ) or {}
+        queue_event(session, "kb_session_escalated", session=session_snapshot(ds, groups))
+
+
+def back(session: Session, ds: DiagnosticSession, now: datetime | None = None) -> None:
+    """Undo the last answer: the previous step is shown again, its value forgotten."""
+    _require_active(ds)
+    if len(ds.path or []) < 2:
+        raise Conflict("This is the first step: there is nothing to go back to.")
+    now = now or utcnow()
+    graph = graph_of(ds)
+    last = session.scalar(
+        select(SessionStep)
+        .where(
+            SessionStep.session_id == ds.id,
+            SessionStep.action.in_(("answer", "value", "check")),
+            SessionStep.undone.is_(False),
+        )
+        .order_by(SessionStep.seq.desc())
+        .limit(1)
+    )
+    if last is not None:
+        last.undone = True
+    step = SessionStep(
+        action="back",
+        node_id=ds.current_node,
+        node_kind=graph.nodes[ds.current_node]["kind"],
+        time_spent_ms=_spent_ms(ds, now),
+        at=now,
+    )
+    _record(session, ds, step)
+    session.flush()
+    ds.path = list(ds.path[:-1])
+    ds.variables = _replay_variables(graph, ds)
+    _arrive(graph, ds, ds.path[-1], now)
+
+
+def _replay_variables(graph: nx.DiGraph, ds: DiagnosticSession) -> dict[str, Any]:
+    """Variables from the values still standing (not taken back)."""
+    variables: dict[str, Any] = {}
+    for step in steps_of(ds):
+        if step.action == "value" and not step.undone:
+            attrs = graph.nodes[step.node_id]
+            _, stored = _validate_value(attrs, step.value)
+            variables[attrs["var"]] = stored
+    return variables
+
+
+def didnt_help(
+    session: Session, ds: DiagnosticSession, notes: str = "", now: datetime | None = None
+) -> None:
+    """ "This didn't help": end escalated at the current step, transcript and all."""
+    _require_active(ds)
+    now = now or utcnow()
+    _finish(session, ds, graph_of(ds), "escalated", "didnt_help", now, notes=notes.strip()[:2000])
+
+
+def abandon(session: Session, ds: DiagnosticSession, now: datetime | None = None) -> None:
+    _require_active(ds)
+    _finish(session, ds, graph_of(ds), "abandoned", "abandoned", now or utcnow())
+
+
+# --- reading back --------------------------------------------------------------------------
+
+
+@dataclass
+class TranscriptEntry:
+    seq: int
+    action: str  # answer | value | check | end
+    node: str
+    kind: str
+    label: str
+    text: str
+    answer: str = ""
+    value: str = ""
+    outcome: str = ""
+    detail: str = ""
+    automated: bool = False
+    notes: str = ""
+    time_spent_ms: int = 0
+    at: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def transcript(ds: DiagnosticSession) -> list[TranscriptEntry]:
+    """The steps that stand (answers taken back are left out), in order, then the end."""
+    graph = graph_of(ds)
+    variables = ds.variables or {}
+    entries = []
+    for step in steps_of(ds):
+        if step.undone or step.action not in ("answer", "value", "check", "end"):
+            continue
+        view = node_view(graph, step.node_id, ds.mode, variables, {})
+        entries.append(
+            TranscriptEntry(
+                seq=step.seq,
+                action=step.action,
+                node=step.node_id,
+                kind=step.node_kind,
+                label=view.label,
+                text=view.text,
+                answer=step.answer,
+                value=step.value,
+                outcome=step.outcome,
+                detail=step.detail,
+                automated=step.automated,
+                notes=step.notes,
+                time_spent_ms=step.time_spent_ms,
+                at=step.at.isoformat(),
+            )
+        )
+    return entries
+
+
+def path_nodes(ds: DiagnosticSession) -> list[str]:
+    return list(ds.path or [])
+
+
+def _entry_line(number: int, entry: TranscriptEntry) -> list[str]:
+    lines = [f"{number}. {entry.text}"]
+    if entry.kind == "check":
+        how = "checked automatically" if entry.automated else f"answered '{entry.answer}'"
+        detail = f": {entry.detail}" if entry.automated and entry.detail else ""
+        lines.append(f"   Result: {entry.outcome} ({how}){detail}")
+    elif entry.value:
+        lines.append(f"   Answer: {entry.value}")
+    else:
+        lines.append(f"   Answer: {entry.answer}")
+    if entry.notes:
+        lines.append(f"   Notes: {entry.notes}")
+    return lines
+
+
+def transcript_text(ds: DiagnosticSession, groups: dict[str, str] | None = None) -> str:
+    """The transcript in plain language, ready to paste into a ticket."""
+    graph = graph_of(ds)
+    title = graph.graph.get("title", ds.tree_id)
+    lines = [
+        f"Diagnostic: {title} ({ds.tree_id}, revision {ds.revision.number})",
+        f"Mode: {MODE_LABELS.get(ds.mode, ds.mode)}; started "
+        f"{ds.started_at:%Y-%m-%d %H:%M} UTC; status: {ds.status}",
+        "",
+    ]
+    steps = [e for e in transcript(ds) if e.action != "end"]
+    for number, entry in enumerate(steps, start=1):
+        lines += _entry_line(number, entry)
+    lines.append("")
+    lines += outcome_lines(ds, graph, groups or {})
+    if ds.articles_viewed:
+        lines.append("Articles shown: " + ", ".join(ds.articles_viewed))
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def outcome_lines(ds: DiagnosticSession, graph: nx.DiGraph, groups: dict[str, str]) -> list[str]:
+    variables = ds.variables or {}
+    if ds.status == SessionStatus.ACTIVE:
+        view = node_view(graph, ds.current_node, ds.mode, variables, groups)
+        return [f"Not finished: waiting at '{view.label}'."]
+    if ds.status == SessionStatus.ABANDONED:
+        return ["Outcome: abandoned."]
+    end = next((s for s in reversed(steps_of(ds)) if s.action == "end"), None)
+    if ds.end_reason == "didnt_help":
+        view = node_view(graph, ds.current_node, ds.mode, variables, groups)
+        lines = [f"Outcome: escalated: \"This didn't help\" at '{view.label}'."]
+        if end is not None and end.notes:
+            lines.append(f"Notes: {end.notes}")
+        return lines
+    view = node_view(graph, ds.current_node, ds.mode, variables, groups)
+    if ds.status == SessionStatus.RESOLVED:
+        return [f"Outcome: resolved: {view.text}"]
+    terminal = view.terminal or {}
+    lines = [
+        f"Outcome: escalated to {terminal.get('group_name')} "
+        f"(impact {terminal.get('impact')}, urgency {terminal.get('urgency')}).",
+        view.text,
+    ]
+    if terminal.get("ask"):
+        lines.append("To give the support team: " + "; ".join(terminal["ask"]))
+    return lines
+
+
+def last_check(ds: DiagnosticSession) -> dict[str, Any] | None:
+    """The result of the check answered just now (so the next page can show it), or None."""
+    session = object_session(ds)
+    if session is None or not ds.step_count:
+        return None
+    step = session.scalar(
+        select(SessionStep).where(SessionStep.session_id == ds.id, SessionStep.seq == ds.step_count)
+    )
+    if step is None or step.action not in ("check", "end"):
+        return None
+    if step.action == "end":  # the check led straight to a terminal
+        step = session.scalar(
+            select(SessionStep).where(
+                SessionStep.session_id == ds.id, SessionStep.seq == ds.step_count - 1
+            )
+        )
+        if step is None or step.action != "check":
+            return None
+    check = graph_of(ds).nodes[step.node_id].get("check")
+    return {
+        "node": step.node_id,
+        "check": check,
+        "outcome": step.outcome,
+        "detail": step.detail,
+        "automated": step.automated,
+    }
+
+
+def checks_run(ds: DiagnosticSession) -> list[dict[str, Any]]:
+    """Every check step that stands, automated or answered by hand."""
+    graph = graph_of(ds)
+    result = []
+    for step in steps_of(ds):
+        if step.action != "check" or step.undone:
+            continue
+        attrs = graph.nodes[step.node_id]
+        params = {k: fill(str(v), ds.variables or {}) for k, v in attrs.get("params", {}).items()}
+        result.append(
+            {
+                "node": step.node_id,
+                "check": attrs.get("check"),
+                "params": params,
+                "outcome": step.outcome,
+                "detail": step.detail,
+                "automated": step.automated,
+                "at": step.at.isoformat(),
+            }
+        )
+    return result

@@ -1,0 +1,204 @@
+"""Storing trees: every change is a new revision; the tree row points at the head and the live
+(published) revision and keeps a listing copy of the visible one. Parsed graphs are cached by
+content hash (revisions never change), so a session step does not re-read the JSON."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any
+
+import networkx as nx
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from kb.changes import record_change
+from kb.config import Defaults
+from kb.db import queue_event
+from kb.diagnostics.checks import check_specs
+from kb.diagnostics.graph import content_hash, graph_from_data, graph_to_data, searchable_text
+from kb.diagnostics.snapshot import TreeSnapshot
+from kb.diagnostics.validate import Context, Report, validate_tree
+from kb.errors import Conflict, Invalid
+from kb.models import Article, Tree, TreeRevision, TreeStatus, User, utcnow
+
+_CACHE_SIZE = 256
+_graphs: OrderedDict[str, nx.DiGraph] = OrderedDict()
+
+
+def get_tree(session: Session, tree_id: str) -> Tree | None:
+    return session.get(Tree, tree_id)
+
+
+def revision_graph(revision: TreeRevision) -> nx.DiGraph:
+    """The revision's graph, parsed once per content hash. Callers must not modify it."""
+    graph = _graphs.get(revision.content_hash)
+    if graph is not None:
+        _graphs.move_to_end(revision.content_hash)
+        return graph
+    graph = graph_from_data(revision.data)
+    _graphs[revision.content_hash] = graph
+    if len(_graphs) > _CACHE_SIZE:
+        _graphs.popitem(last=False)
+    return graph
+
+
+def validation_context(
+    session: Session,
+    kb: Any,
+    expected_id: str | None = None,
+    articles: dict[str, str] | None = None,
+) -> Context:
+    """What trees may name: the database's articles (plus ``articles`` being imported with
+    them), the registered checks and the configured support groups."""
+    known = {
+        slug: audience for slug, audience in session.execute(select(Article.slug, Article.audience))
+    }
+    known.update(articles or {})
+    kb = kb or session.info.get("kb")
+    return Context(
+        articles=known,
+        checks=check_specs(kb) if kb is not None else None,
+        groups=(kb.config if kb is not None else vars(Defaults)).get("SUPPORT_GROUPS") or {},
+        expected_id=expected_id,
+    )
+
+
+def invalid_tree(report: Report, message: str = "The tree has problems.") -> Invalid:
+    """An Invalid error carrying every problem, grouped by node ("tree" for the whole)."""
+    fields = {node or "tree": "; ".join(msgs) for node, msgs in report.by_node().items()}
+    problems = [{"node": p.node, "message": p.message} for p in report.problems]
+    return Invalid(message, fields=fields, problems=problems)
+
+
+def check_tree(session: Session, kb: Any, graph: nx.DiGraph, tree_id: str | None = None) -> None:
+    """Raise Invalid (every problem, per node) unless the tree passes validation."""
+    report = validate_tree(graph, validation_context(session, kb, expected_id=tree_id))
+    if not report.ok:
+        raise invalid_tree(report)
+
+
+def add_revision(
+    session: Session,
+    graph: nx.DiGraph,
+    *,
+    tree: Tree | None = None,
+    author: User | None = None,
+    author_name: str = "",
+    message: str = "",
+    base_revision_id: int | None = None,
+) -> TreeRevision:
+    """Append a revision (creating the tree when ``tree`` is None); it becomes the head."""
+    data = graph_to_data(graph)
+    if tree is None:
+        tree = Tree(id=graph.graph["id"], status=TreeStatus.DRAFT.value)
+        session.add(tree)
+        session.flush()
+        number = 1
+    else:
+        latest = session.scalar(
+            select(func.max(TreeRevision.number)).where(TreeRevision.tree_id == tree.id)
+        )
+        number = (latest or 0) + 1
+    expected_head = tree.head_revision_id
+    try:
+        with session.begin_nested():
+            revision = TreeRevision(
+                tree_id=tree.id,
+                number=number,
+                base_revision_id=base_revision_id,
+                title=str(graph.graph.get("title", "")),
+                audience=str(graph.graph.get("audience", "public")),
+                data=data,
+                content_hash=content_hash(data),
+                node_count=graph.number_of_nodes(),
+                author=author,
+                author_name=author_name or (author.email if author else "system"),
+                message=message,
+            )
+            session.add(revision)
+            session.flush()
+    except IntegrityError:
+        raise _stale(tree) from None
+    # Compare-and-swap: move the head only if nobody moved it since we read it.
+    moved = session.execute(
+        update(Tree)
+        .where(Tree.id == tree.id, _head_is(expected_head))
+        .values(head_revision_id=revision.id, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:
+        raise _stale(tree)
+    session.expire(tree, ["head_revision_id", "head_revision", "updated_at"])
+    sync_listing(tree)
+    return revision
+
+
+def _head_is(expected: int | None):
+    return (
+        Tree.head_revision_id.is_(None) if expected is None else Tree.head_revision_id == expected
+    )
+
+
+def _stale(tree: Tree) -> Conflict:
+    return Conflict(
+        f"Tree '{tree.id}' was changed by someone else at the same moment; reload and try again."
+    )
+
+
+def publish(session: Session, tree: Tree, revision: TreeRevision) -> None:
+    """Make ``revision`` the live one; new sessions start on it (running ones keep theirs)."""
+    tree.published_revision = revision
+    tree.status = TreeStatus.PUBLISHED.value
+    tree.updated_at = utcnow()
+    sync_listing(tree)
+    changed(session, tree)
+
+
+def changed(session: Session, tree: Tree) -> None:
+    """Record the change for search and tell plugins after commit."""
+    session.flush()
+    record_change(session, "tree", tree.id)
+    queue_event(session, "kb_tree_changed", tree=snapshot(tree))
+
+
+def sync_listing(tree: Tree) -> None:
+    revision = tree.visible_revision
+    if revision is None:
+        return
+    attrs = revision_graph(revision).graph
+    tree.title = str(attrs.get("title", ""))
+    tree.summary = str(attrs.get("summary", ""))
+    tree.service = str(attrs.get("service", ""))
+    tree.category = str(attrs.get("category", ""))
+    tree.audience = str(attrs.get("audience", "public"))
+    tree.tags = [str(t) for t in attrs.get("tags", []) if isinstance(t, str)]
+
+
+def snapshot(tree: Tree) -> TreeSnapshot:
+    """The tree as people will see it (its live revision if published, else its head)."""
+    revision = tree.visible_revision
+    graph = revision_graph(revision) if revision is not None else None
+    return TreeSnapshot(
+        id=tree.id,
+        status=tree.status,
+        live=tree.is_live,
+        revision_id=revision.id if revision else None,
+        title=tree.title,
+        summary=tree.summary,
+        service=tree.service,
+        category=tree.category,
+        audience=tree.audience,
+        tags=list(tree.tags or []),
+        text=searchable_text(graph) if graph is not None else "",
+    )
+
+
+def revision_by_number(session: Session, tree: Tree, number: int) -> TreeRevision | None:
+    return session.scalar(
+        select(TreeRevision).where(TreeRevision.tree_id == tree.id, TreeRevision.number == number)
+    )
+
+
+def known_tree_ids(session: Session) -> set[str]:
+    return set(session.scalars(select(Tree.id)))

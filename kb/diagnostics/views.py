@@ -1,0 +1,161 @@
+"""Guided troubleshooting pages: the catalogue, a tree's landing page, the step page, the
+transcript and the flowchart. Thin: parse, call the engine, render or redirect."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from kb.articles.reading import rendered
+from kb.articles.revisions import get_article
+from kb.auth.policy import can, tree_actions
+from kb.db import get_db
+from kb.diagnostics import catalog, engine
+from kb.diagnostics.flowchart import render_svg
+from kb.diagnostics.store import revision_by_number, revision_graph
+from kb.diagnostics.web import check_runner, groups, has_endpoint, visible_tree
+from kb.errors import Invalid, NotFound
+from kb.extensions import kb_state
+from kb.models import DiagnosticSession, SessionMode, Tree
+
+bp = Blueprint("trees", __name__)
+
+
+def inline_article(slug: str | None) -> dict[str, Any] | None:
+    """The article shown at a step, if this person may read it."""
+    if not slug:
+        return None
+    session = get_db()
+    article = get_article(session, slug)
+    if article is None or not can(current_user, "article.read", article) or not article.is_live:
+        return None
+    revision = article.published_revision
+    html, _toc = rendered(kb_state(), session, revision)
+    return {
+        "slug": article.slug,
+        "title": revision.title,
+        "summary": revision.summary,
+        "html": html,
+    }
+
+
+@bp.get("/trees")
+def catalogue():
+    session = get_db()
+    trees = catalog.live_trees(session, current_user)
+    by_category: dict[str, list[Tree]] = {}
+    for tree in trees:
+        by_category.setdefault(tree.category or "Other", []).append(tree)
+    drafts = catalog.unpublished_trees(session) if can(current_user, "tree.edit") else []
+    return render_template(
+        "trees/catalogue.html", by_category=dict(sorted(by_category.items())), drafts=drafts
+    )
+
+
+@bp.get("/trees/<tree_id>")
+def landing(tree_id: str):
+    tree = visible_tree(tree_id)
+    revision = tree.published_revision if tree.is_live else tree.head_revision
+    graph = revision_graph(revision)
+    return render_template(
+        "trees/landing.html",
+        tree=tree,
+        revision=revision,
+        nodes=graph.number_of_nodes(),
+        technician=can(current_user, "tree.run_technician"),
+        actions=tree_actions(current_user, tree) if can(current_user, "tree.edit") else [],
+    )
+
+
+@bp.post("/trees/<tree_id>/start")
+def start(tree_id: str):
+    session = get_db()
+    tree = visible_tree(tree_id)
+    revision = None
+    if request.form.get("revision") == "head" and can(current_user, "tree.edit"):
+        revision = tree.head_revision  # an author trying out an unpublished draft
+    ds = engine.start_session(
+        session, tree, current_user, mode=request.form.get("mode") or None, revision=revision
+    )
+    session.commit()
+    return redirect(url_for("trees.step", token=ds.token))
+
+
+def _step_context(ds: DiagnosticSession, error: str | None = None) -> dict[str, Any]:
+    graph = engine.graph_of(ds)
+    view = engine.node_view(graph, ds.current_node, ds.mode, ds.variables or {}, groups())
+    return {
+        "ds": ds,
+        "view": view,
+        "graph_title": graph.graph.get("title", ds.tree_id),
+        "article": inline_article(view.article),
+        "technician": ds.mode == SessionMode.TECHNICIAN,
+        "can_go_back": len(ds.path or []) > 1 and not ds.finished,
+        "step_number": len(ds.path or []),
+        "error": error,
+        "can_escalate": has_endpoint("escalation.new_escalation"),
+        "last_check": engine.last_check(ds) if ds.mode == SessionMode.TECHNICIAN else None,
+    }
+
+
+@bp.route("/sessions/<token>", methods=["GET", "POST"])
+def step(token: str):
+    session = get_db()
+    ds = engine.session_by_token(session, token, current_user)
+    if request.method == "GET":
+        return render_template("trees/step.html", **_step_context(ds))
+    action = request.form.get("action", "answer")
+    try:
+        if action == "back":
+            engine.back(session, ds)
+        elif action == "didnt_help":
+            engine.didnt_help(session, ds, notes=request.form.get("notes", ""))
+        elif action == "abandon":
+            engine.abandon(session, ds)
+        elif action == "answer":
+            engine.answer(
+                session,
+                ds,
+                user=current_user,
+                answer=request.form.get("answer"),
+                value=request.form.get("value"),
+                notes=request.form.get("notes", ""),
+                run_check=check_runner(),
+            )
+        else:
+            raise NotFound(f"Unknown action {action!r}.")
+        session.commit()
+    except Invalid as error:
+        session.rollback()
+        ds = engine.session_by_token(session, token, current_user)
+        return render_template("trees/step.html", **_step_context(ds, error.message)), 422
+    return redirect(url_for("trees.step", token=ds.token))
+
+
+@bp.get("/sessions/<token>/transcript")
+def transcript(token: str):
+    ds = engine.session_by_token(get_db(), token, current_user)
+    graph = engine.graph_of(ds)
+    return render_template(
+        "trees/transcript.html",
+        ds=ds,
+        entries=engine.transcript(ds),
+        text=engine.transcript_text(ds, groups()),
+        graph_title=graph.graph.get("title", ds.tree_id),
+        svg=render_svg(graph, highlight=engine.path_nodes(ds)),
+    )
+
+
+@bp.get("/trees/<tree_id>/flowchart.svg")
+def flowchart(tree_id: str):
+    tree = visible_tree(tree_id)
+    revision = tree.published_revision if tree.is_live else tree.head_revision
+    number = request.args.get("revision", type=int)
+    if number is not None and can(current_user, "tree.edit"):
+        revision = revision_by_number(get_db(), tree, number)
+        if revision is None:
+            raise NotFound(f"Tree '{tree.id}' has no revision {number}.")
+    svg = render_svg(revision_graph(revision))
+    return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "no-cache"})

@@ -1,0 +1,39 @@
+"""Helpers shared by the troubleshooting pages and their JSON twins (request-scoped)."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_login import current_user
+
+from kb.auth.policy import require_tree
+from kb.db import get_db
+from kb.diagnostics.checks import CheckResult, run_check
+from kb.diagnostics.engine import CheckRunner
+from kb.diagnostics.store import get_tree
+from kb.extensions import kb_state
+from kb.models import Tree
+
+
+def groups() -> dict[str, str]:
+    return kb_state().config.get("SUPPORT_GROUPS") or {}
+
+
+def visible_tree(tree_id: str) -> Tree:
+    """The tree, or NotFound when it does not exist for the current person."""
+    tree = get_tree(get_db(), tree_id)
+    require_tree(current_user, tree)
+    assert tree is not None
+    return tree
+
+
+def check_runner() -> CheckRunner:
+    kb = kb_state()
+
+    def run(name: str, params: dict) -> CheckResult:
+        return run_check(kb, name, params)
+
+    return run
+
+
+def has_endpoint(name: str) -> bool:
+    return name in current_app.view_functions

@@ -1,0 +1,206 @@
+"""Decision trees with revisions (like articles), and the diagnostic sessions that walk them.
+
+A revision holds the whole node-link document; the tree row points at the head and the live
+(published) revision and keeps a listing copy of the visible one. A session pins the revision
+it started on; each step people take is a row in ``session_steps`` (reports read them).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kb.models.base import Base, UTCDateTime, utcnow
+from kb.models.users import User
+
+
+class TreeStatus(StrEnum):
+    DRAFT = "draft"
+    IN_REVIEW = "in_review"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+
+
+class Tree(Base):
+    __tablename__ = "trees"
+
+    id: Mapped[str] = mapped_column(String(120), primary_key=True)  # printer-not-printing
+    status: Mapped[str] = mapped_column(String(20), default=TreeStatus.DRAFT.value, index=True)
+    head_revision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tree_revisions.id", use_alter=True, name="fk_trees_head_revision"),
+        nullable=True,
+    )
+    published_revision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tree_revisions.id", use_alter=True, name="fk_trees_published_revision"),
+        nullable=True,
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    # Listing copy of the visible revision (live one if published, else head).
+    title: Mapped[str] = mapped_column(String(300), default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    service: Mapped[str] = mapped_column(String(100), default="", index=True)
+    category: Mapped[str] = mapped_column(String(100), default="")
+    audience: Mapped[str] = mapped_column(String(20), default="public", index=True)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    head_revision: Mapped[TreeRevision | None] = relationship(
+        foreign_keys=[head_revision_id], post_update=True
+    )
+    published_revision: Mapped[TreeRevision | None] = relationship(
+        foreign_keys=[published_revision_id], post_update=True
+    )
+    revisions: Mapped[list[TreeRevision]] = relationship(
+        back_populates="tree", foreign_keys="TreeRevision.tree_id", order_by="TreeRevision.number"
+    )
+
+    @property
+    def is_live(self) -> bool:
+        """People can run it: a revision is published and the tree is not archived."""
+        return self.published_revision_id is not None and self.status != TreeStatus.ARCHIVED
+
+    @property
+    def visible_revision(self) -> TreeRevision | None:
+        return self.published_revision or self.head_revision
+
+    def __repr__(self) -> str:
+        return f"<Tree {self.id} {self.status}>"
+
+
+class TreeRevision(Base):
+    """One saved state of a tree: the node-link document, who, when and why."""
+
+    __tablename__ = "tree_revisions"
+    __table_args__ = (UniqueConstraint("tree_id", "number", name="uq_tree_revision_number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tree_id: Mapped[str] = mapped_column(ForeignKey("trees.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    base_revision_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    title: Mapped[str] = mapped_column(String(300), default="")
+    audience: Mapped[str] = mapped_column(String(20), default="public")
+    # Loaded only when the parsed graph is not cached already (revisions never change).
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    node_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    author_name: Mapped[str] = mapped_column(String(254), default="")
+    message: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    tree: Mapped[Tree] = relationship(back_populates="revisions", foreign_keys=[tree_id])
+    author: Mapped[User | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<TreeRevision {self.tree_id} #{self.number}>"
+
+
+class TreeEvent(Base):
+    """A workflow step on a tree: created, edited, submitted, approved, changes requested..."""
+
+    __tablename__ = "tree_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tree_id: Mapped[str] = mapped_column(ForeignKey("trees.id", ondelete="CASCADE"), index=True)
+    revision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tree_revisions.id", ondelete="SET NULL"), nullable=True
+    )
+    action: Mapped[str] = mapped_column(String(30))
+    from_status: Mapped[str] = mapped_column(String(20), default="")
+    to_status: Mapped[str] = mapped_column(String(20), default="")
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    actor_name: Mapped[str] = mapped_column(String(254), default="")
+    comment: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    revision: Mapped[TreeRevision | None] = relationship()
+
+
+class SessionStatus(StrEnum):
+    ACTIVE = "active"
+    RESOLVED = "resolved"
+    ESCALATED = "escalated"
+    ABANDONED = "abandoned"
+
+
+class SessionMode(StrEnum):
+    SELF_SERVICE = "self_service"
+    TECHNICIAN = "technician"
+
+
+class DiagnosticSession(Base):
+    """One walk through a tree, resumable from its unguessable ``token``."""
+
+    __tablename__ = "diagnostic_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    tree_id: Mapped[str] = mapped_column(ForeignKey("trees.id", ondelete="CASCADE"), index=True)
+    revision_id: Mapped[int] = mapped_column(ForeignKey("tree_revisions.id"), index=True)
+    mode: Mapped[str] = mapped_column(String(20), default=SessionMode.SELF_SERVICE.value)
+    status: Mapped[str] = mapped_column(String(20), default=SessionStatus.ACTIVE.value, index=True)
+    current_node: Mapped[str] = mapped_column(String(120))
+    path: Mapped[list[str]] = mapped_column(JSON, default=list)  # nodes visited, for back
+    step_count: Mapped[int] = mapped_column(Integer, default=0)  # seq of the last step row
+    variables: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    articles_viewed: Mapped[list[str]] = mapped_column(JSON, default=list)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    step_started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    end_reason: Mapped[str] = mapped_column(String(30), default="")  # terminal|didnt_help|...
+
+    tree: Mapped[Tree] = relationship()
+    revision: Mapped[TreeRevision] = relationship()
+    user: Mapped[User | None] = relationship()
+    steps: Mapped[list[SessionStep]] = relationship(
+        back_populates="session", order_by="SessionStep.seq", cascade="all, delete-orphan"
+    )
+
+    @property
+    def finished(self) -> bool:
+        return self.status != SessionStatus.ACTIVE
+
+
+class SessionStep(Base):
+    """One event of a session: an answer, a value, a check run, back, or the end.
+
+    ``undone`` marks answers taken back with "Back"; they stay for reports.
+    """
+
+    __tablename__ = "session_steps"
+    __table_args__ = (UniqueConstraint("session_id", "seq", name="uq_session_step_seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("diagnostic_sessions.id", ondelete="CASCADE"), index=True
+    )
+    seq: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(20))  # answer|value|check|back|end
+    node_id: Mapped[str] = mapped_column(String(120), index=True)
+    node_kind: Mapped[str] = mapped_column(String(20), default="")
+    answer: Mapped[str] = mapped_column(Text, default="")
+    value: Mapped[str] = mapped_column(Text, default="")
+    outcome: Mapped[str] = mapped_column(String(10), default="")  # check: pass|fail|error
+    detail: Mapped[str] = mapped_column(Text, default="")
+    automated: Mapped[bool] = mapped_column(Boolean, default=False)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    target_node: Mapped[str] = mapped_column(String(120), default="")
+    time_spent_ms: Mapped[int] = mapped_column(Integer, default=0)
+    undone: Mapped[bool] = mapped_column(Boolean, default=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    session: Mapped[DiagnosticSession] = relationship(back_populates="steps")
