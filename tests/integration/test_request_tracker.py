@@ -216,7 +216,7 @@ def test_the_rt_scrip_tells_kb_and_a_resolution_with_no_article_becomes_a_draft(
     with kb.session() as session:
         escalation = by_public_id(session, public_id)
         assert escalation.resolution_text == "Replaced the drum unit."
-        assert escalation.resolution_articles == []
+        assert escalation.resolution_articles == ["plotter-prints-blank-pages"]  # the new draft
         draft = get_article(session, "plotter-prints-blank-pages")
         assert draft.status == ArticleStatus.IN_REVIEW.value
         assert "Replaced the drum unit." in draft.head_revision.body
