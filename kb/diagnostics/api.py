@@ -14,6 +14,7 @@ from kb.diagnostics.store import get_tree, revision_graph
 from kb.diagnostics.web import check_runner, groups, visible_tree
 from kb.errors import Invalid, NotFound
 from kb.models import DiagnosticSession, Tree
+from kb.outages.service import open_for_service
 
 bp = Blueprint("trees_api", __name__, url_prefix="/api/v1")
 
@@ -47,6 +48,16 @@ def session_body(ds: DiagnosticSession, full: bool = False) -> dict[str, Any]:
     }
     if ds.status == "escalated":
         body["end_reason"] = ds.end_reason
+    outage = open_for_service(get_db(), str(graph.graph.get("service", "")))
+    if outage is not None:
+        latest = outage.latest_update
+        body["outage"] = {
+            "id": outage.id,
+            "title": outage.title,
+            "user_message": outage.user_message,
+            "latest_update": latest.text if latest else None,
+            "url": f"/outages/{outage.id}",
+        }
     check = engine.last_check(ds)
     if check is not None:
         body["last_check"] = check

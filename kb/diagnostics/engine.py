@@ -7,7 +7,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import networkx as nx
@@ -385,6 +385,8 @@ def _finish(
         ),
     )
     session.flush()
+    if status == SessionStatus.RESOLVED:
+        _schedule_followup(session, ds, graph, now)
     if status == SessionStatus.ESCALATED:
         from kb.diagnostics.handoff import session_snapshot
 
@@ -392,6 +394,40 @@ def _finish(
             "SUPPORT_GROUPS"
         ) or {}
         queue_event(session, "kb_session_escalated", session=session_snapshot(ds, groups))
+
+
+def _schedule_followup(
+    session: Session, ds: DiagnosticSession, graph: nx.DiGraph, now: datetime
+) -> None:
+    """A resolution node with a follow-up ("check in 2 days that printing still works")
+    schedules one for the signed-in person who ran the session: the requester in self-service,
+    the technician (to call the requester back) in technician mode."""
+    from kb.escalation.followups import schedule
+    from kb.models import User
+
+    followup = graph.nodes[ds.current_node].get("followup")
+    if not isinstance(followup, dict) or ds.user_id is None:
+        return
+    try:
+        days = float(followup.get("after_days") or 0)
+    except (TypeError, ValueError):
+        return
+    user = session.get(User, ds.user_id)
+    if days <= 0 or user is None:
+        return
+    title = str(graph.graph.get("title", ds.tree_id))
+    text = fill(
+        str(followup.get("text") or "Check that the problem is still fixed."), ds.variables or {}
+    )
+    schedule(
+        session,
+        text=f"{title}: {text}",
+        due_at=now + timedelta(days=days),
+        session_token=ds.token,
+        tree_id=ds.tree_id,
+        requester_email=user.email,
+        requester_name=user.display_name,
+    )
 
 
 def back(session: Session, ds: DiagnosticSession, now: datetime | None = None) -> None:

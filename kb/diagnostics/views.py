@@ -19,6 +19,7 @@ from kb.diagnostics.web import check_runner, groups, has_endpoint, visible_tree
 from kb.errors import Invalid, NotFound
 from kb.extensions import kb_state
 from kb.models import DiagnosticSession, SessionMode, Tree
+from kb.outages.service import open_for_service
 
 bp = Blueprint("trees", __name__)
 
@@ -66,6 +67,7 @@ def landing(tree_id: str):
         nodes=graph.number_of_nodes(),
         technician=can(current_user, "tree.run_technician"),
         actions=tree_actions(current_user, tree) if can(current_user, "tree.edit") else [],
+        outage=open_for_service(get_db(), str(graph.graph.get("service", ""))),
     )
 
 
@@ -97,6 +99,7 @@ def _step_context(ds: DiagnosticSession, error: str | None = None) -> dict[str, 
         "error": error,
         "can_escalate": has_endpoint("escalation.new_escalation"),
         "last_check": engine.last_check(ds) if ds.mode == SessionMode.TECHNICIAN else None,
+        "outage": open_for_service(get_db(), str(graph.graph.get("service", ""))),
     }
 
 

@@ -3,11 +3,6 @@
 
 from __future__ import annotations
 
-import sys
-import types
-from dataclasses import dataclass, field
-from typing import Any
-
 import pytest
 
 from kb.diagnostics.handoff import escalation_request
@@ -16,34 +11,12 @@ from tests.diagnostics.helpers import Api, import_tree
 from tests.diagnostics.trees import small
 
 
-@dataclass
-class FakeRequest:
-    """Stands in for kb.escalation.service.EscalationRequest (another area's class)."""
-
-    summary: str
-    requester_name: str
-    group: str
-    impact: str
-    urgency: str
-    requester_id: int | None = None
-    service: str = ""
-    session_token: str | None = None
-    tree_id: str | None = None
-    tree_revision_id: int | None = None
-    node_id: str | None = None
-    transcript: list[dict[str, Any]] = field(default_factory=list)
-    transcript_text: str = ""
-    answers_to_ask: dict[str, str] = field(default_factory=dict)
-    articles_viewed: list[str] = field(default_factory=list)
-    checks_run: list[dict[str, Any]] = field(default_factory=list)
-
-
 @pytest.fixture
-def escalation_module(monkeypatch):
-    module = types.ModuleType("kb.escalation.service")
-    module.EscalationRequest = FakeRequest
-    monkeypatch.setitem(sys.modules, "kb.escalation", types.ModuleType("kb.escalation"))
-    monkeypatch.setitem(sys.modules, "kb.escalation.service", module)
+def escalation_module():
+    """The real escalation service builds the request (kb.escalation.service)."""
+    from kb.escalation.service import EscalationRequest
+
+    return EscalationRequest
 
 
 @pytest.fixture

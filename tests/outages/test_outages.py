@@ -189,3 +189,21 @@ def test_outage_json_api(app, client, auth):
     body = closed.get_json()
     assert body["status"] == "closed" and body["duration_minutes"] >= 0
     assert client.get("/api/v1/outages").get_json()["past"][0]["cause"] == "Fibre cut"
+
+
+def test_a_tree_for_the_service_starts_with_the_outage_notice(app, client, auth):
+    auth.login("technician")
+    declare(client)
+    auth.logout()
+    landing = client.get("/trees/email-not-working").get_data(as_text=True)
+    assert "This is a known problem" in landing and "E-mail is down for everyone" in landing
+    token = csrf_token(client, "/trees/email-not-working")
+    started = client.post("/trees/email-not-working/start", data={"csrf_token": token})
+    first_step = client.get(started.headers["Location"]).get_data(as_text=True)
+    assert first_step.index("This is a known problem") < first_step.index("step-text")
+    api = client.post(
+        "/api/v1/sessions", json={"tree": "email-not-working"}, headers={"X-CSRFToken": token}
+    ).get_json()
+    assert api["outage"]["title"] == "E-mail is down for everyone"
+    other = client.get("/trees/printer-not-printing").get_data(as_text=True)
+    assert "This is a known problem" not in other
