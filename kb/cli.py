@@ -416,3 +416,27 @@ def plugins_command(as_json: bool) -> None:
         click.echo(f"{row['name']}  {source}{state}")
         if row["hooks"]:
             click.echo("    " + ", ".join(row["hooks"]))
+
+
+@cli.command("demo-data")
+@click.option("--weeks", default=6, show_default=True, type=click.IntRange(1, 52))
+@click.option("--seed", default=7, show_default=True, type=int)
+@click.option("--force", is_flag=True, help="Add demo history even if the instance has some.")
+@with_appcontext
+def demo_data_command(weeks: int, seed: int, force: bool) -> None:
+    """Fill this instance with a reproducible, realistic history for the reports."""
+    from kb.reports import demo
+
+    state = kb_state()
+    with _session() as session:
+        if demo.has_history(session) and not force:
+            raise click.UsageError("this instance already has sessions; use --force to add more")
+    days = weeks * 7 + 1
+    with click.progressbar(length=days, label="Simulating days", show_pos=True) as bar:
+        summary = demo.generate(state, weeks=weeks, seed=seed, progress=bar.update)
+    click.echo(
+        f"Demo history: {summary.sessions} sessions, {summary.escalations} escalations "
+        f"({summary.resolved} resolved), {summary.searches} searches, {summary.votes} "
+        f"ratings, {summary.flags} flags, {summary.outages} past outage."
+    )
+    click.echo("Sign in as a reviewer or admin and open /reports.")

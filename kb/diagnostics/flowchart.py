@@ -177,14 +177,27 @@ def _edge_path(a: Box, b: Box, loop: bool, lane: int, width: int) -> tuple[str, 
     return d, bx, by
 
 
+def _is_dark(colour: str) -> bool:
+    """True for fills where dark text would be hard to read (relative luminance < 0.45)."""
+    if not (colour.startswith("#") and len(colour) == 7):
+        return False
+    r, g, b = (int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.45
+
+
 def render_svg(
     graph: nx.DiGraph,
     highlight: Iterable[str] = (),
     title: str | None = None,
     labels: dict[str, str] | None = None,
+    node_fills: dict[str, str] | None = None,
+    edge_widths: dict[tuple[str, str], float] | None = None,
+    notes: dict[str, str] | None = None,
 ) -> str:
     """The flowchart as an SVG document. ``highlight`` is a path of node ids (a session's);
-    ``labels`` overrides node labels (for example with session variables filled in)."""
+    ``labels`` overrides node labels (for example with session variables filled in).
+    A heatmap passes ``node_fills`` (colour per node), ``edge_widths`` (stroke per edge) and
+    ``notes`` (a short line under a node's label, such as "42 sessions")."""
     path = list(highlight)
     on_path = set(path)
     path_edges = set(pairwise(path))
@@ -210,11 +223,12 @@ def render_svg(
             d, lx, ly = _edge_path(boxes[source], boxes[target], loop, lane, width)
             lit = (source, target) in path_edges
             colour = HIGHLIGHT if lit else "#8a96a3"
+            heavy = (edge_widths or {}).get((source, target))
             opacity = ' opacity="0.45"' if dim and not lit else ""
             dash = ' stroke-dasharray="5 4"' if loop else ""
             edge_parts.append(
                 f'<path class="edge{" on-path" if lit else ""}" d="{d}" fill="none" '
-                f'stroke="{colour}" stroke-width="{3 if lit else 1.4}"{dash} '
+                f'stroke="{colour}" stroke-width="{heavy or (3 if lit else 1.4):.1f}"{dash} '
                 f'marker-end="url(#{"arrow-on" if lit else "arrow"})"{opacity}/>'
             )
             if choice.label:
@@ -230,6 +244,7 @@ def render_svg(
     for node, attrs in graph.nodes(data=True):
         kind = str(attrs.get("kind", "action"))
         fill, stroke = STYLE.get(kind, STYLE["action"])
+        fill = (node_fills or {}).get(node, fill)
         lit = node in on_path
         box = boxes[node]
         label = (labels or {}).get(node) or str(attrs.get("label") or node)
@@ -247,11 +262,18 @@ def render_svg(
             )
         lines = _label_lines(label)
         first = box.y + NODE_H / 2 - (len(lines) - 1) * 7.5 + 4
+        ink = "#ffffff" if _is_dark(fill) else "#1d2733"
+        note = (notes or {}).get(node)
+        if note:
+            out.append(
+                f'<text x="{box.cx:.1f}" y="{box.y + NODE_H + 12:.1f}" text-anchor="middle" '
+                f'font-size="10.5" fill="#3b4654">{escape(note)}</text>'
+            )
         bold = ' font-weight="bold"' if lit else ""
         for i, line in enumerate(lines):
             out.append(
                 f'<text x="{box.cx:.1f}" y="{first + i * 15:.1f}" text-anchor="middle" '
-                f'fill="#1d2733"{bold}>{escape(line)}</text>'
+                f'fill="{ink}"{bold}>{escape(line)}</text>'
             )
         out.append("</g>")
     out += label_parts

@@ -13,11 +13,15 @@ from kb.errors import NotFound
 from kb.extensions import kb_state
 from kb.reports.articles import article_health_report
 from kb.reports.base import Period, Report
+from kb.reports.diagnostics import deflection_report, heatmap_report, recurring_report
 from kb.reports.service_desk import sla_report, workload_report
 
 bp = Blueprint("reports", __name__)
 
 REPORTS: dict[str, tuple[str, Callable[..., Report]]] = {
+    "deflection": ("Self-service deflection", deflection_report),
+    "tree-heatmap": ("Tree heatmap", heatmap_report),
+    "recurring": ("Recurring incidents", recurring_report),
     "sla": ("SLA", sla_report),
     "workload": ("Workload", workload_report),
     "article-health": ("Article health", article_health_report),
@@ -29,7 +33,10 @@ def _build(name: str) -> Report:
     if name not in REPORTS:
         raise NotFound(f"No report called {name!r}.")
     period = Period.parse(request.args.get("from"), request.args.get("to"))
-    return REPORTS[name][1](get_db(), period, kb_state().config)
+    options = {}
+    if name in ("deflection", "tree-heatmap") and request.args.get("tree"):
+        options["tree_id"] = request.args["tree"]
+    return REPORTS[name][1](get_db(), period, kb_state().config, **options)
 
 
 @bp.get("/reports")
@@ -47,7 +54,20 @@ def index():
 @login_required
 def show(name: str):
     report = _build(name)
-    return render_template("reports/show.html", report=report, reports=REPORTS)
+    trees = []
+    if name in ("deflection", "tree-heatmap"):
+        from sqlalchemy import select
+
+        from kb.models import Tree
+
+        trees = get_db().execute(select(Tree.id, Tree.title).order_by(Tree.title)).all()
+    return render_template(
+        "reports/show.html",
+        report=report,
+        reports=REPORTS,
+        trees=trees,
+        chosen_tree=request.args.get("tree") or report.data.get("tree"),
+    )
 
 
 @bp.get("/reports/<name>.csv")

@@ -1,0 +1,371 @@
+"""Reports on diagnostics: self-service deflection, the tree heatmap, recurring incidents."""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter, defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kb.diagnostics.flowchart import render_svg
+from kb.diagnostics.store import revision_graph
+from kb.errors import NotFound
+from kb.models import (
+    Article,
+    ArticleFlag,
+    DiagnosticSession,
+    Escalation,
+    SessionMode,
+    Tree,
+    utcnow,
+)
+from kb.reports import charts, recurring
+from kb.reports.base import Period, Report, Table
+
+OUTCOMES = ("resolved", "escalated", "abandoned")
+# A session nobody touched for this long was walked away from: it counts as abandoned.
+STALE_AFTER = timedelta(hours=24)
+
+
+def outcome_of(ds: DiagnosticSession, now: datetime) -> str:
+    if ds.status == "active":
+        last = ds.updated_at or ds.started_at
+        return "abandoned" if now - last > STALE_AFTER else "active"
+    return ds.status
+
+
+def _sessions(
+    session: Session, period: Period, tree_id: str | None = None, mode: str | None = None
+) -> list[DiagnosticSession]:
+    query = select(DiagnosticSession).where(
+        DiagnosticSession.started_at >= period.start_at,
+        DiagnosticSession.started_at < period.end_at,
+    )
+    if tree_id:
+        query = query.where(DiagnosticSession.tree_id == tree_id)
+    if mode:
+        query = query.where(DiagnosticSession.mode == mode)
+    return list(session.scalars(query))
+
+
+def deflection_report(
+    session: Session,
+    period: Period,
+    config: dict[str, Any],
+    now: datetime | None = None,
+    tree_id: str | None = None,
+) -> Report:
+    now = now or utcnow()
+    sessions = _sessions(session, period, tree_id, SessionMode.SELF_SERVICE.value)
+    per_day: dict[str, Counter] = {o: Counter() for o in OUTCOMES}
+    per_tree: dict[str, Counter] = defaultdict(Counter)
+    titles = dict(session.execute(select(Tree.id, Tree.title)).all())
+    for ds in sessions:
+        outcome = outcome_of(ds, now)
+        per_tree[ds.tree_id][outcome] += 1
+        if outcome in per_day:
+            per_day[outcome][ds.started_at.date()] += 1
+    days = period.days
+    rows = []
+    totals: Counter = Counter()
+    for tree, counts in sorted(per_tree.items(), key=lambda item: -sum(item[1].values())):
+        totals.update(counts)
+        finished = counts["resolved"] + counts["escalated"]
+        rows.append(
+            [
+                tree,
+                titles.get(tree, tree),
+                sum(counts.values()),
+                counts["resolved"],
+                counts["escalated"],
+                counts["abandoned"],
+                counts["active"],
+                round(100 * counts["resolved"] / finished, 1) if finished else None,
+            ]
+        )
+    finished = totals["resolved"] + totals["escalated"]
+    rate = round(100 * totals["resolved"] / finished, 1) if finished else None
+    by_tree = Table(
+        "By tree",
+        [
+            "tree",
+            "title",
+            "sessions",
+            "resolved",
+            "escalated",
+            "abandoned",
+            "active",
+            "deflection_percent",
+        ],
+        rows,
+    )
+    daily = Table(
+        "Per day",
+        ["day", *OUTCOMES],
+        [[d.isoformat(), *(per_day[o][d] for o in OUTCOMES)] for d in days],
+    )
+    chart_list = [
+        charts.stacked_bars(
+            days,
+            {o: [per_day[o][d] for d in days] for o in OUTCOMES},
+            "Self-service sessions per day by outcome",
+            colours=charts.OUTCOME_COLOURS,
+        )
+    ]
+    ranked = [(titles.get(r[0], r[0]), r[7]) for r in rows if r[7] is not None][:15]
+    if ranked:
+        chart_list.append(
+            charts.hbars(
+                ranked,
+                "Deflection by tree (resolved without a ticket)",
+                colour="#009E73",
+                maximum=100,
+                suffix="%",
+            )
+        )
+    return Report(
+        "deflection",
+        "Self-service deflection",
+        "Self-service sessions by outcome over time and by tree. Deflection = resolved / "
+        "(resolved + escalated): the share of finished sessions that needed no ticket.",
+        period,
+        chart_list,
+        [by_tree, daily],
+        data={
+            "sessions": len(sessions),
+            "deflection_percent": rate,
+            **{o: totals[o] for o in (*OUTCOMES, "active")},
+        },
+        notes=[
+            f"A session left untouched for {STALE_AFTER.total_seconds() / 3600:g} hours "
+            "counts as abandoned."
+        ],
+    )
+
+
+def heatmap_report(
+    session: Session,
+    period: Period,
+    config: dict[str, Any],
+    now: datetime | None = None,
+    tree_id: str | None = None,
+) -> Report:
+    """Where sessions of one tree go, where they stop, and which escalations fire most."""
+    now = now or utcnow()
+    trees = dict(session.execute(select(Tree.id, Tree.title)).all())
+    if tree_id is None:
+        busiest = Counter(ds.tree_id for ds in _sessions(session, period))
+        tree_id = busiest.most_common(1)[0][0] if busiest else next(iter(sorted(trees)), None)
+    if tree_id is None:
+        return Report("tree-heatmap", "Tree heatmap", "No decision trees yet.", period)
+    tree = session.get(Tree, tree_id)
+    if tree is None:
+        raise NotFound(f"No tree {tree_id!r}.")
+    graph = revision_graph(tree.published_revision or tree.head_revision)
+    visits: Counter = Counter()
+    edges: Counter = Counter()
+    stopped: Counter = Counter()
+    escalated_at: Counter = Counter()
+    sessions = _sessions(session, period, tree_id)
+    for ds in sessions:
+        path = [n for n in (ds.path or []) if n in graph]
+        visits.update(set(path))
+        edges.update((a, b) for a, b in itertools.pairwise(path) if graph.has_edge(a, b))
+        outcome = outcome_of(ds, now)
+        if outcome == "abandoned" and ds.current_node in graph:
+            stopped[ds.current_node] += 1
+        if outcome == "escalated":
+            escalated_at[ds.current_node if ds.end_reason == "terminal" else "(didn't help)"] += 1
+    top = max(visits.values(), default=0)
+    fills = {n: charts.heat(visits[n], top) for n in graph.nodes}
+    widths = {e: 1.2 + 6 * edges[e] / max(edges.values()) for e in edges} if edges else {}
+    notes = {
+        n: f"{visits[n]} · {stopped[n]} left" if stopped[n] else f"{visits[n]}" for n in graph.nodes
+    }
+    svg = Markup(
+        render_svg(
+            graph,
+            title=f"{trees.get(tree_id, tree_id)}: sessions per step",
+            node_fills=fills,
+            edge_widths=widths,
+            notes=notes,
+        )
+    )
+    outcomes = _escalation_outcomes(session, tree_id, period)
+    node_rows = sorted(
+        (
+            [
+                n,
+                str(graph.nodes[n].get("label") or n),
+                graph.nodes[n].get("kind"),
+                visits[n],
+                stopped[n],
+            ]
+            for n in graph.nodes
+        ),
+        key=lambda r: -r[3],
+    )
+    esc_rows = [
+        [node, count, "; ".join(outcomes.get(node, [])[:3])]
+        for node, count in escalated_at.most_common()
+    ]
+    return Report(
+        "tree-heatmap",
+        f"Tree heatmap: {trees.get(tree_id, tree_id)}",
+        "Each step is shaded by how many sessions passed through it (darker: more) with the "
+        "number that stopped there; arrows are thicker where more sessions went.",
+        period,
+        [svg],
+        [
+            Table("Steps", ["node", "label", "kind", "sessions", "abandoned_here"], node_rows),
+            Table("Escalations fired", ["node", "escalations", "turned_out_to_be"], esc_rows),
+        ],
+        data={
+            "tree": tree_id,
+            "sessions": len(sessions),
+            "visits": dict(visits),
+            "abandoned_at": dict(stopped),
+            "escalated_at": dict(escalated_at),
+        },
+    )
+
+
+def _escalation_outcomes(session: Session, tree_id: str, period: Period) -> dict[str, list[str]]:
+    """What escalations from each node turned out to be (their resolutions, most common first)."""
+    rows = session.execute(
+        select(Escalation.node_id, Escalation.resolution_text).where(
+            Escalation.tree_id == tree_id,
+            Escalation.resolution_text != "",
+            Escalation.created_at >= period.start_at,
+            Escalation.created_at < period.end_at,
+        )
+    ).all()
+    grouped: dict[str, Counter] = defaultdict(Counter)
+    for node, text in rows:
+        grouped[node or "(didn't help)"][text.strip()[:120]] += 1
+    return {
+        node: [f"{text} ({n})" for text, n in counts.most_common()]
+        for node, counts in grouped.items()
+    }
+
+
+def recurring_report(
+    session: Session,
+    period: Period,
+    config: dict[str, Any],
+    now: datetime | None = None,
+    window_hours: int = 24,
+) -> Report:
+    """Items whose count in the last window stands out from their own baseline."""
+    now = now or min(utcnow(), period.end_at)
+    window = timedelta(hours=window_hours)
+    since = now - window * 15
+    titles = dict(session.execute(select(Tree.id, Tree.title)).all())
+    articles = {
+        i: (slug, title)
+        for i, slug, title in session.execute(select(Article.id, Article.slug, Article.title))
+    }
+    by_slug = {slug: title for slug, title in articles.values()}
+    events: list[tuple[str, str, str, datetime, str]] = []
+    for esc in session.scalars(select(Escalation).where(Escalation.created_at >= since)):
+        if esc.service:
+            events.append(
+                (
+                    "service",
+                    esc.service,
+                    esc.service,
+                    esc.created_at,
+                    f"escalation {esc.public_id[:8]}",
+                )
+            )
+    for ds in session.scalars(
+        select(DiagnosticSession).where(DiagnosticSession.started_at >= since)
+    ):
+        label = titles.get(ds.tree_id, ds.tree_id)
+        events.append(("tree", ds.tree_id, label, ds.started_at, f"session {ds.token[:8]}"))
+        if ds.status == "escalated" and ds.ended_at:
+            key = f"{ds.tree_id}/{ds.current_node}"
+            events.append(
+                (
+                    "node",
+                    key,
+                    f"{label} → {ds.current_node}",
+                    ds.ended_at,
+                    f"session {ds.token[:8]}",
+                )
+            )
+    # Articles: used to resolve tickets (at the resolution's time), and flagged by readers.
+    for esc in session.scalars(select(Escalation).where(Escalation.resolved_at >= since)):
+        for slug in esc.resolution_articles or []:
+            events.append(
+                (
+                    "article",
+                    slug,
+                    by_slug.get(slug, slug),
+                    esc.resolved_at,
+                    f"ticket {esc.ticket_system}:{esc.ticket_ref}",
+                )
+            )
+    for flag in session.scalars(select(ArticleFlag).where(ArticleFlag.at >= since)):
+        slug, title = articles.get(flag.article_id, ("?", "?"))
+        events.append(("article", slug, title, flag.at, f"flag: {flag.reason}"))
+    alerts = recurring.detect(events, now, window)
+    rows = [
+        [
+            a.kind,
+            a.label,
+            a.count,
+            a.baseline,
+            round(a.ratio, 1),
+            f"{a.probability:.1e}",
+            ", ".join(a.refs[:8]),
+        ]
+        for a in alerts
+    ]
+    chart_list = (
+        [
+            charts.hbars(
+                [(f"{a.kind}: {a.label}", a.count) for a in alerts[:12]],
+                f"Alerts: counts in the last {window_hours} hours",
+                colour="#D55E00",
+            )
+        ]
+        if alerts
+        else []
+    )
+    method = " ".join(recurring.__doc__.split("\n\n")[1].split())
+    return Report(
+        "recurring",
+        "Recurring incidents",
+        "Services, trees, escalation steps and articles that are suddenly busier than their "
+        "own normal, with the sessions and tickets behind each alert.",
+        period,
+        chart_list,
+        [
+            Table(
+                "Alerts",
+                ["kind", "item", "count", "usual_per_window", "times_usual", "chance", "behind_it"],
+                rows,
+            )
+        ],
+        data={
+            "alerts": [
+                {
+                    "kind": a.kind,
+                    "key": a.key,
+                    "label": a.label,
+                    "count": a.count,
+                    "baseline": a.baseline,
+                    "probability": a.probability,
+                    "refs": a.refs,
+                }
+                for a in alerts
+            ],
+            "as_of": now.isoformat(),
+        },
+        notes=[method],
+    )
