@@ -67,6 +67,16 @@ def article_detail(article: Article, revision: ArticleRevision, html: str) -> di
     }
 
 
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI document of this API."""
+    from flask import current_app
+
+    from kb.api.openapi import build
+
+    return jsonify(build(current_app))
+
+
 @bp.get("/articles")
 def list_articles():
     session = get_db()
