@@ -34,6 +34,7 @@ def create_app(
     state = configure_state(app, plugins or [])
     configure_checks(state)
     configure_database(app, state)
+    configure_search(state)
     configure_extensions(app)
     configure_blueprints(app, state)
     register_error_handlers(app)
@@ -75,6 +76,14 @@ def configure_database(app: Flask, state: KbState) -> None:
     db.init_app(app)
 
 
+def configure_search(state: KbState) -> None:
+    """The index follows the database through the article and tree hooks; the engine itself
+    is opened on first use (kb.search.service.backend)."""
+    from kb.search import follow
+
+    state.pm.register(follow, name="search_follow")
+
+
 def configure_extensions(app: Flask) -> None:
     from kb.auth.views import init_login
 
@@ -95,11 +104,13 @@ def configure_blueprints(app: Flask, state: KbState) -> None:
     from kb.outages.views import bp as outages_bp
     from kb.outages.views import init_banner
     from kb.reports.views import bp as reports_bp
+    from kb.search.views import bp as search_bp
 
     init_banner(app)
     for blueprint in (
         auth_bp,
         articles_bp,
+        search_bp,
         editor_bp,
         trees_bp,
         tree_editor_bp,

@@ -191,6 +191,77 @@ def tree_validate(paths: tuple[Path, ...]) -> None:
     click.echo(f"{checked} tree(s) valid.")
 
 
+# --- search index ---------------------------------------------------------------------------
+
+
+@cli.group("index")
+def index_group() -> None:
+    """The search index (derived from the database; always rebuildable)."""
+
+
+@index_group.command("rebuild")
+@with_appcontext
+def index_rebuild() -> None:
+    """Index every published article and tree from scratch, with a progress bar. Searches keep
+    working on the old index until the new one is complete."""
+    from kb.search import documents, service
+
+    state = kb_state()
+    with _session() as session:
+        total = documents.count_live(session)
+        started = time.perf_counter()
+        with click.progressbar(length=total, label="Indexing", show_pos=True) as bar:
+            count = service.rebuild(state, session, progress=bar.update)
+    elapsed = time.perf_counter() - started
+    rate = count / elapsed if elapsed > 0 else 0.0
+    click.echo(f"Indexed {count} documents in {elapsed:.1f} s ({rate:.0f}/s).")
+
+
+@index_group.command("check")
+@click.option("--dry-run", is_flag=True, help="Only report drift; change nothing.")
+@with_appcontext
+def index_check(dry_run: bool) -> None:
+    """Compare the index with the database (missing, stale, extra documents) and repair it."""
+    from kb.search import service
+
+    with _session() as session:
+        drift = service.check(kb_state(), session, repair=not dry_run)
+    for label, keys in (("missing", drift.missing), ("stale", drift.stale), ("extra", drift.extra)):
+        for key in keys:
+            click.echo(f"{label}: {key}")
+    if drift.clean:
+        click.echo("Index matches the database.")
+    elif drift.repaired:
+        click.echo(
+            f"Repaired {len(drift.missing)} missing, {len(drift.stale)} stale and "
+            f"{len(drift.extra)} extra document(s)."
+        )
+    else:
+        click.echo("Drift found; run without --dry-run to repair it.")
+        sys.exit(1)
+
+
+@index_group.command("status")
+@with_appcontext
+def index_status() -> None:
+    """Where the index is, how many documents it holds, and whether it is up to date."""
+    from kb.changes import last_seq
+    from kb.search import service
+
+    state = kb_state()
+    engine = service.backend(state)
+    with _session() as session:
+        latest = last_seq(session)
+    applied = engine.applied_seq()
+    click.echo(f"backend: {engine.name}")
+    click.echo(f"documents: {len(engine.versions())}")
+    click.echo(f"size: {engine.size_bytes() / 1024:.0f} KiB")
+    click.echo(
+        f"changes applied: {applied} of {latest}"
+        + ("" if applied >= latest else " (behind: run `kb index check`)")
+    )
+
+
 # --- users ----------------------------------------------------------------------------------
 
 

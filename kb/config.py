@@ -45,6 +45,17 @@ class Defaults:
 
     ITEMS_PER_PAGE = 20
 
+    # Search: the backend (registered through kb_register_search_backends), its folder inside
+    # the instance, the synonyms file (instance/synonyms.txt, else the bundled default), results
+    # per page, how long a save waits for another writer's index lock before leaving the update
+    # to the next sync, and whether queries are logged (content-gap report).
+    SEARCH_BACKEND = "whoosh"
+    SEARCH_INDEX_DIR = "index"
+    SEARCH_SYNONYMS_FILE = "synonyms.txt"
+    SEARCH_PER_PAGE = 10
+    SEARCH_WRITE_TIMEOUT = 5.0
+    SEARCH_LOG = True
+
     # Escalation: priority = matrix[impact][urgency]; SLA targets per priority in minutes
     # (calendar time). A ticket is "at risk" once less than this fraction of its time is left.
     PRIORITY_MATRIX: dict[str, dict[str, str]] = {

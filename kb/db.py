@@ -53,6 +53,8 @@ def queue_event(session: Session, hook: str, /, **kwargs: Any) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _dispatch_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint was released: the events wait for the real commit
     pending = session.info.pop("pending_events", [])
     kb = session.info.get("kb")
     if kb is None:

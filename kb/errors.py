@@ -56,6 +56,13 @@ class StaleWrite(Conflict):
     fresh data is safe."""
 
 
+class Unavailable(KbError):
+    """A part of kb that depends on something not running or not configured (search engine)."""
+
+    status = 503
+    code = "unavailable"
+
+
 class Invalid(KbError):
     """Input that cannot be accepted; ``fields`` maps a field name to what is wrong with it."""
 

@@ -163,6 +163,18 @@ def kb_register_checks(kb):
 
 
 @hookspec
+def kb_register_search_backends(kb):
+    """Collect search engines: return a list of ``(name, factory)`` pairs, or None.
+
+    ``factory(kb)`` builds the backend for one app (see
+    :class:`kb.search.backend.SearchBackend`: batch writes with the change sequence number,
+    rebuild, versions, search, title suggestions). The setting ``SEARCH_BACKEND`` picks one by
+    name; the built-in Whoosh backend is registered as ``"whoosh"``. Two plugins registering
+    the same name is an error when search is first used.
+    """
+
+
+@hookspec
 def kb_session_escalated(kb, session):
     """A diagnostic session ended escalated: it reached an escalation node, or the person
     said "This didn't help".

@@ -71,6 +71,9 @@ def make_app(tmp_path: Path, template_instances: dict[str, Path]) -> Callable[..
         instance = tmp_path / f"instance{counter['n']}"
         instance.mkdir()
         shutil.copy(template_instances[content], instance / "kb.sqlite3")
+        index = template_instances[content].parent / "index"
+        if index.is_dir():  # the search index that followed the template's imports
+            shutil.copytree(index, instance / "index")
         return create_app(
             {**_base_config(instance), **config}, instance_path=instance, plugins=plugins
         )

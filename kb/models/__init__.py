@@ -22,6 +22,7 @@ from kb.models.escalation import (
     WebhookReceipt,
 )
 from kb.models.outages import Outage, OutageSubscription, OutageUpdate
+from kb.models.search import SearchLog
 from kb.models.trees import (
     DiagnosticSession,
     SessionMode,
@@ -55,6 +56,7 @@ __all__ = [
     "OutageUpdate",
     "OutboxMessage",
     "Role",
+    "SearchLog",
     "SessionMode",
     "SessionStatus",
     "SessionStep",

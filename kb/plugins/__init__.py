@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 # site has not set up) the plugin is not registered at all, so an unconfigured site is
 # unaffected; it raises PluginError for a half-done configuration, which stops the start-up.
 BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
+    ("whoosh_search", "kb.plugins.whoosh_search"),
     ("local_tickets", "kb.plugins.local_tickets"),
     ("request_tracker", "kb.plugins.request_tracker"),
     ("webhooks", "kb.plugins.webhooks"),

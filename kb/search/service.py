@@ -1,0 +1,241 @@
+"""Search as the rest of kb uses it: who may see what, syncing, checking, logging.
+
+Services take a database session and plain arguments (no request, no current_user), so the
+CLI, the views and the tests call the same functions.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kb.auth.policy import has_role
+from kb.changes import changes_since, last_seq
+from kb.errors import PluginError, Unavailable
+from kb.models import Role, SearchLog, utcnow
+from kb.plugins import collect
+from kb.search.backend import SearchBackend, SearchRequest, SearchResults, TitleSuggestion
+from kb.search.documents import PUBLIC, STAFF, document_for, live_documents
+from kb.search.query import ParsedQuery, parse
+
+log = logging.getLogger(__name__)
+
+BACKEND_KEY = "search.backend"
+
+
+# --- the engine -------------------------------------------------------------------------------
+
+
+def backend(kb: Any) -> SearchBackend:
+    """This app's search backend, built once from the plugin that registered it."""
+    existing = kb.services.get(BACKEND_KEY)
+    if existing is not None:
+        return existing
+    factories: dict[str, Callable[[Any], SearchBackend]] = {}
+    for name, factory in collect(kb.pm, "kb_register_search_backends", kb=kb):
+        if name in factories:
+            raise PluginError(f"two plugins register the search backend {name!r}")
+        factories[name] = factory
+    wanted = kb.config["SEARCH_BACKEND"]
+    if wanted not in factories:
+        raise Unavailable(
+            f"Search is not available: no plugin provides the search backend {wanted!r}."
+        )
+    built = factories[wanted](kb)
+    kb.services[BACKEND_KEY] = built
+    return built
+
+
+def available(kb: Any) -> bool:
+    try:
+        backend(kb)
+    except Unavailable:
+        return False
+    return True
+
+
+def visibilities_for(user: Any) -> tuple[str, ...]:
+    """Published content only; internal articles and technician trees for technicians up."""
+    return (PUBLIC, STAFF) if has_role(user, Role.TECHNICIAN) else (PUBLIC,)
+
+
+# --- following the database -------------------------------------------------------------------
+
+
+@dataclass
+class SyncReport:
+    from_seq: int = 0
+    to_seq: int = 0
+    upserted: int = 0
+    deleted: int = 0
+    complete: bool = True
+
+    @property
+    def pending_note(self) -> str:
+        return f"changes after {self.from_seq}"
+
+
+def sync(kb: Any, session: Session, timeout: float = 5.0) -> SyncReport:
+    """Apply every change in the database's change sequence that this index has not applied.
+
+    Runs under the index's write lock and reads the documents only once it holds the lock, so
+    a writer that waited never overwrites newer text with what it read before waiting."""
+    engine = backend(kb)
+    with engine.batch(timeout) as batch:
+        if batch is None:
+            return SyncReport(from_seq=engine.applied_seq(), complete=False)
+        applied = batch.applied_seq()
+        report = SyncReport(from_seq=applied, to_seq=applied)
+        changes = changes_since(session, applied)
+        if not changes:
+            return report
+        touched = dict.fromkeys((change.kind, change.key) for change in changes)
+        for kind, key in touched:
+            document = document_for(session, kind, key)
+            if document is None:
+                batch.delete(f"{kind}:{key}")
+                report.deleted += 1
+            else:
+                batch.upsert(document)
+                report.upserted += 1
+        report.to_seq = changes[-1].seq
+        batch.set_seq(report.to_seq)
+    session.rollback()  # end the read transaction; nothing was written
+    return report
+
+
+def catch_up(kb: Any, session: Session) -> None:
+    """Cheap check before a search: if another node or a crash left changes unapplied, apply
+    them now without waiting for a busy writer."""
+    engine = backend(kb)
+    if last_seq(session) > engine.applied_seq():
+        sync(kb, session, timeout=0.0)
+
+
+def rebuild(kb: Any, session: Session, progress: Callable[[int], None] | None = None) -> int:
+    """Index every live article and tree from scratch; readers see the old index meanwhile."""
+    seq = last_seq(session)  # later changes are applied again by the next sync: harmless
+    count = backend(kb).rebuild(live_documents(session), seq, progress)
+    session.rollback()
+    return count
+
+
+@dataclass
+class Drift:
+    missing: list[str] = field(default_factory=list)  # in the database, not in the index
+    stale: list[str] = field(default_factory=list)  # indexed copy differs from the database
+    extra: list[str] = field(default_factory=list)  # indexed, but not live in the database
+    repaired: bool = False
+
+    @property
+    def clean(self) -> bool:
+        return not (self.missing or self.stale or self.extra)
+
+
+def check(kb: Any, session: Session, repair: bool = True, timeout: float = 30.0) -> Drift:
+    """Compare the index with the database document by document; repair what differs."""
+    engine = backend(kb)
+    with engine.batch(timeout) as batch:
+        if batch is None:
+            raise Unavailable("The search index is locked by another writer; try again.")
+        indexed = engine.versions()
+        wanted = {doc.key: doc for doc in live_documents(session)}
+        drift = Drift(
+            missing=sorted(key for key in wanted if key not in indexed),
+            stale=sorted(
+                key for key, doc in wanted.items() if key in indexed and indexed[key] != doc.version
+            ),
+            extra=sorted(key for key in indexed if key not in wanted),
+        )
+        if repair:
+            for key in drift.missing + drift.stale:
+                batch.upsert(wanted[key])
+            for key in drift.extra:
+                batch.delete(key)
+            batch.set_seq(max(last_seq(session), batch.applied_seq()))
+            drift.repaired = not drift.clean
+    session.rollback()
+    return drift
+
+
+# --- searching --------------------------------------------------------------------------------
+
+
+@dataclass
+class SearchOutcome:
+    query: ParsedQuery
+    results: SearchResults
+    log_id: int | None = None
+
+
+def search(
+    kb: Any,
+    session: Session,
+    user: Any,
+    text: str,
+    *,
+    filters: dict[str, str | None] | None = None,
+    page: int = 1,
+    per_page: int | None = None,
+    source: str = "web",
+    record: bool = True,
+) -> SearchOutcome:
+    """Search what ``user`` may see; log the query (committed here) for content-gap reports."""
+    parsed = parse(text)
+    for name, value in (filters or {}).items():
+        target = {"tag": "tags"}.get(name, name)
+        if value and value.strip().lower() not in parsed.filters.get(target, []):
+            parsed.filters.setdefault(target, []).append(value.strip().lower())
+    per_page = per_page or kb.config["SEARCH_PER_PAGE"]
+    page = max(1, min(page, 1000))
+    if parsed.empty:
+        empty = SearchResults([], 0, page, per_page)
+        return SearchOutcome(parsed, empty)
+    catch_up(kb, session)
+    visibilities = visibilities_for(user)
+    results = backend(kb).search(
+        SearchRequest(query=parsed, visibilities=visibilities, page=page, per_page=per_page)
+    )
+    outcome = SearchOutcome(parsed, results)
+    if record and kb.config["SEARCH_LOG"]:
+        entry = SearchLog(
+            query=" ".join(text.split())[:500],
+            normalized=parsed.normalized()[:500],
+            user_id=getattr(user, "id", None) if getattr(user, "is_authenticated", False) else None,
+            audience=STAFF if STAFF in visibilities else PUBLIC,
+            results=results.total,
+            page=page,
+            source=source,
+        )
+        session.add(entry)
+        session.commit()
+        outcome.log_id = entry.id
+    return outcome
+
+
+def suggest(kb: Any, user: Any, text: str, limit: int = 8) -> list[TitleSuggestion]:
+    text = (text or "")[:100]
+    if not text.strip():
+        return []
+    return backend(kb).suggest_titles(text, visibilities_for(user), limit)
+
+
+def record_click(session: Session, log_id: int, kind: str, key: str, rank: int | None) -> bool:
+    """Note the first result opened from a logged search; later clicks keep the first."""
+    entry = session.get(SearchLog, log_id)
+    if entry is None or entry.clicked_key is not None:
+        return False
+    entry.clicked_kind, entry.clicked_key = kind, key[:120]
+    entry.clicked_rank = rank
+    entry.clicked_at = utcnow()
+    session.commit()
+    return True
+
+
+def recent_logs(session: Session, limit: int = 50) -> list[SearchLog]:
+    return list(session.scalars(select(SearchLog).order_by(SearchLog.id.desc()).limit(limit)))

@@ -1,0 +1,153 @@
+"""Search pages and their JSON twins. Thin: parsing, permissions and logging live in service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from kb.db import get_db
+from kb.errors import Invalid
+from kb.extensions import kb_state
+from kb.outages.service import open_outages
+from kb.search import service
+from kb.search.backend import Hit
+
+bp = Blueprint("search", __name__)
+
+FILTERS = ("kind", "category", "service", "tag")
+KINDS = {"article", "tree"}
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(kb_state().config["SECRET_KEY"], salt="kb.search.click")
+
+
+def _filters() -> dict[str, str | None]:
+    values = {name: (request.args.get(name) or "").strip()[:100] or None for name in FILTERS}
+    if values["kind"] and values["kind"] not in KINDS:
+        raise Invalid("kind must be article or tree.", fields={"kind": "unknown kind"})
+    return values
+
+
+def _page() -> int:
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or not 1 <= int(raw) <= 1000:
+        raise Invalid("page must be a whole number from 1 to 1000.", fields={"page": "range"})
+    return int(raw)
+
+
+def target_url(kind: str, slug: str) -> str:
+    if kind == "tree":
+        return url_for("trees.landing", tree_id=slug)
+    return url_for("articles.show", slug=slug)
+
+
+def click_url(log_id: int | None, hit: Hit, rank: int) -> str:
+    """The result link: through /search/go when the search was logged, so the click is too."""
+    if log_id is None:
+        return target_url(hit.kind, hit.slug)
+    token = _serializer().dumps([log_id, hit.kind, hit.slug, rank])
+    return url_for("search.go", t=token)
+
+
+def _run(source: str) -> tuple[service.SearchOutcome, str, dict[str, str | None]]:
+    text = request.args.get("q", "")
+    filters = _filters()
+    outcome = service.search(
+        kb_state(), get_db(), current_user, text, filters=filters, page=_page(), source=source
+    )
+    return outcome, text, filters
+
+
+@bp.get("/search")
+def search_page():
+    outcome, text, filters = _run("web")
+    results = outcome.results
+    first = (results.page - 1) * results.per_page
+    links = [click_url(outcome.log_id, hit, first + n) for n, hit in enumerate(results.hits, 1)]
+    outages = {o.service.lower(): o for o in open_outages(get_db())}
+    return render_template(
+        "search/results.html",
+        q=text,
+        outcome=outcome,
+        results=results,
+        items=list(zip(results.hits, links, strict=True)),
+        filters=filters,
+        active={k: v for k, v in filters.items() if v},
+        outages=outages,
+    )
+
+
+@bp.get("/search/go")
+def go():
+    """Record which result a search led to, then open it."""
+    try:
+        log_id, kind, slug, rank = _serializer().loads(request.args.get("t", ""))
+    except (BadSignature, ValueError, TypeError):
+        raise Invalid("This search link is damaged; search again.") from None
+    if kind not in KINDS:
+        abort(404)
+    service.record_click(get_db(), int(log_id), kind, str(slug), int(rank))
+    return redirect(target_url(kind, str(slug)))
+
+
+def hit_json(hit: Hit, link: str) -> dict[str, Any]:
+    return {
+        "kind": hit.kind,
+        "slug": hit.slug,
+        "title": hit.title,
+        "summary": hit.summary,
+        "snippet": hit.snippet,
+        "score": hit.score,
+        "category": hit.category,
+        "service": hit.service,
+        "tags": list(hit.tags),
+        "url": target_url(hit.kind, hit.slug),
+        "click_url": link,
+    }
+
+
+@bp.get("/api/v1/search")
+def api_search():
+    outcome, text, _filters_used = _run("api")
+    results = outcome.results
+    first = (results.page - 1) * results.per_page
+    return jsonify(
+        {
+            "query": text,
+            "results": [
+                hit_json(hit, click_url(outcome.log_id, hit, first + n))
+                for n, hit in enumerate(results.hits, 1)
+            ],
+            "total": results.total,
+            "page": results.page,
+            "pages": results.pages,
+            "per_page": results.per_page,
+            "facets": {
+                name: [{"value": value, "count": count} for value, count in values]
+                for name, values in results.facets.items()
+            },
+            "suggestion": results.suggestion,
+        }
+    )
+
+
+@bp.get("/api/v1/search/suggest")
+def api_suggest():
+    suggestions = service.suggest(kb_state(), current_user, request.args.get("q", ""))
+    return jsonify(
+        {
+            "suggestions": [
+                {
+                    "kind": s.kind,
+                    "slug": s.slug,
+                    "title": s.title,
+                    "url": target_url(s.kind, s.slug),
+                }
+                for s in suggestions
+            ]
+        }
+    )

@@ -1,0 +1,596 @@
+"""The built-in search engine: Whoosh (``whoosh-reloaded``), used the way it is fast.
+
+- One long-lived searcher per thread, reopened only when the index has a new generation.
+- Queries are built by hand over the fields that matter (BM25F with field boosts), never
+  through Whoosh's query parser, so nothing a person types is syntax to the engine.
+- Every term is required first; only when that finds too little does the query widen to any
+  term, and then only the rarest terms are matched (the rest only score), because Whoosh scores
+  every posting of an OR query. Spelling corrections join a term only when the term is unknown.
+- Writes take the index lock with a timeout; the change sequence (not the write) is what makes
+  an update durable, so a writer that gives up loses nothing: the next sync applies it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from whoosh import fields, highlight, index, scoring, sorting
+from whoosh import query as wq
+from whoosh.analysis import (
+    CharsetFilter,
+    LowercaseFilter,
+    RegexTokenizer,
+    StemFilter,
+    StopFilter,
+)
+from whoosh.support.charset import accent_map
+from whoosh.writing import CLEAR
+
+from kb.search.backend import Hit, SearchRequest, SearchResults, TitleSuggestion
+from kb.search.documents import PUBLIC, STAFF, SearchDocument, codes_in
+from kb.search.query import ParsedQuery
+from kb.search.synonyms import Synonyms
+
+log = logging.getLogger(__name__)
+
+META_KEY = "_meta"
+TOKENS = r"\w+(?:[.'\u2019]\w+)*"
+
+STEMMED = (
+    RegexTokenizer(TOKENS)
+    | LowercaseFilter()
+    | CharsetFilter(accent_map)
+    | StopFilter()
+    | StemFilter(cachesize=100_000)
+)
+PLAIN = RegexTokenizer(TOKENS) | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter()
+
+# Field weights, tuned on tests/search/queries.yaml (bench/search_quality.py prints the effect).
+BOOSTS = {"title": 3.0, "tagwords": 2.0, "summary": 1.5, "body": 1.0}
+CODE_BOOST = 4.0
+TITLE_PHRASE_BOOST = 2.0
+BODY_PHRASE_BOOST = 1.0
+CORRECTION_WEIGHT = 0.7
+SYNONYM_WEIGHT = 0.9
+MIN_RESULTS = 3  # fewer than this with every term required: widen the query
+CORE_TERMS = 4  # when widening, match on at most this many of the rarest terms
+
+
+def make_schema() -> fields.Schema:
+    return fields.Schema(
+        key=fields.ID(unique=True, stored=True),
+        kind=fields.ID(stored=True, sortable=True),
+        slug=fields.ID(stored=True),
+        title=fields.TEXT(analyzer=STEMMED, stored=True),
+        summary=fields.TEXT(analyzer=STEMMED, stored=True),
+        body=fields.TEXT(analyzer=STEMMED, stored=True),
+        tagwords=fields.TEXT(analyzer=STEMMED),
+        tags=fields.KEYWORD(stored=True, commas=True, lowercase=True),
+        category=fields.ID(stored=True, sortable=True),
+        service=fields.ID(stored=True, sortable=True),
+        visibility=fields.ID(stored=True),
+        codes=fields.KEYWORD(lowercase=True, scorable=True),
+        title_words=fields.TEXT(analyzer=PLAIN, phrase=False),
+        words_public=fields.TEXT(analyzer=PLAIN, phrase=False),
+        words_all=fields.TEXT(analyzer=PLAIN, phrase=False),
+        version=fields.STORED,
+        seq=fields.STORED,
+    )
+
+
+WEIGHTING = scoring.BM25F(B=0.75, K1=1.2, title_B=0.4, tagwords_B=0.2)
+
+
+class MarkFormatter(highlight.HtmlFormatter):
+    """``<mark>`` around matches; everything else HTML-escaped by the base class."""
+
+    def __init__(self) -> None:
+        super().__init__(tagname="mark", between=" … ")
+
+    def format_token(self, text: str, token: Any, replace: bool = False) -> str:
+        return f"<mark>{self._text(highlight.get_text(text, token, replace))}</mark>"
+
+
+class TagCache:
+    """Per-segment lists of each document's tags, for tag facets (segments are immutable)."""
+
+    def __init__(self) -> None:
+        self._lists: dict[str, list[list[str]]] = {}
+        self._lock = threading.Lock()
+
+    def lists_for(self, reader: Any) -> list[list[str]]:
+        segment = reader.segment()
+        key = segment.segment_id() if segment is not None else str(id(reader))
+        with self._lock:
+            cached = self._lists.get(key)
+            if cached is None:
+                cached = [[] for _ in range(reader.doc_count_all())]
+                if "tags" in reader.indexed_field_names():
+                    for btext in reader.lexicon("tags"):
+                        tag = btext.decode("utf-8")
+                        for docid in reader.postings("tags", btext).all_ids():
+                            cached[docid].append(tag)
+                if len(self._lists) > 256:
+                    self._lists.clear()
+                self._lists[key] = cached
+            return cached
+
+
+class TagFacet(sorting.FacetType):
+    def __init__(self, cache: TagCache) -> None:
+        self.cache = cache
+        self.maptype = sorting.Count
+
+    def categorizer(self, global_searcher: Any) -> sorting.Categorizer:
+        return _TagCategorizer(self.cache)
+
+
+class _TagCategorizer(sorting.Categorizer):
+    allow_overlap = True
+
+    def __init__(self, cache: TagCache) -> None:
+        self.cache = cache
+        self.lists: list[list[str]] = []
+
+    def set_searcher(self, segment_searcher: Any, docoffset: int) -> None:
+        self.lists = self.cache.lists_for(segment_searcher.reader())
+
+    def keys_for(self, matcher: Any, docid: int) -> list[str]:
+        return self.lists[docid]
+
+    def key_for(self, matcher: Any, docid: int) -> str:
+        values = self.lists[docid]
+        return values[0] if values else ""
+
+
+class WhooshBatch:
+    """Writes made under one lock and committed together with the sequence number."""
+
+    def __init__(self, backend: WhooshBackend, writer: Any) -> None:
+        self.backend = backend
+        self.writer = writer
+        self.dirty = False
+
+    def applied_seq(self) -> int:
+        with self.writer.searcher() as searcher:
+            stored = searcher.document(key=META_KEY)
+        return int(stored["seq"]) if stored else 0
+
+    def upsert(self, doc: SearchDocument) -> None:
+        self.writer.update_document(**self.backend._fields(doc))
+        self.dirty = True
+
+    def delete(self, key: str) -> None:
+        self.writer.delete_by_term("key", key)
+        self.dirty = True
+
+    def set_seq(self, seq: int) -> None:
+        self.writer.update_document(**self.backend._meta(seq))
+        self.dirty = True
+
+
+class WhooshBackend:
+    """A Whoosh index in one folder; safe for many reading processes and one writer at a time."""
+
+    name = "whoosh"
+
+    def __init__(self, path: Path, synonyms: Synonyms | None = None, procs: int = 1) -> None:
+        self.path = Path(path)
+        self.synonyms = synonyms or Synonyms()
+        self.procs = procs
+        self._local = threading.local()
+        self._write_lock = threading.Lock()
+        self._tags = TagCache()
+        self._ix = self._open_or_create()
+
+    # --- opening ----------------------------------------------------------------------------
+
+    def _open_or_create(self) -> index.Index:
+        self.path.mkdir(parents=True, exist_ok=True)
+        if index.exists_in(str(self.path)):
+            ix = index.open_dir(str(self.path))
+            if set(ix.schema.names()) == set(make_schema().names()):
+                return ix
+            log.warning("search index at %s has an old schema: starting it empty", self.path)
+            ix.close()
+        return index.create_in(str(self.path), make_schema())
+
+    def _searcher(self) -> Any:
+        searcher = getattr(self._local, "searcher", None)
+        if searcher is None:
+            searcher = self._ix.searcher(weighting=WEIGHTING)
+        elif not searcher.up_to_date():
+            # A fresh reader, not searcher.refresh(): Whoosh's reader reuse keeps a segment's
+            # old deletion list, so deleted or replaced documents would come back.
+            searcher.close()
+            searcher = self._ix.searcher(weighting=WEIGHTING)
+        self._local.searcher = searcher
+        return searcher
+
+    # --- writing ----------------------------------------------------------------------------
+
+    def _fields(self, doc: SearchDocument) -> dict[str, Any]:
+        words = " ".join((doc.title, doc.summary, " ".join(doc.tags), doc.body))
+        return {
+            "key": doc.key,
+            "kind": doc.kind,
+            "slug": doc.slug,
+            "title": doc.title,
+            "summary": doc.summary,
+            "body": doc.body,
+            "tagwords": " ".join(doc.tags),
+            "tags": ",".join(tag.lower() for tag in doc.tags),
+            "category": doc.category.lower(),
+            "service": doc.service.lower(),
+            "visibility": doc.visibility,
+            "codes": " ".join(doc.codes),
+            "title_words": doc.title,
+            "words_public": words if doc.visibility == PUBLIC else "",
+            "words_all": words,
+            "version": doc.version,
+        }
+
+    def _meta(self, seq: int) -> dict[str, Any]:
+        return {"key": META_KEY, "visibility": META_KEY, "seq": seq}
+
+    def applied_seq(self) -> int:
+        stored = self._searcher().document(key=META_KEY)
+        return int(stored["seq"]) if stored else 0
+
+    @contextmanager
+    def batch(self, timeout: float = 10.0) -> Iterator[WhooshBatch | None]:
+        """Hold the index's write lock; yields None when another writer kept it past ``timeout``.
+
+        Read what to write *inside* the batch, so a writer that waited never overwrites a
+        newer copy with the older one it read before the wait."""
+        deadline = time.monotonic() + timeout
+        acquired = (
+            self._write_lock.acquire(timeout=timeout)
+            if timeout > 0
+            else self._write_lock.acquire(blocking=False)
+        )
+        if not acquired:
+            yield None
+            return
+        try:
+            try:
+                left = max(0.0, deadline - time.monotonic())
+                writer = self._ix.writer(timeout=left, delay=0.05)
+            except index.LockError:
+                yield None
+                return
+            batch = WhooshBatch(self, writer)
+            try:
+                yield batch
+                if batch.dirty:
+                    writer.commit()
+                else:
+                    writer.cancel()
+            except BaseException:
+                writer.cancel()
+                raise
+        finally:
+            self._write_lock.release()
+
+    def rebuild(
+        self,
+        documents: Iterable[SearchDocument],
+        seq: int,
+        progress: Callable[[int], None] | None = None,
+        timeout: float = 60.0,
+    ) -> int:
+        """Write every document into new segments and swap them in with one commit."""
+        with self._write_lock:
+            options: dict[str, Any] = {"timeout": timeout, "delay": 0.1, "limitmb": 256}
+            if self.procs > 1:
+                options.update(procs=self.procs, multisegment=True)
+            writer = self._ix.writer(**options)
+            count = 0
+            try:
+                for doc in documents:
+                    writer.add_document(**self._fields(doc))
+                    count += 1
+                    if progress is not None:
+                        progress(1)
+                writer.add_document(**self._meta(seq))
+                writer.commit(mergetype=CLEAR)
+            except BaseException:
+                writer.cancel()
+                raise
+            return count
+
+    def versions(self) -> dict[str, str]:
+        searcher = self._searcher()
+        return {
+            stored["key"]: stored.get("version", "")
+            for stored in searcher.all_stored_fields()
+            if stored.get("key") != META_KEY
+        }
+
+    def size_bytes(self) -> int:
+        return sum(entry.stat().st_size for entry in self.path.iterdir() if entry.is_file())
+
+    def destroy(self) -> None:
+        """Remove the index folder (tests and ``kb index rebuild --from-scratch``)."""
+        self._local = threading.local()
+        self._ix.close()
+        shutil.rmtree(self.path, ignore_errors=True)
+
+    # --- searching --------------------------------------------------------------------------
+
+    def search(self, request: SearchRequest) -> SearchResults:
+        searcher = self._searcher()
+        parsed = request.query
+        spell_field = "words_all" if STAFF in request.visibilities else "words_public"
+        planner = _Planner(searcher, self.synonyms, spell_field)
+        filter_query = self._filter(request.visibilities, parsed)
+        mask = self._mask(parsed)
+
+        strict, corrected = planner.strict(parsed)
+        if strict is None:
+            return SearchResults([], 0, request.page, request.per_page)
+        results = self._run(searcher, strict, filter_query, mask, request)
+        strategy = "fuzzy" if corrected else "all"
+        if len(results.results) < MIN_RESULTS and planner.can_widen:
+            wider = self._run(searcher, planner.loose(), filter_query, mask, request)
+            if len(wider.results) > len(results.results):
+                results, strategy = wider, "any"
+        suggestion = None
+        if corrected and len(results.results):
+            suggestion = planner.suggestion(parsed, corrected)
+        return self._results(results, request, strategy, suggestion)
+
+    def _filter(self, visibilities: tuple[str, ...], parsed: ParsedQuery) -> wq.Query:
+        parts: list[wq.Query] = [wq.Or([wq.Term("visibility", v) for v in visibilities])]
+        for fieldname, values in parsed.filters.items():
+            parts.append(wq.Or([wq.Term(fieldname, value) for value in values]))
+        return wq.And(parts)
+
+    def _mask(self, parsed: ParsedQuery) -> wq.Query | None:
+        if not parsed.excluded:
+            return None
+        parts = []
+        for words in parsed.excluded:
+            stems = _analyze(STEMMED, " ".join(words))
+            for fieldname in BOOSTS:
+                if len(stems) == 1:
+                    parts.append(wq.Term(fieldname, stems[0]))
+                elif stems:
+                    parts.append(wq.Phrase(fieldname, stems))
+            if len(words) == 1:
+                parts.append(wq.Term("codes", words[0]))
+        return wq.Or(parts) if parts else None
+
+    def _run(
+        self,
+        searcher: Any,
+        query: wq.Query,
+        filter_query: wq.Query,
+        mask: wq.Query | None,
+        request: SearchRequest,
+    ) -> Any:
+        groupedby: dict[str, Any] | None = None
+        if request.facets:
+            groupedby = {
+                "kind": sorting.FieldFacet("kind", maptype=sorting.Count),
+                "category": sorting.FieldFacet("category", maptype=sorting.Count),
+                "service": sorting.FieldFacet("service", maptype=sorting.Count),
+                "tags": TagFacet(self._tags),
+            }
+        return searcher.search_page(
+            query,
+            max(1, request.page),
+            pagelen=request.per_page,
+            filter=filter_query,
+            mask=mask,
+            groupedby=groupedby,
+            terms=request.highlight,
+        )
+
+    def _results(
+        self, page: Any, request: SearchRequest, strategy: str, suggestion: str | None
+    ) -> SearchResults:
+        hits = []
+        results = page.results
+        results.fragmenter = highlight.ContextFragmenter(maxchars=220, surround=60)
+        results.formatter = MarkFormatter()
+        for hit in page:
+            stored = hit.fields()
+            snippet = ""
+            if request.highlight:
+                snippet = hit.highlights("body", top=2) or hit.highlights("summary", top=1)
+            snippet = " ".join(snippet.split())
+            if not snippet:
+                snippet = MarkFormatter()._text(_shorten(stored.get("summary") or stored["body"]))
+            hits.append(
+                Hit(
+                    kind=stored["kind"],
+                    slug=stored["slug"],
+                    title=stored["title"],
+                    summary=stored.get("summary", ""),
+                    snippet=snippet,
+                    score=round(float(hit.score or 0.0), 4),
+                    category=stored.get("category", ""),
+                    service=stored.get("service", ""),
+                    tags=tuple(t for t in stored.get("tags", "").split(",") if t),
+                )
+            )
+        facets: dict[str, list[tuple[str, int]]] = {}
+        if request.facets:
+            for name in ("kind", "category", "service", "tags"):
+                counts = results.groups(name)
+                facets[name] = sorted(
+                    ((key, count) for key, count in counts.items() if key),
+                    key=lambda item: (-item[1], item[0]),
+                )
+        return SearchResults(
+            hits=hits,
+            total=len(results),
+            page=page.pagenum,
+            per_page=request.per_page,
+            facets=facets,
+            suggestion=suggestion,
+            strategy=strategy,
+        )
+
+    def suggest_titles(
+        self, text: str, visibilities: tuple[str, ...], limit: int = 8
+    ) -> list[TitleSuggestion]:
+        words = _analyze(PLAIN, text)
+        if not words:
+            return []
+        searcher = self._searcher()
+        ends_word = text[-1:].isspace()
+        parts: list[wq.Query] = [wq.Term("title_words", word) for word in words[:-1]]
+        last = words[-1]
+        parts.append(wq.Term("title_words", last) if ends_word else wq.Prefix("title_words", last))
+        hits = searcher.search(
+            wq.And(parts),
+            limit=limit,
+            filter=wq.Or([wq.Term("visibility", v) for v in visibilities]),
+        )
+        return [TitleSuggestion(hit["kind"], hit["slug"], hit["title"]) for hit in hits]
+
+
+class _Planner:
+    """Turns parsed words into Whoosh queries, knowing the index's vocabulary and statistics."""
+
+    def __init__(self, searcher: Any, synonyms: Synonyms, spell_field: str) -> None:
+        self.searcher = searcher
+        self.reader = searcher.reader()
+        self.synonyms = synonyms
+        self.spell_field = spell_field
+        self.concepts: list[tuple[wq.Query, float]] = []  # (query, rarity) per concept
+        self.required: list[wq.Query] = []  # quoted phrases
+        self.proximity: wq.Query | None = None
+
+    @property
+    def can_widen(self) -> bool:
+        return len(self.concepts) > 1
+
+    def strict(self, parsed: ParsedQuery) -> tuple[wq.Query | None, dict[str, str]]:
+        corrected: dict[str, str] = {}
+        stems_in_order: list[str] = []
+        for alternatives in self.synonyms.concepts(parsed.words):
+            built = self._concept(alternatives, corrected)
+            if built is not None:
+                self.concepts.append(built)
+                first = _analyze(STEMMED, " ".join(alternatives[0]))
+                stems_in_order.extend(first)
+        for words in parsed.phrases:
+            stems = _analyze(STEMMED, " ".join(words))
+            if stems:
+                self.required.append(
+                    wq.Or([wq.Phrase(f, stems, boost=BOOSTS[f]) for f in BOOSTS])
+                    if len(stems) > 1
+                    else wq.Or([wq.Term(f, stems[0], boost=BOOSTS[f]) for f in BOOSTS])
+                )
+        if len(stems_in_order) > 1:
+            self.proximity = wq.Or(
+                [
+                    wq.Phrase("title", stems_in_order, slop=2, boost=TITLE_PHRASE_BOOST),
+                    wq.Phrase("body", stems_in_order, slop=6, boost=BODY_PHRASE_BOOST),
+                ]
+            )
+        parts = [query for query, _ in self.concepts] + self.required
+        if not parts:
+            return None, corrected
+        return self._with_proximity(wq.And(parts) if len(parts) > 1 else parts[0]), corrected
+
+    def loose(self) -> wq.Query:
+        """Any term may match, but only the rarest few decide which documents are scored."""
+        ranked = sorted(self.concepts, key=lambda item: -item[1])
+        core = [query for query, _ in ranked[:CORE_TERMS]]
+        rest = [query for query, _ in ranked[CORE_TERMS:]]
+        matched: wq.Query = wq.Or(core)
+        if self.required:
+            matched = wq.And([matched, *self.required])
+        if rest:
+            matched = wq.AndMaybe(matched, wq.Or(rest))
+        return self._with_proximity(matched)
+
+    def _with_proximity(self, query: wq.Query) -> wq.Query:
+        return wq.AndMaybe(query, self.proximity) if self.proximity is not None else query
+
+    def _concept(
+        self, alternatives: list[tuple[str, ...]], corrected: dict[str, str]
+    ) -> tuple[wq.Query, float] | None:
+        """One concept (a word and its synonyms) as an OR over fields; None if all stop words."""
+        clauses: list[wq.Query] = []
+        document_frequency = 0
+        for position, words in enumerate(alternatives):
+            weight = 1.0 if position == 0 else SYNONYM_WEIGHT
+            phrase = " ".join(words)
+            stems = _analyze(STEMMED, phrase)
+            if not stems:
+                continue
+            clauses.extend(self._field_clauses(stems, weight))
+            if len(words) == 1 and codes_in(words[0]):
+                clauses.append(wq.Term("codes", words[0], boost=CODE_BOOST * weight))
+            if position == 0:
+                document_frequency = max(
+                    (self.reader.doc_frequency("body", stem) for stem in stems), default=0
+                )
+                if len(words) == 1 and not codes_in(words[0]):
+                    fixes = self._corrections(words[0])
+                    if fixes:
+                        corrected[words[0]] = fixes[0]
+                        for fix in fixes:
+                            for stem in _analyze(STEMMED, fix):
+                                clauses.extend(self._field_clauses([stem], CORRECTION_WEIGHT))
+                                document_frequency = max(
+                                    document_frequency, self.reader.doc_frequency("body", stem)
+                                )
+        if not clauses:
+            return None
+        rarity = 1.0 / (1 + document_frequency)
+        return wq.Or(clauses), rarity
+
+    def _field_clauses(self, stems: list[str], weight: float) -> list[wq.Query]:
+        if len(stems) == 1:
+            return [wq.Term(f, stems[0], boost=b * weight) for f, b in BOOSTS.items()]
+        return [wq.Phrase(f, stems, boost=b * weight) for f, b in BOOSTS.items()]
+
+    def _corrections(self, word: str) -> list[str]:
+        """Known words close to an unknown one (none when the word is known or too short)."""
+        plain = _analyze(PLAIN, word)
+        if not plain or len(plain[0]) < 4:
+            return []
+        if self.reader.doc_frequency(self.spell_field, plain[0]) > 0:
+            return []
+        # Nearest first, then the most frequent: Whoosh's own corrector would rank a frequent
+        # word two edits away above the one-edit word the person meant.
+        for distance in range(1, (1 if len(plain[0]) <= 5 else 2) + 1):
+            found = set(self.reader.terms_within(self.spell_field, plain[0], distance, prefix=1))
+            if found:
+                ranked = sorted(
+                    found, key=lambda w: (-self.reader.doc_frequency(self.spell_field, w), w)
+                )
+                return ranked[:2]
+        return []
+
+    def suggestion(self, parsed: ParsedQuery, corrected: dict[str, str]) -> str | None:
+        words = [corrected.get(word, word) for word in parsed.words]
+        text = " ".join(words)
+        return text if words != parsed.words else None
+
+
+def _analyze(analyzer: Any, text: str) -> list[str]:
+    return [token.text for token in analyzer(text)]
+
+
+def _shorten(text: str, limit: int = 220) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + " …"
+
+
+def default_procs() -> int:
+    return max(1, min(4, (os.cpu_count() or 1)))
