@@ -66,6 +66,9 @@ def new():
     if request.method == "GET":
         form.body.data = workflow.NEW_ARTICLE_BODY
         form.owner.data = current_user.email
+        if request.args.get("title"):  # e.g. "Start a draft" from the content-gaps report
+            form.title.data = request.args["title"][:200]
+            form.slug.data = workflow.slugify(form.title.data)
         return _editor(form)
     if request.form.get("action") == "preview":
         return _editor(form, preview=_preview(form.body.data or ""))

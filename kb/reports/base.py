@@ -56,6 +56,7 @@ class Table:
     title: str
     columns: list[str]
     rows: list[list[Any]]
+    links: list[str] | None = None  # per row: where "Start a draft" leads (pages only)
 
     def csv(self) -> str:
         out = io.StringIO()

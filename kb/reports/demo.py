@@ -294,6 +294,7 @@ def generate(
                     _escalate(session, kb, ds, ended, now, rng, techs, slugs, summary)
             session.commit()
         _ratings(session, rng, slugs, start_day, now, summary)
+        _searches(session, kb, rng, start_day, now, summary)
         _outage(session, kb, now, summary)
         # Delivery of demo history already "happened": nothing is left for the worker.
         session.execute(
@@ -439,6 +440,102 @@ def _outage(session, kb, now, summary) -> None:
         restored_at=started + timedelta(hours=2, minutes=35),
     )
     summary.outages += 1
+    session.commit()
+
+
+# What people type: mostly problems the bundled content covers, some it does not (the gaps).
+SEARCHES_COVERED = [
+    "outlook keeps asking for password",
+    "outlook keeps asking pw",
+    "vpn error 809",
+    "vpn not connecting",
+    "printer offline",
+    "printer not printing",
+    "forgot password",
+    "account locked",
+    "wifi not working",
+    "wifi keeps dropping",
+    "new phone authenticator",
+    "mfa new phone",
+    "mailbox full",
+    "teams no sound",
+    "camera not working teams",
+    "second monitor not detected",
+    "docking station",
+    "computer slow",
+    "laptop wont start",
+    "bitlocker recovery key",
+    "shared drive access denied",
+    "onedrive not syncing",
+    "restore deleted file",
+    "install software",
+    "phishing email",
+    "guest wifi",
+    "email on iphone",
+    "certificate warning",
+    "page wont load",
+    "change password",
+]
+SEARCHES_GAPS = [
+    "expense claim portal",
+    "parking permit",
+    "visio licence",
+    "order new headset",
+    "book a desk",
+    "payslip login",
+    "adobe acrobat pro",
+    "conference room booking",
+    "usb stick blocked",
+    "screen recording software",
+]
+TYPOS = {"password": "pasword", "outlook": "outlok", "printer": "priner", "wifi": "wfii"}
+
+
+def _searches(session, kb, rng, start, now, summary) -> None:
+    """A search log shaped like a real one: covered problems are usually opened, gaps are
+    searched again and again and find nothing. Result counts come from the real index."""
+    from kb.models import SearchLog
+    from kb.search import service
+    from kb.search.query import parse
+
+    if not service.available(kb):
+        return
+    service.sync(kb, session)
+    found: dict[str, tuple[int, list[tuple[str, str]]]] = {}
+
+    def run(text: str) -> tuple[int, list[tuple[str, str]]]:
+        if text not in found:
+            outcome = service.search(kb, session, None, text, record=False)
+            hits = [(h.kind, h.slug) for h in outcome.results.hits]
+            found[text] = (outcome.results.total, hits)
+        return found[text]
+
+    day = start
+    while day < now:
+        weekday = day.weekday() < 5
+        for _ in range(_poisson(rng, 40 if weekday else 6)):
+            at = day + timedelta(hours=rng.uniform(7, 18))
+            if at >= now:
+                continue
+            if rng.random() < 0.12:
+                text = rng.choice(SEARCHES_GAPS)
+            else:
+                text = rng.choice(SEARCHES_COVERED)
+                if rng.random() < 0.1:
+                    for word, typo in TYPOS.items():
+                        text = text.replace(word, typo)
+            total, hits = run(text)
+            entry = SearchLog(
+                at=at, query=text, normalized=parse(text).normalized(), results=total, source="web"
+            )
+            if hits and rng.random() < 0.72:
+                rank = min(len(hits), 1 + int(rng.expovariate(1.6)))
+                entry.clicked_kind, entry.clicked_key = hits[rank - 1]
+                entry.clicked_rank = rank
+                entry.clicked_at = at + timedelta(seconds=rng.randint(3, 40))
+            session.add(entry)
+            summary.searches += 1
+        day += timedelta(days=1)
     session.commit()
 
 

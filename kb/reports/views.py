@@ -13,6 +13,7 @@ from kb.errors import NotFound
 from kb.extensions import kb_state
 from kb.reports.articles import article_health_report
 from kb.reports.base import Period, Report
+from kb.reports.content_gaps import content_gaps_report
 from kb.reports.diagnostics import deflection_report, heatmap_report, recurring_report
 from kb.reports.service_desk import sla_report, workload_report
 
@@ -25,6 +26,7 @@ REPORTS: dict[str, tuple[str, Callable[..., Report]]] = {
     "sla": ("SLA", sla_report),
     "workload": ("Workload", workload_report),
     "article-health": ("Article health", article_health_report),
+    "content-gaps": ("Content gaps", content_gaps_report),
 }
 
 

@@ -331,16 +331,18 @@ class WhooshBackend:
         parsed = request.query
         spell_field = "words_all" if STAFF in request.visibilities else "words_public"
         planner = _Planner(searcher, self.synonyms, spell_field)
-        filter_query = self._filter(request.visibilities, parsed)
+        allowed = self._allowed(searcher, request.visibilities, parsed)
+        if allowed is not None and not allowed:  # an empty filter would mean "no filter"
+            return SearchResults([], 0, request.page, request.per_page)
         mask = self._mask(parsed)
 
         strict, corrected = planner.strict(parsed)
         if strict is None:
             return SearchResults([], 0, request.page, request.per_page)
-        results = self._run(searcher, strict, filter_query, mask, request)
+        results = self._run(searcher, strict, allowed, mask, request)
         strategy = "fuzzy" if corrected else "all"
         if len(results.results) < MIN_RESULTS and planner.can_widen:
-            wider = self._run(searcher, planner.loose(), filter_query, mask, request)
+            wider = self._run(searcher, planner.loose(), allowed, mask, request)
             if len(wider.results) > len(results.results):
                 results, strategy = wider, "any"
         suggestion = None
@@ -348,11 +350,38 @@ class WhooshBackend:
             suggestion = planner.suggestion(parsed, corrected)
         return self._results(results, request, strategy, suggestion)
 
-    def _filter(self, visibilities: tuple[str, ...], parsed: ParsedQuery) -> wq.Query:
-        parts: list[wq.Query] = [wq.Or([wq.Term("visibility", v) for v in visibilities])]
-        for fieldname, values in parsed.filters.items():
-            parts.append(wq.Or([wq.Term(fieldname, value) for value in values]))
-        return wq.And(parts)
+    def _allowed(
+        self, searcher: Any, visibilities: tuple[str, ...], parsed: ParsedQuery
+    ) -> set[int] | None:
+        """The documents this search may return, as document numbers (None: no limit).
+
+        The visibility set is computed once per searcher generation and kept, because a
+        filter query would be run again on every search."""
+        allowed: set[int] | None = None
+        if STAFF not in visibilities:
+            cache = getattr(self._local, "allowed", None)
+            if cache is None or cache[0] is not searcher:
+                cache = (searcher, {})
+                self._local.allowed = cache
+            allowed = cache[1].get(visibilities)
+            if allowed is None:
+                allowed = set(
+                    searcher.docs_for_query(wq.Or([wq.Term("visibility", v) for v in visibilities]))
+                )
+                cache[1][visibilities] = allowed
+        if parsed.filters:
+            narrowed = set(
+                searcher.docs_for_query(
+                    wq.And(
+                        [
+                            wq.Or([wq.Term(fieldname, value) for value in values])
+                            for fieldname, values in parsed.filters.items()
+                        ]
+                    )
+                )
+            )
+            allowed = narrowed if allowed is None else allowed & narrowed
+        return allowed
 
     def _mask(self, parsed: ParsedQuery) -> wq.Query | None:
         if not parsed.excluded:
@@ -373,7 +402,7 @@ class WhooshBackend:
         self,
         searcher: Any,
         query: wq.Query,
-        filter_query: wq.Query,
+        allowed: set[int] | None,
         mask: wq.Query | None,
         request: SearchRequest,
     ) -> Any:
@@ -389,7 +418,7 @@ class WhooshBackend:
             query,
             max(1, request.page),
             pagelen=request.per_page,
-            filter=filter_query,
+            filter=allowed,
             mask=mask,
             groupedby=groupedby,
             terms=request.highlight,
