@@ -29,7 +29,17 @@ def core_jobs(kb: Any) -> list[Job]:
     return [
         Job("outbox", interval, lambda k: outbox.dispatch(k)),
         Job("followups", max(interval, 60.0), lambda k: followups.run_due(k)),
+        Job("search", interval, _search_catch_up),
     ]
+
+
+def _search_catch_up(kb: Any) -> None:
+    """Keep this node's index current even when nobody searches (changes made on other nodes)."""
+    from kb.search import service
+
+    if service.available(kb):
+        with kb.session() as session:
+            service.catch_up(kb, session)
 
 
 def all_jobs(kb: Any) -> list[Job]:

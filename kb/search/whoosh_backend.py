@@ -59,9 +59,9 @@ CODE_BOOST = 4.0
 TITLE_PHRASE_BOOST = 2.0
 BODY_PHRASE_BOOST = 1.0
 CORRECTION_WEIGHT = 0.7
-SYNONYM_WEIGHT = 0.9
-MIN_RESULTS = 3  # fewer than this with every term required: widen the query
-CORE_TERMS = 4  # when widening, match on at most this many of the rarest terms
+SYNONYM_WEIGHT = 0.5
+MIN_RESULTS = 1  # fewer than this with every term required: widen the query
+CORE_TERMS = 3  # when widening, match on at most this many of the rarest terms
 
 
 def make_schema() -> fields.Schema:
