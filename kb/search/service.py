@@ -113,8 +113,12 @@ def catch_up(kb: Any, session: Session) -> None:
     """Cheap check before a search: if another node or a crash left changes unapplied, apply
     them now without waiting for a busy writer."""
     engine = backend(kb)
-    if last_seq(session) > engine.applied_seq():
+    latest, applied = last_seq(session), engine.applied_seq()
+    if latest > applied:
         sync(kb, session, timeout=0.0)
+    elif applied > latest:  # an index left over from another database: start again
+        log.warning("search index is ahead of the database (%s > %s): rebuilding", applied, latest)
+        rebuild(kb, session)
 
 
 def rebuild(kb: Any, session: Session, progress: Callable[[int], None] | None = None) -> int:

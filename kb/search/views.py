@@ -112,6 +112,7 @@ def hit_json(hit: Hit, link: str) -> dict[str, Any]:
 
 @bp.get("/api/v1/search")
 def api_search():
+    """Search published articles and diagnostics the caller may see (ranked, with facets)."""
     outcome, text, _filters_used = _run("api")
     results = outcome.results
     first = (results.page - 1) * results.per_page
@@ -137,6 +138,7 @@ def api_search():
 
 @bp.get("/api/v1/search/suggest")
 def api_suggest():
+    """Titles that start with what has been typed so far, for search-as-you-type."""
     suggestions = service.suggest(kb_state(), current_user, request.args.get("q", ""))
     return jsonify(
         {

@@ -172,7 +172,10 @@ def test_kb_register_search_backends(make_app) -> None:
         name = "recorder"
 
         def applied_seq(self) -> int:
-            return 10**9
+            from kb.changes import last_seq
+
+            with kb_state(app).session() as session:
+                return last_seq(session)  # always up to date
 
         def search(self, request):
             calls.append(" ".join(request.query.words))
@@ -193,3 +196,13 @@ def test_kb_register_search_backends(make_app) -> None:
     unknown = make_app(SEARCH_BACKEND="nothing-here").test_client()
     answer = unknown.get("/api/v1/search", query_string={"q": "x"})
     assert answer.status_code == 503 and "not available" in answer.get_json()["message"]
+
+
+def test_an_index_from_another_database_is_rebuilt(app, client) -> None:
+    kb = kb_state(app)
+    engine = service.backend(kb)
+    with engine.batch(5) as batch:
+        batch.upsert(SearchDocument(kind="article", slug="elsewhere", title="Qelsewhereq"))
+        batch.set_seq(10_000)
+    assert search(client, "qelsewhereq")["total"] == 0
+    assert "article:elsewhere" not in engine.versions()
