@@ -17,12 +17,14 @@ import os
 import shutil
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from html import escape
 from pathlib import Path
 from typing import Any
 
-from whoosh import fields, highlight, index, scoring, sorting
+from whoosh import collectors, fields, index, scoring
 from whoosh import query as wq
 from whoosh.analysis import (
     CharsetFilter,
@@ -37,6 +39,7 @@ from whoosh.writing import CLEAR
 from kb.search.backend import Hit, SearchRequest, SearchResults, TitleSuggestion
 from kb.search.documents import PUBLIC, STAFF, SearchDocument, codes_in
 from kb.search.query import ParsedQuery
+from kb.search.snippets import snippet as make_snippet
 from kb.search.synonyms import Synonyms
 
 log = logging.getLogger(__name__)
@@ -54,12 +57,16 @@ STEMMED = (
 PLAIN = RegexTokenizer(TOKENS) | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter()
 
 # Field weights, tuned on tests/search/queries.yaml (bench/search_quality.py prints the effect).
-BOOSTS = {"title": 3.0, "tagwords": 2.0, "summary": 1.5, "body": 1.0}
+# Two scored fields, not one per part: every extra field multiplies the matchers Whoosh walks
+# per query word. "heading" is the title and tags, "content" the summary (twice) and body.
+BOOSTS = {"heading": 5.0, "content": 1.0}
 CODE_BOOST = 4.0
 TITLE_PHRASE_BOOST = 2.0
 BODY_PHRASE_BOOST = 1.0
 CORRECTION_WEIGHT = 0.7
 SYNONYM_WEIGHT = 0.5
+PROXIMITY_MAX_TERMS = 4  # words close together rank higher (short queries, every word matched)
+PROXIMITY_MAX_DOCS = 500  # ...unless even the rarest word is in more documents than this
 MIN_RESULTS = 1  # fewer than this with every term required: widen the query
 CORE_TERMS = 3  # when widening, match on at most this many of the rarest terms
 
@@ -69,10 +76,11 @@ def make_schema() -> fields.Schema:
         key=fields.ID(unique=True, stored=True),
         kind=fields.ID(stored=True, sortable=True),
         slug=fields.ID(stored=True),
-        title=fields.TEXT(analyzer=STEMMED, stored=True),
-        summary=fields.TEXT(analyzer=STEMMED, stored=True),
-        body=fields.TEXT(analyzer=STEMMED, stored=True),
-        tagwords=fields.TEXT(analyzer=STEMMED),
+        title=fields.STORED,
+        heading=fields.TEXT(analyzer=STEMMED),
+        content=fields.TEXT(analyzer=STEMMED),
+        summary=fields.STORED,
+        body=fields.STORED,
         tags=fields.KEYWORD(stored=True, commas=True, lowercase=True),
         category=fields.ID(stored=True, sortable=True),
         service=fields.ID(stored=True, sortable=True),
@@ -80,75 +88,77 @@ def make_schema() -> fields.Schema:
         codes=fields.KEYWORD(lowercase=True, scorable=True),
         title_words=fields.TEXT(analyzer=PLAIN, phrase=False),
         words_public=fields.TEXT(analyzer=PLAIN, phrase=False),
-        words_all=fields.TEXT(analyzer=PLAIN, phrase=False),
+        words_staff=fields.TEXT(analyzer=PLAIN, phrase=False),
         version=fields.STORED,
         seq=fields.STORED,
     )
 
 
-WEIGHTING = scoring.BM25F(B=0.75, K1=1.2, title_B=0.4, tagwords_B=0.2)
+WEIGHTING = scoring.BM25F(B=0.75, K1=1.2, heading_B=0.4)
 
 
-class MarkFormatter(highlight.HtmlFormatter):
-    """``<mark>`` around matches; everything else HTML-escaped by the base class."""
-
-    def __init__(self) -> None:
-        super().__init__(tagname="mark", between=" … ")
-
-    def format_token(self, text: str, token: Any, replace: bool = False) -> str:
-        return f"<mark>{self._text(highlight.get_text(text, token, replace))}</mark>"
+FACETS = ("kind", "category", "service", "tags")
 
 
-class TagCache:
-    """Per-segment lists of each document's tags, for tag facets (segments are immutable)."""
+class FacetCache:
+    """Each document's facet values, per segment (segments never change once written, so a
+    write only costs the new segment), for counting facets over every match cheaply."""
 
     def __init__(self) -> None:
-        self._lists: dict[str, list[list[str]]] = {}
+        self._segments: dict[str, dict[str, list[list[str]]]] = {}
         self._lock = threading.Lock()
 
-    def lists_for(self, reader: Any) -> list[list[str]]:
+    def _values(self, reader: Any) -> dict[str, list[list[str]]]:
         segment = reader.segment()
         key = segment.segment_id() if segment is not None else str(id(reader))
         with self._lock:
-            cached = self._lists.get(key)
-            if cached is None:
-                cached = [[] for _ in range(reader.doc_count_all())]
-                if "tags" in reader.indexed_field_names():
-                    for btext in reader.lexicon("tags"):
-                        tag = btext.decode("utf-8")
-                        for docid in reader.postings("tags", btext).all_ids():
-                            cached[docid].append(tag)
-                if len(self._lists) > 256:
-                    self._lists.clear()
-                self._lists[key] = cached
+            cached = self._segments.get(key)
+        if cached is not None:
             return cached
+        size = reader.doc_count_all()
+        present = set(reader.indexed_field_names())
+        cached = {}
+        for fieldname in FACETS:
+            lists: list[list[str]] = [[] for _ in range(size)]
+            if fieldname in present:
+                for btext in reader.lexicon(fieldname):
+                    value = btext.decode("utf-8")
+                    for docid in reader.postings(fieldname, btext).all_ids():
+                        lists[docid].append(value)
+            cached[fieldname] = lists
+        with self._lock:
+            if len(self._segments) > 512:
+                self._segments.clear()
+            self._segments[key] = cached
+        return cached
+
+    def counts(self, searcher: Any, docs: set[int]) -> dict[str, list[tuple[str, int]]]:
+        counters: dict[str, Counter[str]] = {name: Counter() for name in FACETS}
+        for reader, offset in searcher.reader().leaf_readers():
+            values = self._values(reader)
+            end = offset + reader.doc_count_all()
+            local = [doc - offset for doc in docs if offset <= doc < end]
+            for name in FACETS:
+                column, counter = values[name], counters[name]
+                for doc in local:
+                    counter.update(column[doc])
+        return {
+            name: sorted(((k, n) for k, n in counter.items() if k), key=lambda i: (-i[1], i[0]))
+            for name, counter in counters.items()
+        }
 
 
-class TagFacet(sorting.FacetType):
-    def __init__(self, cache: TagCache) -> None:
-        self.cache = cache
-        self.maptype = sorting.Count
+class _Recording(collectors.WrappingCollector):
+    """Passes every match to the scoring collector and remembers its global number."""
 
-    def categorizer(self, global_searcher: Any) -> sorting.Categorizer:
-        return _TagCategorizer(self.cache)
+    def __init__(self, child: Any, query: wq.Query) -> None:
+        super().__init__(child)
+        self.query = query
+        self.docs: set[int] = set()
 
-
-class _TagCategorizer(sorting.Categorizer):
-    allow_overlap = True
-
-    def __init__(self, cache: TagCache) -> None:
-        self.cache = cache
-        self.lists: list[list[str]] = []
-
-    def set_searcher(self, segment_searcher: Any, docoffset: int) -> None:
-        self.lists = self.cache.lists_for(segment_searcher.reader())
-
-    def keys_for(self, matcher: Any, docid: int) -> list[str]:
-        return self.lists[docid]
-
-    def key_for(self, matcher: Any, docid: int) -> str:
-        values = self.lists[docid]
-        return values[0] if values else ""
+    def collect(self, sub_docnum: int) -> Any:
+        self.docs.add(self.offset + sub_docnum)
+        return self.child.collect(sub_docnum)
 
 
 class WhooshBatch:
@@ -188,7 +198,7 @@ class WhooshBackend:
         self.procs = procs
         self._local = threading.local()
         self._write_lock = threading.Lock()
-        self._tags = TagCache()
+        self._facets = FacetCache()
         self._ix = self._open_or_create()
 
     # --- opening ----------------------------------------------------------------------------
@@ -224,17 +234,19 @@ class WhooshBackend:
             "kind": doc.kind,
             "slug": doc.slug,
             "title": doc.title,
+            "heading": "\n".join((doc.title, " ".join(doc.tags))),
             "summary": doc.summary,
             "body": doc.body,
-            "tagwords": " ".join(doc.tags),
+            "content": "\n".join((doc.summary, doc.summary, doc.body)),
             "tags": ",".join(tag.lower() for tag in doc.tags),
             "category": doc.category.lower(),
             "service": doc.service.lower(),
             "visibility": doc.visibility,
             "codes": " ".join(doc.codes),
             "title_words": doc.title,
+            # the vocabulary for spelling corrections, kept apart by who may see it
             "words_public": words if doc.visibility == PUBLIC else "",
-            "words_all": words,
+            "words_staff": words if doc.visibility != PUBLIC else "",
             "version": doc.version,
         }
 
@@ -329,8 +341,10 @@ class WhooshBackend:
     def search(self, request: SearchRequest) -> SearchResults:
         searcher = self._searcher()
         parsed = request.query
-        spell_field = "words_all" if STAFF in request.visibilities else "words_public"
-        planner = _Planner(searcher, self.synonyms, spell_field)
+        spell_fields = (
+            ("words_public", "words_staff") if STAFF in request.visibilities else ("words_public",)
+        )
+        planner = _Planner(searcher, self.synonyms, spell_fields)
         allowed = self._allowed(searcher, request.visibilities, parsed)
         if allowed is not None and not allowed:  # an empty filter would mean "no filter"
             return SearchResults([], 0, request.page, request.per_page)
@@ -339,16 +353,52 @@ class WhooshBackend:
         strict, corrected = planner.strict(parsed)
         if strict is None:
             return SearchResults([], 0, request.page, request.per_page)
-        results = self._run(searcher, strict, allowed, mask, request)
-        strategy = "fuzzy" if corrected else "all"
-        if len(results.results) < MIN_RESULTS and planner.can_widen:
-            wider = self._run(searcher, planner.loose(), allowed, mask, request)
-            if len(wider.results) > len(results.results):
-                results, strategy = wider, "any"
-        suggestion = None
-        if corrected and len(results.results):
-            suggestion = planner.suggestion(parsed, corrected)
-        return self._results(results, request, strategy, suggestion)
+        query, strategy = strict, "fuzzy" if corrected else "all"
+        if 1 < planner.word_count <= PROXIMITY_MAX_TERMS and planner.fewest <= PROXIMITY_MAX_DOCS:
+            query = planner.with_proximity(query)
+        collected = self._collect(searcher, query, allowed, mask, request)
+        if len(collected.docs) < MIN_RESULTS and planner.can_widen:
+            wider = self._collect(searcher, planner.loose(), allowed, mask, request)
+            if len(wider.docs) > len(collected.docs):
+                collected, strategy = wider, "any"
+        matched = collected.docs
+        suggestion = planner.suggestion(parsed, corrected) if corrected and matched else None
+        page = max(1, min(request.page, -(-len(matched) // request.per_page) or 1))
+        if page != request.page:
+            collected = self._collect(searcher, collected.query, allowed, mask, request, page)
+        top = collected.results()
+        hits = [
+            self._hit(hit, collected.query, request)
+            for hit in top[(page - 1) * request.per_page : page * request.per_page]
+        ]
+        return SearchResults(
+            hits=hits,
+            total=len(matched),
+            page=page,
+            per_page=request.per_page,
+            facets=self._facets.counts(searcher, matched) if request.facets and matched else {},
+            suggestion=suggestion,
+            strategy=strategy,
+        )
+
+    def _collect(
+        self,
+        searcher: Any,
+        query: wq.Query,
+        allowed: set[int] | None,
+        mask: wq.Query | None,
+        request: SearchRequest,
+        page: int | None = None,
+    ) -> _Recording:
+        """One pass over the matches: the best ``page * per_page`` scored, and every visible
+        match's number remembered (the total and the facets need all of them)."""
+        limit = (page or request.page) * request.per_page
+        recording = _Recording(collectors.TopCollector(limit=limit), query)
+        collector: Any = recording
+        if allowed is not None or mask is not None:
+            collector = collectors.FilterCollector(recording, allow=allowed, restrict=mask)
+        searcher.search_with_collector(query, collector)
+        return recording
 
     def _allowed(
         self, searcher: Any, visibilities: tuple[str, ...], parsed: ParsedQuery
@@ -398,76 +448,26 @@ class WhooshBackend:
                 parts.append(wq.Term("codes", words[0]))
         return wq.Or(parts) if parts else None
 
-    def _run(
-        self,
-        searcher: Any,
-        query: wq.Query,
-        allowed: set[int] | None,
-        mask: wq.Query | None,
-        request: SearchRequest,
-    ) -> Any:
-        groupedby: dict[str, Any] | None = None
-        if request.facets:
-            groupedby = {
-                "kind": sorting.FieldFacet("kind", maptype=sorting.Count),
-                "category": sorting.FieldFacet("category", maptype=sorting.Count),
-                "service": sorting.FieldFacet("service", maptype=sorting.Count),
-                "tags": TagFacet(self._tags),
-            }
-        return searcher.search_page(
-            query,
-            max(1, request.page),
-            pagelen=request.per_page,
-            filter=allowed,
-            mask=mask,
-            groupedby=groupedby,
-            terms=request.highlight,
-        )
-
-    def _results(
-        self, page: Any, request: SearchRequest, strategy: str, suggestion: str | None
-    ) -> SearchResults:
-        hits = []
-        results = page.results
-        results.fragmenter = highlight.ContextFragmenter(maxchars=220, surround=60)
-        results.formatter = MarkFormatter()
-        for hit in page:
-            stored = hit.fields()
-            snippet = ""
-            if request.highlight:
-                snippet = hit.highlights("body", top=2) or hit.highlights("summary", top=1)
-            snippet = " ".join(snippet.split())
-            if not snippet:
-                snippet = MarkFormatter()._text(_shorten(stored.get("summary") or stored["body"]))
-            hits.append(
-                Hit(
-                    kind=stored["kind"],
-                    slug=stored["slug"],
-                    title=stored["title"],
-                    summary=stored.get("summary", ""),
-                    snippet=snippet,
-                    score=round(float(hit.score or 0.0), 4),
-                    category=stored.get("category", ""),
-                    service=stored.get("service", ""),
-                    tags=tuple(t for t in stored.get("tags", "").split(",") if t),
-                )
+    def _hit(self, hit: Any, query: wq.Query, request: SearchRequest) -> Hit:
+        stored = hit.fields()
+        snippet = ""
+        if request.highlight:
+            terms = _highlight_terms(query)
+            snippet = make_snippet(stored.get("body", ""), terms) or make_snippet(
+                stored.get("summary", ""), terms, passages=1
             )
-        facets: dict[str, list[tuple[str, int]]] = {}
-        if request.facets:
-            for name in ("kind", "category", "service", "tags"):
-                counts = results.groups(name)
-                facets[name] = sorted(
-                    ((key, count) for key, count in counts.items() if key),
-                    key=lambda item: (-item[1], item[0]),
-                )
-        return SearchResults(
-            hits=hits,
-            total=len(results),
-            page=page.pagenum,
-            per_page=request.per_page,
-            facets=facets,
-            suggestion=suggestion,
-            strategy=strategy,
+        if not snippet:
+            snippet = escape(_shorten(stored.get("summary") or stored.get("body", "")))
+        return Hit(
+            kind=stored["kind"],
+            slug=stored["slug"],
+            title=stored["title"],
+            summary=stored.get("summary", ""),
+            snippet=snippet,
+            score=round(float(hit.score or 0.0), 4),
+            category=stored.get("category", ""),
+            service=stored.get("service", ""),
+            tags=tuple(t for t in stored.get("tags", "").split(",") if t),
         )
 
     def suggest_titles(
@@ -492,14 +492,21 @@ class WhooshBackend:
 class _Planner:
     """Turns parsed words into Whoosh queries, knowing the index's vocabulary and statistics."""
 
-    def __init__(self, searcher: Any, synonyms: Synonyms, spell_field: str) -> None:
+    def __init__(self, searcher: Any, synonyms: Synonyms, spell_fields: tuple[str, ...]) -> None:
         self.searcher = searcher
         self.reader = searcher.reader()
         self.synonyms = synonyms
-        self.spell_field = spell_field
+        present = set(self.reader.indexed_field_names())  # a field nobody used is absent
+        self.spell_fields = tuple(f for f in spell_fields if f in present)
         self.concepts: list[tuple[wq.Query, float]] = []  # (query, rarity) per concept
         self.required: list[wq.Query] = []  # quoted phrases
         self.proximity: wq.Query | None = None
+        self.word_count = 0
+
+    @property
+    def fewest(self) -> float:
+        """At most this many documents can contain every word (the rarest word's count)."""
+        return min((1 / rarity - 1 for _, rarity in self.concepts), default=0)
 
     @property
     def can_widen(self) -> bool:
@@ -522,17 +529,18 @@ class _Planner:
                     if len(stems) > 1
                     else wq.Or([wq.Term(f, stems[0], boost=BOOSTS[f]) for f in BOOSTS])
                 )
+        self.word_count = len(stems_in_order)
         if len(stems_in_order) > 1:
             self.proximity = wq.Or(
                 [
-                    wq.Phrase("title", stems_in_order, slop=2, boost=TITLE_PHRASE_BOOST),
-                    wq.Phrase("body", stems_in_order, slop=6, boost=BODY_PHRASE_BOOST),
+                    wq.Phrase("heading", stems_in_order, slop=2, boost=TITLE_PHRASE_BOOST),
+                    wq.Phrase("content", stems_in_order, slop=6, boost=BODY_PHRASE_BOOST),
                 ]
             )
         parts = [query for query, _ in self.concepts] + self.required
         if not parts:
             return None, corrected
-        return self._with_proximity(wq.And(parts) if len(parts) > 1 else parts[0]), corrected
+        return (wq.And(parts) if len(parts) > 1 else parts[0]), corrected
 
     def loose(self) -> wq.Query:
         """Any term may match, but only the rarest few decide which documents are scored."""
@@ -544,9 +552,10 @@ class _Planner:
             matched = wq.And([matched, *self.required])
         if rest:
             matched = wq.AndMaybe(matched, wq.Or(rest))
-        return self._with_proximity(matched)
+        return matched  # no proximity pass: it would read positions for every match
 
-    def _with_proximity(self, query: wq.Query) -> wq.Query:
+    def with_proximity(self, query: wq.Query) -> wq.Query:
+        """Rank higher where the words stand close together (reads positions: costly)."""
         return wq.AndMaybe(query, self.proximity) if self.proximity is not None else query
 
     def _concept(
@@ -561,12 +570,12 @@ class _Planner:
             stems = _analyze(STEMMED, phrase)
             if not stems:
                 continue
-            clauses.extend(self._field_clauses(stems, weight))
+            clauses.extend(self._field_clauses(stems, weight, primary=position == 0))
             if len(words) == 1 and codes_in(words[0]):
                 clauses.append(wq.Term("codes", words[0], boost=CODE_BOOST * weight))
             if position == 0:
                 document_frequency = max(
-                    (self.reader.doc_frequency("body", stem) for stem in stems), default=0
+                    (self.reader.doc_frequency("content", stem) for stem in stems), default=0
                 )
                 if len(words) == 1 and not codes_in(words[0]):
                     fixes = self._corrections(words[0])
@@ -574,42 +583,66 @@ class _Planner:
                         corrected[words[0]] = fixes[0]
                         for fix in fixes:
                             for stem in _analyze(STEMMED, fix):
-                                clauses.extend(self._field_clauses([stem], CORRECTION_WEIGHT))
+                                clauses.extend(
+                                    self._field_clauses([stem], CORRECTION_WEIGHT, primary=False)
+                                )
                                 document_frequency = max(
-                                    document_frequency, self.reader.doc_frequency("body", stem)
+                                    document_frequency, self.reader.doc_frequency("content", stem)
                                 )
         if not clauses:
             return None
         rarity = 1.0 / (1 + document_frequency)
         return wq.Or(clauses), rarity
 
-    def _field_clauses(self, stems: list[str], weight: float) -> list[wq.Query]:
+    def _field_clauses(self, stems: list[str], weight: float, primary: bool) -> list[wq.Query]:
+        """The word in every field; a synonym or correction only in title and body, and a
+        several-word synonym only as a title phrase (phrases read positions: costly)."""
+        fields_ = BOOSTS
         if len(stems) == 1:
-            return [wq.Term(f, stems[0], boost=b * weight) for f, b in BOOSTS.items()]
-        return [wq.Phrase(f, stems, boost=b * weight) for f, b in BOOSTS.items()]
+            return [wq.Term(f, stems[0], boost=b * weight) for f, b in fields_.items()]
+        if not primary:
+            fields_ = {"heading": BOOSTS["heading"]}
+        return [wq.Phrase(f, stems, boost=b * weight) for f, b in fields_.items()]
 
     def _corrections(self, word: str) -> list[str]:
         """Known words close to an unknown one (none when the word is known or too short)."""
         plain = _analyze(PLAIN, word)
         if not plain or len(plain[0]) < 4:
             return []
-        if self.reader.doc_frequency(self.spell_field, plain[0]) > 0:
+        word = plain[0]
+        if self._frequency(word) > 0:
             return []
         # Nearest first, then the most frequent: Whoosh's own corrector would rank a frequent
         # word two edits away above the one-edit word the person meant.
-        for distance in range(1, (1 if len(plain[0]) <= 5 else 2) + 1):
-            found = set(self.reader.terms_within(self.spell_field, plain[0], distance, prefix=1))
+        for distance in range(1, (1 if len(word) <= 5 else 2) + 1):
+            found = {
+                candidate
+                for fieldname in self.spell_fields
+                for candidate in self.reader.terms_within(fieldname, word, distance, prefix=1)
+                if self.reader.doc_frequency(fieldname, candidate) > 0
+            }
             if found:
-                ranked = sorted(
-                    found, key=lambda w: (-self.reader.doc_frequency(self.spell_field, w), w)
-                )
-                return ranked[:2]
+                return sorted(found, key=lambda w: (-self._frequency(w), w))[:2]
         return []
+
+    def _frequency(self, word: str) -> int:
+        return sum(self.reader.doc_frequency(f, word) for f in self.spell_fields)
 
     def suggestion(self, parsed: ParsedQuery, corrected: dict[str, str]) -> str | None:
         words = [corrected.get(word, word) for word in parsed.words]
         text = " ".join(words)
         return text if words != parsed.words else None
+
+
+def _highlight_terms(query: wq.Query) -> tuple[str, ...]:
+    """The words to mark in snippets: every term the query looked for in a text field."""
+    wanted = {"heading", "content", "codes"}
+    terms = {
+        text.decode("utf-8") if isinstance(text, bytes) else str(text)
+        for fieldname, text in query.iter_all_terms(phrases=True)
+        if fieldname in wanted
+    }
+    return tuple(sorted(terms))
 
 
 def _analyze(analyzer: Any, text: str) -> list[str]:

@@ -1,0 +1,74 @@
+"""Result snippets: the passages of a document where the query's words occur, HTML-escaped,
+with each match in ``<mark>``.
+
+Cheaper than re-analysing every result body with the index's analyzer (which cost more than
+the search itself): a stem matches the words that start with it ("print" marks "printer",
+"printing"), which is what a reader expects to see highlighted.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from html import escape
+
+SCAN_CHARS = 60_000  # look no further into very long documents
+CONTEXT = 50  # characters shown before the first match of a passage
+
+
+@lru_cache(maxsize=512)
+def _pattern(terms: tuple[str, ...]) -> re.Pattern[str] | None:
+    parts = []
+    for term in sorted(set(terms), key=len, reverse=True):
+        prefix = term[:-1] if len(term) > 4 and term.endswith("i") else term  # happi -> happy
+        if len(prefix) >= 2:
+            parts.append(re.escape(prefix) + r"\w*")
+    if not parts:
+        return None
+    return re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")", re.IGNORECASE)
+
+
+def snippet(text: str, terms: tuple[str, ...], width: int = 220, passages: int = 2) -> str:
+    """Up to ``passages`` windows of about ``width`` characters around the densest matches."""
+    pattern = _pattern(terms)
+    if pattern is None or not text:
+        return ""
+    matches = list(pattern.finditer(text, 0, SCAN_CHARS))
+    if not matches:
+        return ""
+    windows: list[tuple[int, int, int]] = []  # (-distinct terms, start, end)
+    for i, match in enumerate(matches):
+        start = max(0, match.start() - CONTEXT)
+        end = start + width
+        seen = {m.group(0).lower() for m in matches[i:] if m.end() <= end}
+        windows.append((-len(seen), start, end))
+    windows.sort()
+    chosen: list[tuple[int, int]] = []
+    for _, start, end in windows:
+        if all(end <= s or start >= e for s, e in chosen):
+            chosen.append((start, end))
+        if len(chosen) == passages:
+            break
+    chosen.sort()
+    return " … ".join(_render(text, start, end, pattern) for start, end in chosen)
+
+
+def _render(text: str, start: int, end: int, pattern: re.Pattern[str]) -> str:
+    """One passage, cut at word boundaries, escaped, with matches marked."""
+    if start > 0:
+        space = text.find(" ", start)
+        start = space + 1 if 0 <= space < start + 20 else start
+    if end < len(text):
+        space = text.rfind(" ", start, end)
+        end = space if space > start else end
+    piece = " ".join(text[start:end].split())
+    out: list[str] = []
+    last = 0
+    for match in pattern.finditer(piece):
+        out.append(escape(piece[last : match.start()], quote=False))
+        out.append(f"<mark>{escape(match.group(0), quote=False)}</mark>")
+        last = match.end()
+    out.append(escape(piece[last:], quote=False))
+    lead = "… " if start > 0 else ""
+    tail = " …" if end < len(text) else ""
+    return lead + "".join(out) + tail
