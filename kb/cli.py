@@ -200,8 +200,15 @@ def index_group() -> None:
 
 
 @index_group.command("rebuild")
+@click.option(
+    "--procs",
+    type=click.IntRange(1, 16),
+    default=lambda: max(1, min(4, os.cpu_count() or 1)),
+    show_default="CPU cores, at most 4",
+    help="Processes that analyse documents in parallel.",
+)
 @with_appcontext
-def index_rebuild() -> None:
+def index_rebuild(procs: int) -> None:
     """Index every published article and tree from scratch, with a progress bar. Searches keep
     working on the old index until the new one is complete."""
     from kb.search import documents, service
@@ -211,7 +218,7 @@ def index_rebuild() -> None:
         total = documents.count_live(session)
         started = time.perf_counter()
         with click.progressbar(length=total, label="Indexing", show_pos=True) as bar:
-            count = service.rebuild(state, session, progress=bar.update)
+            count = service.rebuild(state, session, progress=bar.update, procs=procs)
     elapsed = time.perf_counter() - started
     rate = count / elapsed if elapsed > 0 else 0.0
     click.echo(f"Indexed {count} documents in {elapsed:.1f} s ({rate:.0f}/s).")

@@ -81,7 +81,11 @@ class SearchBackend(Protocol):
         what is written in the batch is committed together, with the sequence number."""
 
     def rebuild(
-        self, documents: Iterable[SearchDocument], seq: int, progress: Callable[[int], None]
+        self,
+        documents: Iterable[SearchDocument],
+        seq: int,
+        progress: Callable[[int], None] | None,
+        procs: int | None = None,
     ) -> int:
         """Replace the whole index; readers see the old one until the new one is complete."""
 

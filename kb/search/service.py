@@ -121,10 +121,15 @@ def catch_up(kb: Any, session: Session) -> None:
         rebuild(kb, session)
 
 
-def rebuild(kb: Any, session: Session, progress: Callable[[int], None] | None = None) -> int:
+def rebuild(
+    kb: Any,
+    session: Session,
+    progress: Callable[[int], None] | None = None,
+    procs: int | None = None,
+) -> int:
     """Index every live article and tree from scratch; readers see the old index meanwhile."""
     seq = last_seq(session)  # later changes are applied again by the next sync: harmless
-    count = backend(kb).rebuild(live_documents(session), seq, progress)
+    count = backend(kb).rebuild(live_documents(session), seq, progress, procs=procs)
     session.rollback()
     return count
 

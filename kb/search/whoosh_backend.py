@@ -298,12 +298,14 @@ class WhooshBackend:
         seq: int,
         progress: Callable[[int], None] | None = None,
         timeout: float = 60.0,
+        procs: int | None = None,
     ) -> int:
         """Write every document into new segments and swap them in with one commit."""
         with self._write_lock:
             options: dict[str, Any] = {"timeout": timeout, "delay": 0.1, "limitmb": 256}
-            if self.procs > 1:
-                options.update(procs=self.procs, multisegment=True)
+            procs = procs or self.procs
+            if procs > 1:  # analysis in several processes: the slow part of indexing
+                options.update(procs=procs, multisegment=True)
             writer = self._ix.writer(**options)
             count = 0
             try:
