@@ -27,9 +27,12 @@ import http.client
 import json
 import logging
 import math
+import os
+import platform
 import re
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -40,6 +43,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import whoosh
 from corpus import QueryMix, generate, query_mix
 from werkzeug.serving import WSGIRequestHandler, make_server
 from whoosh.analysis import STOP_WORDS
@@ -53,8 +57,9 @@ from kb.search.backend import SearchRequest
 from kb.search.documents import PUBLIC, STAFF, SearchDocument
 from kb.search.query import MAX_WORDS, parse
 from kb.search.synonyms import Synonyms
-from kb.search.whoosh_backend import WhooshBackend
+from kb.search.whoosh_backend import MIN_RESULTS, WhooshBackend
 
+REPO = Path(__file__).resolve().parent.parent
 WARMUP = 20  # queries of each class run untimed through every engine first
 ENGINES = ("api", "http", "fts5")
 CLASSES = ("short", "long")
@@ -251,7 +256,8 @@ def fts_match(terms: Iterable[str], operator: str) -> str:
 
 
 def fts_searcher(db: sqlite3.Connection) -> Searcher:
-    """Every term first; fewer than three hits widens to any term (as the Whoosh backend does).
+    """Every term first; fewer than MIN_RESULTS hits widens to any term, as the Whoosh backend
+    does.
     The matching count is taken afterwards, untimed, for the sanity table."""
 
     def search(text: str) -> tuple[float, Answer]:
@@ -262,7 +268,7 @@ def fts_searcher(db: sqlite3.Connection) -> Searcher:
         match = fts_match(terms, "AND")
         rows = db.execute(FTS_PAGE, (match,)).fetchall()
         widened = False
-        if len(rows) < 3 and len(terms) > 1:
+        if len(rows) < MIN_RESULTS and len(terms) > 1:
             wider = db.execute(FTS_PAGE, (fts_match(terms, "OR"),)).fetchall()
             if len(wider) > len(rows):
                 rows, match, widened = wider, fts_match(terms, "OR"), True
@@ -369,6 +375,27 @@ def run_size(size: int, mix: QueryMix, args: argparse.Namespace, synonyms: Synon
 
 def fmt(value: float, digits: int = 1) -> str:
     return "-" if value is None or math.isnan(value) else f"{value:.{digits}f}"
+
+
+def print_environment(args: argparse.Namespace, mix: QueryMix) -> None:
+    """What the figures were measured on: versions, CPUs, the code's commit, the workload."""
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(REPO), "describe", "--always", "--dirty"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        commit = "unknown"
+    print(
+        f"kb {commit}; Python {platform.python_version()}, Whoosh {whoosh.versionstring()}, "
+        f"SQLite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs"
+    )
+    print(
+        f"seed {args.seed}; {len(mix.short)} short (1-4 words) and {len(mix.long)} long "
+        f"(8+ words) queries, {WARMUP} of each run first to warm up\n"
+    )
 
 
 def print_builds(runs: Sequence[SizeRun]) -> None:
@@ -499,6 +526,25 @@ def print_targets(runs: Sequence[SizeRun]) -> None:
         print(f"  {what:<30} {measured:>8.1f}  {target:<6} {'ok' if met else 'MISSED'}")
 
 
+def print_slowest(run: SizeRun, mix: QueryMix, count: int) -> None:
+    """The queries the Python API took longest on, with what they matched: where to look."""
+    if count <= 0:
+        return
+    print(f"\nSlowest queries through the API at {run.size} documents")
+    print(f"  {'api ms':>7} {'fts5 ms':>8} {'matched':>8}  query")
+    for query_class, queries in (("short", mix.short), ("long", mix.long)):
+        api, fts = run.samples("api", query_class), run.samples("fts5", query_class)
+        if api is None or fts is None:
+            continue
+        ranked = sorted(range(len(queries)), key=lambda i: -api.ms[i])[:count]
+        for i in ranked:
+            wide = " (widened)" if api.answers[i].widened else ""
+            print(
+                f"  {api.ms[i]:>7.1f} {fts.ms[i]:>8.1f} {api.answers[i].total:>8}  "
+                f"{query_class}: {queries[i]!r}{wide}"
+            )
+
+
 # --- main -------------------------------------------------------------------------------------
 
 
@@ -518,6 +564,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--no-http", action="store_true", help="Skip the HTTP measurements.")
     parser.add_argument("--seed", type=int, default=7, help="Corpus and query seed.")
+    parser.add_argument(
+        "--slowest", type=int, default=5, help="List this many slowest queries per class."
+    )
     return parser.parse_args(argv)
 
 
@@ -528,11 +577,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     synonyms = Synonyms.load(None)
     runs = [run_size(size, mix, args, synonyms) for size in args.sizes]
     print()
+    print_environment(args, mix)
     print_builds(runs)
     print_latency(runs)
     print_sanity(runs)
     print_growth(runs)
     print_targets(runs)
+    print_slowest(runs[-1], mix, args.slowest)
 
 
 if __name__ == "__main__":
