@@ -216,6 +216,7 @@ class Pool:
     sentences: list[str]
     headings: list[str]
     bundled: list[SearchDocument]
+    by_category: dict[str, list[str]]  # the sentences of the bundled articles of a category
 
 
 SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
@@ -227,6 +228,7 @@ def pool() -> Pool:
     sentences: list[str] = []
     headings: list[str] = []
     bundled: list[SearchDocument] = []
+    by_category: dict[str, list[str]] = {}
     for path in sorted(ARTICLES.glob("*.md")):
         post = frontmatter.load(path)
         meta = post.metadata
@@ -249,13 +251,16 @@ def pool() -> Pool:
                 if 2 <= len(heading) <= 60:
                     headings.append(heading)
             elif not line.lstrip().startswith(("|", "```")):
-                sentences.extend(_sentences(plain_text(line)))
+                found = _sentences(plain_text(line))
+                sentences.extend(found)
+                by_category.setdefault(str(meta.get("category") or ""), []).extend(found)
     for path in sorted(TREES.glob("*.json")):
         for node in json.loads(path.read_text(encoding="utf-8")).get("nodes", []):
             for key in ("text", "text_technician", "script"):
                 sentences.extend(_sentences(str(node.get(key) or "")))
     unique = list(dict.fromkeys(sentences))
-    return Pool(unique, list(dict.fromkeys(headings)), bundled)
+    topical = {name: list(dict.fromkeys(found)) for name, found in by_category.items()}
+    return Pool(unique, list(dict.fromkeys(headings)), bundled, topical)
 
 
 def _sentences(text: str) -> list[str]:
@@ -270,6 +275,9 @@ def _sentences(text: str) -> list[str]:
 
 
 # --- articles ---------------------------------------------------------------------------------
+
+
+TOPICAL_SHARE = 0.85  # sentences drawn from the article's own subject
 
 
 @dataclass(frozen=True)
@@ -365,8 +373,14 @@ def fact(rng: random.Random, product: Product, codes: list[str]) -> str:
 
 
 def harvested(rng: random.Random, product: Product) -> str:
-    """A sentence from the pool, its product names mostly replaced with this article's."""
-    sentence = zipf_choice(rng, pool().sentences, 0.6)
+    """A sentence from the pool, its product names mostly replaced with this article's.
+
+    Mostly from bundled articles on the same subject, as a real article about a printer talks
+    about printing: drawing every sentence from every subject would make each word occur in a
+    large share of the corpus, which no real knowledge base does."""
+    topical = pool().by_category.get(product.category)
+    source = topical if topical and rng.random() < TOPICAL_SHARE else pool().sentences
+    sentence = zipf_choice(rng, source, 0.6)
     seen: list[str] = []
 
     def swap(match: re.Match[str]) -> str:
