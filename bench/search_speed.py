@@ -2,7 +2,7 @@
 with SQLite FTS5 on the same corpus and queries as a reference.
 
     .venv/bin/python bench/search_speed.py [--sizes 1000,10000,50000] [--queries 300]
-                                           [--procs 2] [--no-http] [--seed 7]
+                                           [--procs 2] [--no-http] [--seed 7] [--slowest 5]
 
 For each corpus size it generates a reproducible help-desk corpus (bench/corpus.py: the bundled
 articles, then synthetic ones), then
@@ -15,7 +15,10 @@ articles, then synthetic ones), then
   the same documents), and FTS5 (every term, else any term, bm25 with the same field weights,
   a snippet per hit). The three run interleaved, query by query, after a warm-up;
 - prints p50/p95 per engine and query class, the Whoosh/FTS5 ratio, a sanity check of what each
-  engine found, how latency grows with the corpus, and the targets at 10,000 articles.
+  engine found, how latency grows with the corpus, the targets at 10,000 articles, and the
+  slowest queries at the largest size.
+
+A run at 1,000 and 10,000 takes about four minutes; 50,000 adds ten or more (index build).
 
 Progress goes to stderr, the tables to stdout. The exit status is 0 even when a target is missed.
 """
@@ -95,7 +98,12 @@ class Answer:
 
     slugs: tuple[str, ...]  # the page of hits, best first
     total: int  # everything that matched
-    widened: bool = False  # fell back from every term to any term
+    strategy: str = "all"  # all: every term; fuzzy: with spelling fixes; any: widened
+
+    @property
+    def widened(self) -> bool:
+        """Fell back from every term to any term."""
+        return self.strategy == "any"
 
 
 @dataclass
@@ -211,7 +219,7 @@ def whoosh_searcher(backend: WhooshBackend) -> Searcher:
         results = backend.search(SearchRequest(parse(text), (PUBLIC, STAFF), page=1, per_page=10))
         elapsed = (time.perf_counter() - started) * 1000
         slugs = tuple(hit.slug for hit in results.hits)
-        return elapsed, Answer(slugs, results.total, results.strategy == "any")
+        return elapsed, Answer(slugs, results.total, results.strategy)
 
     return search
 
@@ -256,9 +264,8 @@ def fts_match(terms: Iterable[str], operator: str) -> str:
 
 
 def fts_searcher(db: sqlite3.Connection) -> Searcher:
-    """Every term first; fewer than MIN_RESULTS hits widens to any term, as the Whoosh backend
-    does.
-    The matching count is taken afterwards, untimed, for the sanity table."""
+    """Every term first; fewer than MIN_RESULTS hits widens to any term, as the Whoosh
+    backend does. The matching count is taken afterwards, untimed, for the sanity table."""
 
     def search(text: str) -> tuple[float, Answer]:
         terms = fts_terms(text)
@@ -267,14 +274,14 @@ def fts_searcher(db: sqlite3.Connection) -> Searcher:
         started = time.perf_counter()
         match = fts_match(terms, "AND")
         rows = db.execute(FTS_PAGE, (match,)).fetchall()
-        widened = False
+        strategy = "all"
         if len(rows) < MIN_RESULTS and len(terms) > 1:
             wider = db.execute(FTS_PAGE, (fts_match(terms, "OR"),)).fetchall()
             if len(wider) > len(rows):
-                rows, match, widened = wider, fts_match(terms, "OR"), True
+                rows, match, strategy = wider, fts_match(terms, "OR"), "any"
         elapsed = (time.perf_counter() - started) * 1000
         total = db.execute(FTS_COUNT, (match,)).fetchone()[0]
-        return elapsed, Answer(tuple(row[0] for row in rows), total, widened)
+        return elapsed, Answer(tuple(row[0] for row in rows), total, strategy)
 
     return search
 
@@ -377,8 +384,9 @@ def fmt(value: float, digits: int = 1) -> str:
     return "-" if value is None or math.isnan(value) else f"{value:.{digits}f}"
 
 
-def print_environment(args: argparse.Namespace, mix: QueryMix) -> None:
-    """What the figures were measured on: versions, CPUs, the code's commit, the workload."""
+def environment(args: argparse.Namespace, mix: QueryMix) -> str:
+    """What the figures are measured on (taken at the start, before anything can change):
+    versions, CPUs, the code's commit, the workload."""
     try:
         commit = subprocess.run(
             ["git", "-C", str(REPO), "describe", "--always", "--dirty"],
@@ -388,11 +396,9 @@ def print_environment(args: argparse.Namespace, mix: QueryMix) -> None:
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         commit = "unknown"
-    print(
+    return (
         f"kb {commit}; Python {platform.python_version()}, Whoosh {whoosh.versionstring()}, "
-        f"SQLite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs"
-    )
-    print(
+        f"SQLite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs\n"
         f"seed {args.seed}; {len(mix.short)} short (1-4 words) and {len(mix.long)} long "
         f"(8+ words) queries, {WARMUP} of each run first to warm up\n"
     )
@@ -474,6 +480,27 @@ def print_sanity(runs: Sequence[SizeRun]) -> None:
     print()
 
 
+def print_strategies(runs: Sequence[SizeRun]) -> None:
+    """API latency by how the backend answered: every term, with spelling fixes, or widened."""
+    print("API latency by how the query was answered (all: every term; fuzzy: spelling fixes;")
+    print("any: too few matched every term, so widened to the rarest terms)")
+    print(f"{'size':>7}  {'class':<6} {'answered':<9} {'n':>4} {'p50 ms':>8} {'p95 ms':>8}")
+    for run in runs:
+        for query_class in CLASSES:
+            api = run.samples("api", query_class)
+            if api is None:
+                continue
+            for strategy in ("all", "fuzzy", "any"):
+                ms = [t for t, a in zip(api.ms, api.answers, strict=True) if a.strategy == strategy]
+                if ms:
+                    part = Samples(ms)
+                    print(
+                        f"{run.size:>7}  {query_class:<6} {strategy:<9} {len(ms):>4}"
+                        f" {part.p50:>8.1f} {part.p95:>8.1f}"
+                    )
+    print()
+
+
 def print_growth(runs: Sequence[SizeRun]) -> None:
     """p50 at each size against the smallest, and the exponent k in p50 ~ size**k."""
     if len(runs) < 2:
@@ -538,10 +565,11 @@ def print_slowest(run: SizeRun, mix: QueryMix, count: int) -> None:
             continue
         ranked = sorted(range(len(queries)), key=lambda i: -api.ms[i])[:count]
         for i in ranked:
-            wide = " (widened)" if api.answers[i].widened else ""
+            strategy = api.answers[i].strategy
+            note = "" if strategy == "all" else f" ({strategy})"
             print(
                 f"  {api.ms[i]:>7.1f} {fts.ms[i]:>8.1f} {api.answers[i].total:>8}  "
-                f"{query_class}: {queries[i]!r}{wide}"
+                f"{query_class}: {queries[i]!r}{note}"
             )
 
 
@@ -574,13 +602,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
     mix = query_mix(args.seed, args.queries, max(WARMUP, args.queries // 5))
     progress(f"query mix: {len(mix.short)} short, {len(mix.long)} long (seed {args.seed})")
+    measured_on = environment(args, mix)
     synonyms = Synonyms.load(None)
     runs = [run_size(size, mix, args, synonyms) for size in args.sizes]
     print()
-    print_environment(args, mix)
+    print(measured_on)
     print_builds(runs)
     print_latency(runs)
     print_sanity(runs)
+    print_strategies(runs)
     print_growth(runs)
     print_targets(runs)
     print_slowest(runs[-1], mix, args.slowest)

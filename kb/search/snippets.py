@@ -40,7 +40,11 @@ def snippet(text: str, terms: tuple[str, ...], width: int = 220, passages: int =
     for i, match in enumerate(matches):
         start = max(0, match.start() - CONTEXT)
         end = start + width
-        seen = {m.group(0).lower() for m in matches[i:] if m.end() <= end}
+        seen = set()
+        for later in matches[i:]:
+            if later.end() > end:
+                break
+            seen.add(later.group(0).lower())
         windows.append((-len(seen), start, end))
     windows.sort()
     chosen: list[tuple[int, int]] = []

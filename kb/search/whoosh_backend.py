@@ -67,6 +67,7 @@ CORRECTION_WEIGHT = 0.7
 SYNONYM_WEIGHT = 0.5
 PROXIMITY_MAX_TERMS = 4  # words close together rank higher (short queries, every word matched)
 PROXIMITY_MAX_DOCS = 500  # ...unless even the rarest word is in more documents than this
+WORDS_BODY_CHARS = 1500  # spelling vocabulary: title, summary, tags, start of the body
 MIN_RESULTS = 1  # fewer than this with every term required: widen the query
 CORE_TERMS = 3  # when widening, match on at most this many of the rarest terms
 
@@ -228,7 +229,7 @@ class WhooshBackend:
     # --- writing ----------------------------------------------------------------------------
 
     def _fields(self, doc: SearchDocument) -> dict[str, Any]:
-        words = " ".join((doc.title, doc.summary, " ".join(doc.tags), doc.body))
+        words = " ".join((doc.title, doc.summary, " ".join(doc.tags), doc.body[:WORDS_BODY_CHARS]))
         return {
             "key": doc.key,
             "kind": doc.kind,
