@@ -246,5 +246,18 @@ def record_click(session: Session, log_id: int, kind: str, key: str, rank: int |
     return True
 
 
+def display_labels(session: Session) -> dict[str, str]:
+    """The index keeps categories and services in lower case (so filters ignore case); pages
+    show them as authors wrote them. Only looked up for values already in a person's results."""
+    from kb.models import Article, Tree
+
+    labels: dict[str, str] = {}
+    for column in (Article.category, Article.service, Tree.category, Tree.service):
+        for value in session.scalars(select(column).distinct()):
+            if value:
+                labels.setdefault(value.lower(), value)
+    return labels
+
+
 def recent_logs(session: Session, limit: int = 50) -> list[SearchLog]:
     return list(session.scalars(select(SearchLog).order_by(SearchLog.id.desc()).limit(limit)))

@@ -54,10 +54,19 @@ def snippet(text: str, terms: tuple[str, ...], width: int = 220, passages: int =
         if len(chosen) == passages:
             break
     chosen.sort()
-    return " … ".join(_render(text, start, end, pattern) for start, end in chosen)
+    merged: list[tuple[int, int]] = []
+    for start, end in chosen:  # passages that nearly touch read better as one
+        if merged and start - merged[-1][1] < 40:
+            merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    # a passage ends with "…" when text follows, so only the first one needs a leading "…"
+    return " ".join(
+        _render(text, start, end, pattern, first=n == 0) for n, (start, end) in enumerate(merged)
+    )
 
 
-def _render(text: str, start: int, end: int, pattern: re.Pattern[str]) -> str:
+def _render(text: str, start: int, end: int, pattern: re.Pattern[str], first: bool) -> str:
     """One passage, cut at word boundaries, escaped, with matches marked."""
     if start > 0:
         space = text.find(" ", start)
@@ -73,6 +82,6 @@ def _render(text: str, start: int, end: int, pattern: re.Pattern[str]) -> str:
         out.append(f"<mark>{escape(match.group(0), quote=False)}</mark>")
         last = match.end()
     out.append(escape(piece[last:], quote=False))
-    lead = "… " if start > 0 else ""
+    lead = "… " if start > 0 and first else ""
     tail = " …" if end < len(text) else ""
     return lead + "".join(out) + tail

@@ -78,6 +78,7 @@ def search_page():
         filters=filters,
         active={k: v for k, v in filters.items() if v},
         outages=outages,
+        labels=service.display_labels(get_db()) if results.hits else {},
     )
 
 
