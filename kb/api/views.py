@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 from flask_login import current_user, login_required
 
+from kb.api import json_object
 from kb.articles import feedback, reading, workflow
 from kb.articles.diffing import diff_texts, unified
 from kb.articles.revisions import doc_from_revision
@@ -113,13 +114,6 @@ def get_article(slug: str):
 # --- authoring (JSON twins of the editor and workflow pages) ---------------------------------
 
 
-def _json_body() -> dict[str, Any]:
-    payload = request.get_json(silent=True)
-    if not isinstance(payload, dict):
-        raise Invalid("Send a JSON object (Content-Type: application/json).")
-    return payload
-
-
 def _history_entry(revision: ArticleRevision) -> dict[str, Any]:
     return {
         "number": revision.number,
@@ -135,7 +129,7 @@ def _history_entry(revision: ArticleRevision) -> dict[str, Any]:
 @login_required
 def create_article():
     session = get_db()
-    payload = _json_body()
+    payload = json_object()
     doc = workflow.doc_from_fields(payload)
     article = workflow.create_article(session, doc, current_user, str(payload.get("message", "")))
     if payload.get("submit") and article.status == "draft":
@@ -149,7 +143,7 @@ def create_article():
 @login_required
 def update_article(slug: str):
     session = get_db()
-    payload = _json_body()
+    payload = json_object()
     article = workflow.editable_article(session, slug, current_user)
     base = payload.get("base_revision_id")
     if not isinstance(base, int):
@@ -171,7 +165,7 @@ def update_article(slug: str):
 @login_required
 def article_transition(slug: str, action: str):
     session = get_db()
-    payload = request.get_json(silent=True) or {}
+    payload = json_object(required=False)
     article = workflow.editable_article(session, slug, current_user)
     workflow.transition(session, article, action, current_user, str(payload.get("comment", "")))
     session.commit()
@@ -182,7 +176,7 @@ def article_transition(slug: str, action: str):
 @login_required
 def article_restore(slug: str, number: int):
     session = get_db()
-    payload = request.get_json(silent=True) or {}
+    payload = json_object(required=False)
     article = workflow.editable_article(session, slug, current_user)
     revision = workflow.restore(
         session, article, number, current_user, payload.get("base_revision_id")
@@ -251,7 +245,7 @@ def article_diff(slug: str):
 @bp.post("/articles/<slug>/feedback")
 def article_feedback(slug: str):
     session = get_db()
-    payload = _json_body()
+    payload = json_object()
     article = reading.article_for(session, slug, current_user)
     if not isinstance(payload.get("helpful"), bool):
         raise Invalid("helpful must be true or false.", fields={"helpful": "true or false"})
@@ -268,7 +262,7 @@ def article_feedback(slug: str):
 @login_required
 def article_flag(slug: str):
     session = get_db()
-    payload = _json_body()
+    payload = json_object()
     article = reading.article_for(session, slug, current_user)
     flag = feedback.flag_article(
         session,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from kb.api import json_object
 from kb.articles import dashboards, feedback, workflow
 from kb.articles.diffing import diff_texts
 from kb.articles.document import ArticleDoc
@@ -283,7 +284,7 @@ def dashboard():
 @login_required
 def preview_api():
     require(current_user, "article.propose")
-    payload = request.get_json(silent=True) or {}
+    payload = json_object(required=False)
     text = payload.get("markdown")
     if not isinstance(text, str):
         raise Invalid('Send {"markdown": "..."}.', fields={"markdown": "required"})

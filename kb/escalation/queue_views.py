@@ -6,6 +6,7 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from kb.api import json_object
 from kb.auth.policy import require
 from kb.auth.users import find_user
 from kb.db import get_db
@@ -190,9 +191,7 @@ def resolve(ticket_id: int):
 @login_required
 def resolve_api(ticket_id: int):
     require(current_user, "ticket.work")
-    payload = request.get_json(silent=True)
-    if not isinstance(payload, dict):
-        raise Invalid("Send a JSON object.")
+    payload = json_object()
     articles = payload.get("articles") or []
     if not isinstance(articles, list) or not all(isinstance(a, str) for a in articles):
         raise Invalid("articles must be a list of slugs.", fields={"articles": "list"})

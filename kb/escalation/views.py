@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from kb.api import json_object
 from kb.auth.policy import require
 from kb.db import get_db
 from kb.errors import Invalid, NotFound
@@ -161,9 +162,7 @@ def status_api(public_id: str):
 
 @bp.post("/api/v1/escalations")
 def create_api():
-    payload = request.get_json(silent=True)
-    if not isinstance(payload, dict):
-        raise Invalid("Send a JSON object.")
+    payload = json_object()
     token = payload.get("session")
     base = _prefill_from_session(token) if isinstance(token, str) else None
     if token and base is None:

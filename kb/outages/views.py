@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, Flask, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from kb.api import json_object
 from kb.auth.policy import can, require
 from kb.db import get_db
 from kb.errors import Invalid
@@ -199,9 +200,7 @@ def get_api(outage_id: int):
 @login_required
 def declare_api():
     require(current_user, "outage.declare")
-    payload = request.get_json(silent=True)
-    if not isinstance(payload, dict):
-        raise Invalid("Send a JSON object.")
+    payload = json_object()
     session = get_db()
     outage = service.declare(
         session,
@@ -224,7 +223,7 @@ def declare_api():
 @login_required
 def update_api(outage_id: int):
     require(current_user, "outage.declare")
-    payload = request.get_json(silent=True) or {}
+    payload = json_object(required=False)
     session = get_db()
     outage = service.get(session, outage_id)
     service.post_update(
@@ -245,7 +244,7 @@ def update_api(outage_id: int):
 @login_required
 def close_api(outage_id: int):
     require(current_user, "outage.declare")
-    payload = request.get_json(silent=True) or {}
+    payload = json_object(required=False)
     session = get_db()
     outage = service.get(session, outage_id)
     service.close(
