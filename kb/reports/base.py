@@ -56,7 +56,7 @@ class Table:
     title: str
     columns: list[str]
     rows: list[list[Any]]
-    links: list[str] | None = None  # per row: where "Start a draft" leads (pages only)
+    draft_titles: list[str] | None = None  # per row: "Start a draft" with this title (pages)
 
     def csv(self) -> str:
         out = io.StringIO()

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from datetime import date
 from typing import Any
-from urllib.parse import urlencode
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -70,7 +69,7 @@ def content_gaps_report(
                 [g["example"], g["searches"], g["zero"], g["last"].date().isoformat()]
                 for _, g in zero
             ],
-            links=[draft_link(g["example"]) for _, g in zero],
+            draft_titles=[g["example"] for _, g in zero],
         ),
         Table(
             "Searches with results but no click",
@@ -85,7 +84,7 @@ def content_gaps_report(
                 ]
                 for _, g in no_click
             ],
-            links=[draft_link(g["example"]) for _, g in no_click],
+            draft_titles=[g["example"] for _, g in no_click],
         ),
     ]
     total = len(rows)
@@ -131,8 +130,3 @@ def content_gaps_report(
             "no_click_rate": round(unclicked / total, 3) if total else 0.0,
         },
     )
-
-
-def draft_link(query: str) -> str:
-    """The editor, opened on a new draft titled after what people searched for."""
-    return "/articles/new?" + urlencode({"title": query[:200], "from_search": "1"})

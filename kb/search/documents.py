@@ -7,13 +7,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kb.articles.snapshot import ArticleSnapshot
 from kb.articles.snapshot import snapshot as article_snapshot
 from kb.diagnostics.snapshot import TreeSnapshot
-from kb.models import Article, ArticleStatus, Tree
+from kb.models import Article, ArticleStatus, Tree, TreeStatus
 
 PUBLIC = "public"
 STAFF = "staff"  # internal articles and technician trees: technicians and above
@@ -135,18 +135,20 @@ def document_for(session: Session, kind: str, key: str) -> SearchDocument | None
     return None
 
 
+# Readers see it: a revision is published and it is not archived (Article.is_live, Tree.is_live).
+_LIVE_ARTICLE = (
+    Article.published_revision_id.is_not(None),
+    Article.status != ArticleStatus.ARCHIVED.value,
+)
+_LIVE_TREE = (Tree.published_revision_id.is_not(None), Tree.status != TreeStatus.ARCHIVED.value)
+
+
 def live_documents(session: Session) -> Iterator[SearchDocument]:
     """Every document the index should hold, straight from the database."""
     from kb.diagnostics.catalog import all_tree_snapshots
 
     articles = session.scalars(
-        select(Article)
-        .where(
-            Article.published_revision_id.is_not(None),
-            Article.status != ArticleStatus.ARCHIVED.value,
-        )
-        .order_by(Article.id)
-        .execution_options(yield_per=500)
+        select(Article).where(*_LIVE_ARTICLE).order_by(Article.id).execution_options(yield_per=500)
     )
     for article in articles:
         document = from_article(article_snapshot(article))
@@ -159,13 +161,7 @@ def live_documents(session: Session) -> Iterator[SearchDocument]:
 
 
 def count_live(session: Session) -> int:
-    from sqlalchemy import func
-
-    articles = session.scalar(
-        select(func.count(Article.id)).where(
-            Article.published_revision_id.is_not(None),
-            Article.status != ArticleStatus.ARCHIVED.value,
-        )
-    )
-    trees = session.scalar(select(func.count(Tree.id)))
+    """How many documents ``live_documents`` yields (for progress bars)."""
+    articles = session.scalar(select(func.count(Article.id)).where(*_LIVE_ARTICLE))
+    trees = session.scalar(select(func.count(Tree.id)).where(*_LIVE_TREE))
     return int(articles or 0) + int(trees or 0)

@@ -257,7 +257,3 @@ def display_labels(session: Session) -> dict[str, str]:
             if value:
                 labels.setdefault(value.lower(), value)
     return labels
-
-
-def recent_logs(session: Session, limit: int = 50) -> list[SearchLog]:
-    return list(session.scalars(select(SearchLog).order_by(SearchLog.id.desc()).limit(limit)))

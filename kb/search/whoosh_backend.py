@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import threading
 import time
@@ -370,8 +369,9 @@ class WhooshBackend:
         if page != request.page:
             collected = self._collect(searcher, collected.query, allowed, mask, request, page)
         top = collected.results()
+        terms = _highlight_terms(collected.query) if request.highlight else ()
         hits = [
-            self._hit(hit, collected.query, request)
+            self._hit(hit, terms)
             for hit in top[(page - 1) * request.per_page : page * request.per_page]
         ]
         return SearchResults(
@@ -451,11 +451,10 @@ class WhooshBackend:
                 parts.append(wq.Term("codes", words[0]))
         return wq.Or(parts) if parts else None
 
-    def _hit(self, hit: Any, query: wq.Query, request: SearchRequest) -> Hit:
+    def _hit(self, hit: Any, terms: tuple[str, ...]) -> Hit:
         stored = hit.fields()
         snippet = ""
-        if request.highlight:
-            terms = _highlight_terms(query)
+        if terms:
             snippet = make_snippet(stored.get("body", ""), terms) or make_snippet(
                 stored.get("summary", ""), terms, passages=1
             )
@@ -655,7 +654,3 @@ def _analyze(analyzer: Any, text: str) -> list[str]:
 def _shorten(text: str, limit: int = 220) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + " …"
-
-
-def default_procs() -> int:
-    return max(1, min(4, (os.cpu_count() or 1)))
