@@ -197,10 +197,14 @@ def node_texts(attrs: dict[str, Any]) -> list[Any]:
 
 
 def searchable_text(graph: nx.DiGraph) -> str:
-    """The words of a tree, for full-text search."""
+    """The words of a tree, for full-text search: of a public tree only what self-service
+    shows (its technician wording and scripts are not for everyone who can search)."""
     parts: list[str] = [str(graph.graph.get("title", "")), str(graph.graph.get("summary", ""))]
+    keys = ("label", "text")
+    if graph.graph.get("audience", "public") != "public":
+        keys += ("text_technician", "script")
     for _, attrs in graph.nodes(data=True):
-        parts += [str(attrs.get(k, "")) for k in ("label", "text", "text_technician", "script")]
+        parts += [str(attrs.get(k, "")) for k in keys]
     for _, _, attrs in graph.edges(data=True):
         if attrs.get("answer"):
             parts.append(str(attrs["answer"]))

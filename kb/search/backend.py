@@ -32,7 +32,7 @@ class Hit:
     title: str
     summary: str
     snippet: str  # HTML: escaped text, only <mark> is markup
-    score: float
+    score: float | None  # None for searchers below technician: it says too much about the index
     category: str = ""
     service: str = ""
     tags: tuple[str, ...] = ()

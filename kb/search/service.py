@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -86,6 +86,11 @@ def sync(kb: Any, session: Session, timeout: float = 5.0) -> SyncReport:
     Runs under the index's write lock and reads the documents only once it holds the lock, so
     a writer that waited never overwrites newer text with what it read before waiting."""
     engine = backend(kb)
+    applied = engine.applied_seq()
+    if last_seq(session) <= applied:
+        # Nothing new (a bulk import fires a hook per document; only the first has work).
+        session.rollback()
+        return SyncReport(from_seq=applied, to_seq=applied)
     with engine.batch(timeout) as batch:
         if batch is None:
             return SyncReport(from_seq=engine.applied_seq(), complete=False)
@@ -114,7 +119,11 @@ def catch_up(kb: Any, session: Session) -> None:
     them now without waiting for a busy writer."""
     engine = backend(kb)
     latest, applied = last_seq(session), engine.applied_seq()
-    if latest > applied:
+    if applied == 0 and latest > 0 and not engine.versions():
+        # a new or restarted index (first start, or an index format kb no longer reads)
+        log.warning("search index is empty: building it from the database")
+        rebuild(kb, session)
+    elif latest > applied:
         sync(kb, session, timeout=0.0)
     elif applied > latest:  # an index left over from another database: start again
         log.warning("search index is ahead of the database (%s > %s): rebuilding", applied, latest)
@@ -210,6 +219,8 @@ def search(
     results = backend(kb).search(
         SearchRequest(query=parsed, visibilities=visibilities, page=page, per_page=per_page)
     )
+    if STAFF not in visibilities:
+        results.hits = [replace(hit, score=None) for hit in results.hits]
     outcome = SearchOutcome(parsed, results)
     if record and kb.config["SEARCH_LOG"]:
         entry = SearchLog(

@@ -6,22 +6,26 @@ line, comma-separated; ``#`` starts a comment; a member may be several words ("t
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-WORD_RE = re.compile(r"\w+(?:[.'\u2019]\w+)*", re.UNICODE)
+from kb.search.analysis import stem, words
 
 DEFAULT_FILE = Path(__file__).resolve().parent.parent / "data" / "synonyms.txt"
 
 
 def words_of(text: str) -> list[str]:
-    return [word.lower() for word in WORD_RE.findall(text)]
+    """Folded words, contractions reduced ("Can't" -> "can"), as search analyses them."""
+    return [word for word in words(text) if word]
+
+
+def _key(member: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(stem(word) for word in member)
 
 
 @dataclass
 class Synonyms:
-    # member (tuple of words) -> every member of its group, itself included
+    # member (its words' stems, so "screens" finds "screen") -> every member of its group
     groups: dict[tuple[str, ...], list[tuple[str, ...]]] = field(default_factory=dict)
     longest: int = 1
 
@@ -48,11 +52,11 @@ class Synonyms:
     def add_group(self, members: list[tuple[str, ...]]) -> None:
         merged: list[tuple[str, ...]] = []
         for member in members:  # a word in two lines joins the groups
-            for existing in self.groups.get(member, [member]):
+            for existing in self.groups.get(_key(member), [member]):
                 if existing not in merged:
                     merged.append(existing)
         for member in merged:
-            self.groups[member] = merged
+            self.groups[_key(member)] = merged
             self.longest = max(self.longest, len(member))
 
     def concepts(self, words: list[str]) -> list[list[tuple[str, ...]]]:
@@ -64,9 +68,10 @@ class Synonyms:
         while index < len(words):
             for size in range(min(self.longest, len(words) - index), 0, -1):
                 member = tuple(words[index : index + size])
-                if size == 1 or member in self.groups:
-                    alternatives = self.groups.get(member, [member])
-                    ordered = [member] + [alt for alt in alternatives if alt != member]
+                key = _key(member)
+                if size == 1 or key in self.groups:
+                    alternatives = self.groups.get(key, [member])
+                    ordered = [member] + [alt for alt in alternatives if _key(alt) != key]
                     concepts.append(ordered)
                     index += size
                     break

@@ -96,19 +96,21 @@ def go():
 
 
 def hit_json(hit: Hit, link: str) -> dict[str, Any]:
-    return {
+    fields: dict[str, Any] = {
         "kind": hit.kind,
         "slug": hit.slug,
         "title": hit.title,
         "summary": hit.summary,
         "snippet": hit.snippet,
-        "score": hit.score,
         "category": hit.category,
         "service": hit.service,
         "tags": list(hit.tags),
         "url": target_url(hit.kind, hit.slug),
         "click_url": link,
     }
+    if hit.score is not None:  # technicians and above
+        fields["score"] = hit.score
+    return fields
 
 
 @bp.get("/api/v1/search")

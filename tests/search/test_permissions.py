@@ -119,3 +119,18 @@ def test_counts_and_facets_for_end_users_count_only_what_they_can_open(
     staff = search(client, "zanzibar")
     assert staff["total"] == 2
     assert {f["value"] for f in staff["facets"]["category"]} == {"visitors", "runbooks"}
+
+
+@pytest.mark.parametrize("who", [None, "requester"])
+def test_technician_wording_of_a_public_tree_is_not_searchable(client, auth, who) -> None:
+    """The locked-out tree is public; its technician text (writeback, identity checks) is not."""
+    if who:
+        auth.login(who)
+    assert search(client, "writeback")["total"] == 0
+    for q in ("writeback unlocks", "lockout source failing device"):
+        result = search(client, q)
+        shown = " ".join(hit["snippet"] + hit["summary"] for hit in result["results"])
+        assert "writeback" not in shown.lower() and "lockout source" not in shown.lower(), q
+    auth.logout()
+    auth.login("technician")
+    assert "tree:locked-out-password" in slugs(search(client, "account locked out"))
