@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein
 from whoosh import fields, index, scoring
 from whoosh import query as wq
 from whoosh.writing import CLEAR
@@ -407,21 +409,21 @@ class _Spelling:
         return self.frequency(word) > 0
 
     def nearby(self, word: str) -> list[str]:
-        """Known words one edit away (two for longer words), the most frequent first."""
-        reader = self.gen.reader
-        for distance in range(1, (1 if len(word) <= 5 else 2) + 1):
-            found = {
-                candidate
-                for candidate in reader.terms_within("words", word, distance, prefix=1)
-                if candidate != word
-            }
-            ranked = sorted(
-                ((self.frequency(c), c) for c in found), key=lambda item: (-item[0], item[1])
-            )
-            ranked = [(n, c) for n, c in ranked if n > 0]
-            if ranked:
-                return [c for _, c in ranked[:2]]
-        return []
+        """Known words one edit away (two for longer words; a transposition is one edit),
+        nearest first, then the most frequent. Typos rarely touch the first letter, and
+        keeping it makes the look-up cheap."""
+        limit = 1 if len(word) <= 5 else 2
+        found: dict[str, int] = {}
+        for words_ in self.gen.vocabulary("words", word[:1]):
+            for candidate, distance, _ in process.extract(
+                word, words_, scorer=DamerauLevenshtein.distance, score_cutoff=limit, limit=None
+            ):
+                if candidate != word:
+                    found[candidate] = min(distance, found.get(candidate, distance))
+        ranked = sorted(
+            ((distance, -self.frequency(c), c) for c, distance in found.items()),
+        )
+        return [c for _, minus_frequency, c in ranked if minus_frequency < 0][:2]
 
 
 def _shorten(text: str, limit: int = 220) -> str:

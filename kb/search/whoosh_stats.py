@@ -79,6 +79,7 @@ class SegmentStats:
         self._facets: dict[str, tuple[list[str], np.ndarray, np.ndarray]] = {}
         self._titles: dict[int, tuple[tuple[str, ...], tuple[str, ...]]] = {}
         self._keys: dict[int, str] = {}
+        self._vocabulary: dict[str, list[str]] | None = None
 
     def postings(self, reader: Any, fieldname: str, text: str) -> Postings:
         cached = self._postings.get((fieldname, text))
@@ -133,6 +134,17 @@ class SegmentStats:
             )
             self._titles[doc] = cached
         return cached
+
+    def vocabulary(self, reader: Any, fieldname: str, initial: str) -> list[str]:
+        """The segment's words in a field that start with ``initial`` (spelling candidates)."""
+        if self._vocabulary is None:
+            buckets: dict[str, list[str]] = {}
+            if fieldname in reader.indexed_field_names():
+                for btext in reader.lexicon(fieldname):
+                    word = btext.decode("utf-8")
+                    buckets.setdefault(word[:1], []).append(word)
+            self._vocabulary = buckets
+        return self._vocabulary.get(initial, [])
 
     def key(self, reader: Any, doc: int) -> str:
         cached = self._keys.get(doc)
@@ -327,6 +339,11 @@ class Generation:
     def summary_terms(self, doc: int) -> tuple[str, ...]:
         stats, leaf, local = self._locate(doc)
         return stats.title_terms(leaf, local)[1]
+
+    def vocabulary(self, fieldname: str, initial: str) -> list[list[str]]:
+        """Per segment, the words of a field starting with ``initial`` (deleted ones too:
+        callers check frequencies over live documents)."""
+        return [stats.vocabulary(leaf, fieldname, initial) for stats, leaf, _ in self.leaves]
 
     def key(self, doc: int) -> str:
         stats, leaf, local = self._locate(doc)
