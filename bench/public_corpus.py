@@ -1,7 +1,7 @@
 """Search quality and import speed on a public help corpus with editor-made judgments.
 
     .venv/bin/python bench/public_corpus.py --source PATH [--limit 2500] [--judgments 400]
-        [--seed 7] [--api-sample 50] [--show-misses 0] [--keep]
+        [--seed 7] [--api-sample 50] [--show-misses 0] [--keep] [--tuning]
 
 PATH is GitHub's help documentation (the ``github/docs`` repository, or a fork of it): a bare
 git directory (its HEAD is read with ``git archive``) or a checked-out folder holding
@@ -794,6 +794,12 @@ def main() -> None:
     parser.add_argument(
         "--keep", action="store_true", help="Keep the temporary folder (its path goes to stderr)."
     )
+    parser.add_argument(
+        "--tuning",
+        action="store_true",
+        help="Evaluate the judgments left out of the sample instead (the set to tune on, so "
+        "that the sample's figures stay held out).",
+    )
     args = parser.parse_args()
     rng = random.Random(args.seed)
 
@@ -843,6 +849,10 @@ def main() -> None:
             for line in outcome.errors[:5]:
                 print(f"  {line}")
 
+        if args.tuning:
+            held_out = {id(j) for j in sample}
+            sample = [j for j in judgments if id(j) not in held_out and j.target in slugs]
+            print(f"tuning set: the {len(sample)} judgments outside the sample")
         evaluate(instance, sample, slugs, args.api_sample, args.seed, args.show_misses)
     finally:
         if args.keep:

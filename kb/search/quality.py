@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,11 +73,25 @@ def load_judged(path: Path) -> list[Judged]:
 
 def evaluate(backend: SearchBackend, judged: list[Judged]) -> Evaluation:
     """Run each query as its audience would (technician queries see internal content)."""
+
+    def ranked(item: Judged) -> list[str]:
+        results = backend.search(
+            SearchRequest(
+                parse(item.q), audience_of(item), per_page=5, facets=False, highlight=False
+            )
+        )
+        return [f"{hit.kind}:{hit.slug}" for hit in results.hits]
+
+    return evaluate_with(ranked, judged)
+
+
+def evaluate_with(ranked: Callable[[Judged], list[str]], judged: list[Judged]) -> Evaluation:
+    """The same figures for any ranker (``ranked`` gives the keys it found, best first)."""
     evaluation = Evaluation()
     for item in judged:
-        visibilities = (PUBLIC, STAFF) if item.audience == "technician" else (PUBLIC,)
-        results = backend.search(
-            SearchRequest(parse(item.q), visibilities, per_page=5, facets=False, highlight=False)
-        )
-        evaluation.add(item, [f"{hit.kind}:{hit.slug}" for hit in results.hits])
+        evaluation.add(item, ranked(item))
     return evaluation
+
+
+def audience_of(item: Judged) -> tuple[str, ...]:
+    return (PUBLIC, STAFF) if item.audience == "technician" else (PUBLIC,)

@@ -24,7 +24,7 @@ from kb.search.planning import MEANINGFUL, Alternative, Concept, QueryPlan
 from kb.search.whoosh_stats import Generation
 
 # BM25F: per-field weight and length normalisation, one saturation over the weighted sum.
-FIELDS = {"heading": (3.0, 0.5), "content": (1.0, 0.75)}
+FIELDS = {"heading": (5.0, 0.5), "content": (1.0, 0.75)}
 CODE_WEIGHT = 4.0  # an exact code ("0x80070005") in the codes field
 K1 = 1.2
 MSM_RATIO = 0.5  # a match needs at least this share of the meaningful words...
@@ -33,7 +33,7 @@ COORD_FLOOR = 0.35  # a document with few of the words keeps at least this share
 COORD_POWER = 1.0
 EVERY_WORD_FIRST = True  # documents with every meaningful word rank above the others
 WEAK_WEIGHT = 0.3  # "working", "problem": they say little about which document is meant
-COMMON_SHARE = 0.3  # a word in more of the visible documents than this never decides
+COMMON_SHARE = 0.5  # a word in more of the visible documents than this never decides
 RERANK = 100  # how many of the best first-stage results the second stage looks at again
 TITLE_PAIR_BOOST = 0.5  # the query's adjacent words adjacent in the title
 SUMMARY_PAIR_BOOST = 0.3  # ...and in the summary
