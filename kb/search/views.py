@@ -19,6 +19,7 @@ bp = Blueprint("search", __name__)
 
 FILTERS = ("kind", "category", "service", "tag")
 KINDS = {"article", "tree"}
+MAX_PER_PAGE = 100
 
 
 def _serializer() -> URLSafeSerializer:
@@ -32,10 +33,12 @@ def _filters() -> dict[str, str | None]:
     return values
 
 
-def _page() -> int:
-    raw = request.args.get("page", "1")
-    if not raw.isdigit() or not 1 <= int(raw) <= 1000:
-        raise Invalid("page must be a whole number from 1 to 1000.", fields={"page": "range"})
+def _whole(name: str, default: int, highest: int) -> int:
+    raw = request.args.get(name) or str(default)
+    if not raw.isdigit() or len(raw) > 6 or not 1 <= int(raw) <= highest:
+        raise Invalid(
+            f"{name} must be a whole number from 1 to {highest}.", fields={name: "range"}
+        )
     return int(raw)
 
 
@@ -57,7 +60,14 @@ def _run(source: str) -> tuple[service.SearchOutcome, str, dict[str, str | None]
     text = request.args.get("q", "")
     filters = _filters()
     outcome = service.search(
-        kb_state(), get_db(), current_user, text, filters=filters, page=_page(), source=source
+        kb_state(),
+        get_db(),
+        current_user,
+        text,
+        filters=filters,
+        page=_whole("page", 1, 1000),
+        per_page=_whole("per_page", kb_state().config["SEARCH_PER_PAGE"], MAX_PER_PAGE),
+        source=source,
     )
     return outcome, text, filters
 

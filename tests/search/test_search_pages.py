@@ -111,7 +111,14 @@ def test_a_tampered_result_link_is_refused_plainly(client) -> None:
 
 
 def test_bad_parameters_get_a_message_not_a_stack_trace(client) -> None:
-    for params in ({"page": "0"}, {"page": "x"}, {"kind": "ticket"}):
+    for params in (
+        {"page": "0"},
+        {"page": "x"},
+        {"page": "99999999999999999999999"},
+        {"per_page": "0"},
+        {"per_page": "101"},
+        {"kind": "ticket"},
+    ):
         response = client.get("/api/v1/search", query_string={"q": "vpn", **params})
         assert response.status_code == 422
         assert response.get_json()["message"]
@@ -171,3 +178,10 @@ def test_only_technicians_see_raw_scores(client, auth) -> None:
     auth.logout()
     auth.login("technician")
     assert "score" in search(client, "vpn")["results"][0]
+
+
+def test_the_api_pages_by_the_size_asked_for(client) -> None:
+    first = search(client, "printer", per_page=3)
+    assert len(first["results"]) == 3 and first["per_page"] == 3
+    wide = search(client, "printer", per_page=50)
+    assert slugs(wide)[:3] == slugs(first) and wide["total"] == first["total"]
