@@ -22,6 +22,7 @@ WORD_RE = re.compile(r"\w+(?:[.']\w+)*")
 _FOLD = dict(accent_map)
 _FOLD.update({ord("\u2019"): "'", ord("\u2018"): "'", ord("\u02bc"): "'", ord("`"): "'"})
 
+
 def _word_set(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
@@ -70,7 +71,7 @@ def fold(text: str) -> str:
 
 
 def _base(word: str) -> str:
-    """"can't" -> "can", "doesn't" -> "does", "user's" -> "user"; other words unchanged."""
+    """ "can't" -> "can", "doesn't" -> "does", "user's" -> "user"; other words unchanged."""
     if "'" not in word:
         return word
     if word.endswith("n't"):

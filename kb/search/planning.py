@@ -46,7 +46,7 @@ class QueryPlan:
     excluded: list[tuple[str, ...]] = field(default_factory=list)
     excluded_codes: list[str] = field(default_factory=list)
     order: list[str] = field(default_factory=list)  # the query's terms in order (proximity)
-    corrections: dict[str, str] = field(default_factory=dict)  # typed word -> suggestion
+    corrections: dict[str, str] = field(default_factory=dict)  # typed word -> index term
 
     @property
     def meaningful(self) -> list[Concept]:
@@ -62,15 +62,17 @@ class QueryPlan:
         terms.update(a.code for c in self.concepts for a in c.alternatives if a.code)
         return tuple(sorted(terms))
 
-    def suggestion(self, typed: list[str]) -> str | None:
-        """The query with every corrected word replaced; None when nothing was corrected."""
+    def suggestion(self, typed: list[str], spelled: Callable[[str, str], str]) -> str | None:
+        """The query with every corrected word replaced by how documents spell its term
+        (``spelled(typed word, term)``); None when nothing was corrected."""
         if not self.corrections:
             return None
-        return " ".join(self.corrections.get(word, word) for word in typed)
+        fixed = self.corrections
+        return " ".join(spelled(word, fixed[word]) if word in fixed else word for word in typed)
 
 
-Known = Callable[[str], bool]  # is this (unstemmed) word in the vocabulary the searcher sees
-Nearby = Callable[[str], list[str]]  # known words close to an unknown one, best first
+Known = Callable[[str], bool]  # is this typed word (or its stem) in what the searcher may see
+Nearby = Callable[[str], list[str]]  # index terms close to an unknown word, best first
 
 
 def plan(parsed: ParsedQuery, synonyms: Synonyms, known: Known, nearby: Nearby) -> QueryPlan:
@@ -97,13 +99,9 @@ def plan(parsed: ParsedQuery, synonyms: Synonyms, known: Known, nearby: Nearby) 
         if not concept.alternatives:
             continue
         if len(first) == 1 and _may_correct(first[0]) and not known(first[0]):
-            for fix in nearby(first[0])[:2]:
-                terms = tuple(index_terms(fix))
-                if terms:
-                    concept.alternatives.append(
-                        Alternative(terms, CORRECTION_WEIGHT, corrected=True)
-                    )
-                    result.corrections.setdefault(first[0], fix)
+            for fix in nearby(first[0])[:2]:  # index terms, nearest first
+                concept.alternatives.append(Alternative((fix,), CORRECTION_WEIGHT, corrected=True))
+                result.corrections.setdefault(first[0], fix)
         result.concepts.append(concept)
         result.order.extend(concept.alternatives[0].terms)
     if result.concepts and not result.meaningful:

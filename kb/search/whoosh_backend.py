@@ -31,7 +31,7 @@ from whoosh import fields, index, scoring
 from whoosh import query as wq
 from whoosh.writing import CLEAR
 
-from kb.search.analysis import INDEX_STOP, PlainWords, StemmedText, words
+from kb.search.analysis import INDEX_STOP, PlainWords, StemmedText, stem, words
 from kb.search.backend import Hit, SearchRequest, SearchResults, TitleSuggestion
 from kb.search.documents import SearchDocument
 from kb.search.planning import QueryPlan, plan
@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 META_KEY = "_meta"
 # Bumped whenever what is indexed changes meaning (fields, analysis): an index in another
 # format is started again and filled from the database.
-FORMAT = 2
+FORMAT = 3
 
 
 def make_schema() -> fields.Schema:
@@ -64,7 +64,6 @@ def make_schema() -> fields.Schema:
         visibility=fields.ID(stored=True),
         codes=fields.KEYWORD(lowercase=True, scorable=True),
         title_words=PlainWords(),  # title suggestions as you type
-        words=PlainWords(),  # the spelling vocabulary: every word, unstemmed
         version=fields.STORED,
         seq=fields.STORED,
         format=fields.STORED,
@@ -162,8 +161,6 @@ class WhooshBackend:
             "visibility": doc.visibility,
             "codes": " ".join(doc.codes),
             "title_words": doc.title,
-            # spelling vocabulary: who may see a word is read from its documents' visibility
-            "words": "\n".join((doc.title, doc.summary, " ".join(doc.tags), doc.body)),
             "version": doc.version,
         }
 
@@ -309,7 +306,9 @@ class WhooshBackend:
         hits = [self._hit(gen, doc, ranked.scores[doc], terms) for doc in window]
         suggestion = None
         if query_plan.corrections and ranked.corrected_found:
-            suggestion = query_plan.suggestion(parsed.words)
+            suggestion = query_plan.suggestion(
+                parsed.words, lambda typed, term: spelling.spelled(typed, term, ranked.docs)
+            )
         strategy = "fuzzy" if suggestion else "all" if ranked.every_word else "any"
         return SearchResults(
             hits=hits,
@@ -395,35 +394,63 @@ class WhooshBackend:
 
 
 class _Spelling:
-    """The words a searcher may be corrected towards: those in documents they can see."""
+    """Corrections from the index's own terms, limited to documents the searcher may see.
+
+    The vocabulary is the stemmed terms of titles, tags, summaries and bodies (no second copy
+    of every word in the index, which cost more than a third of indexing); a typed word is
+    known when its stem is, and a suggestion is spelled as a visible document spells it."""
+
+    FIELDS = ("heading", "content")
 
     def __init__(self, gen: Generation, visible: np.ndarray) -> None:
         self.gen = gen
         self.visible = visible & gen.live
 
-    def frequency(self, word: str) -> int:
-        ids, _ = self.gen.postings("words", word)
-        return int(np.count_nonzero(self.visible[ids])) if len(ids) else 0
+    def frequency(self, term: str) -> int:
+        seen = np.zeros(0, np.int32)
+        for fieldname in self.FIELDS:
+            ids, _ = self.gen.postings(fieldname, term)
+            seen = np.union1d(seen, ids) if len(seen) else ids
+        return int(np.count_nonzero(self.visible[seen])) if len(seen) else 0
 
     def known(self, word: str) -> bool:
-        return self.frequency(word) > 0
+        return self.frequency(stem(word)) > 0
 
     def nearby(self, word: str) -> list[str]:
-        """Known words one edit away (two for longer words; a transposition is one edit),
-        nearest first, then the most frequent. Typos rarely touch the first letter, and
-        keeping it makes the look-up cheap."""
+        """Terms one edit from the word or its stem (two for longer words; a transposition is
+        one edit), nearest first, then the most frequent. Typos rarely touch the first letter,
+        and keeping it makes the look-up cheap."""
         limit = 1 if len(word) <= 5 else 2
+        forms = {word, stem(word)}
         found: dict[str, int] = {}
-        for words_ in self.gen.vocabulary("words", word[:1]):
-            for candidate, distance, _ in process.extract(
-                word, words_, scorer=DamerauLevenshtein.distance, score_cutoff=limit, limit=None
-            ):
-                if candidate != word:
-                    found[candidate] = min(distance, found.get(candidate, distance))
-        ranked = sorted(
-            ((distance, -self.frequency(c), c) for c, distance in found.items()),
-        )
+        for fieldname in self.FIELDS:
+            for terms in self.gen.vocabulary(fieldname, word[:1]):
+                for form in forms:
+                    for candidate, distance, _ in process.extract(
+                        form,
+                        terms,
+                        scorer=DamerauLevenshtein.distance,
+                        score_cutoff=limit,
+                        limit=None,
+                    ):
+                        if candidate not in forms and len(candidate) > 2:
+                            found[candidate] = min(distance, found.get(candidate, distance))
+        ranked = sorted((distance, -self.frequency(c), c) for c, distance in found.items())
         return [c for _, minus_frequency, c in ranked if minus_frequency < 0][:2]
+
+    def spelled(self, typed: str, term: str, docs: list[int]) -> str:
+        """The word closest to what was typed among those the first documents of ``docs``
+        write for the term (the term itself if none has it)."""
+        forms: set[str] = set()
+        for doc in docs[:5]:
+            stored = self.gen.stored(doc)
+            text = "\n".join(stored.get(name, "") for name in ("title", "summary", "body"))
+            forms.update(word for word in words(text[:20_000]) if stem(word) == term)
+            if forms:
+                break
+        if not forms:
+            return term
+        return min(forms, key=lambda form: (DamerauLevenshtein.distance(typed, form), form))
 
 
 def _shorten(text: str, limit: int = 220) -> str:
