@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kb.articles.document import ArticleDoc, DocumentError, Problem, parse_document
-from kb.articles.render import render_markdown
+from kb.articles.render import links_in_markdown
 from kb.articles.revisions import add_revision, changed, doc_from_revision, get_article, publish
 from kb.models import Article, ArticleStatus
 
@@ -128,17 +128,17 @@ def broken_links(
     path: Path, doc: ArticleDoc, articles: set[str], trees: set[str] | None
 ) -> list[str]:
     """Messages for links to articles (and, when known, trees) that do not exist."""
-    found = render_markdown(doc.body)
+    article_links, tree_links = links_in_markdown(doc.body)
     body_offset = _body_offset(path)
     messages = [
         f"{path}: line {line + body_offset if line else '?'}: link to unknown article '{slug}'"
-        for slug, line in found.article_links
+        for slug, line in article_links
         if slug not in articles
     ]
     if trees is not None:
         messages += [
             f"{path}: line {line + body_offset if line else '?'}: link to unknown tree '{tree}'"
-            for tree, line in found.tree_links
+            for tree, line in tree_links
             if tree not in trees
         ]
     return messages

@@ -205,5 +205,35 @@ def _with_lines(text: str, links: list[tuple[str, int]], needle) -> list[tuple[s
     return located
 
 
+_FENCE = re.compile(r"^ {0,3}(```|~~~)[^\n]*\n.*?^ {0,3}\1[^\n]*$", re.M | re.S)
+_CODE_SPAN = re.compile(r"(`+)[^`].*?\1", re.S)
+_INLINE_LINK = re.compile(r"!?\[(?:[^\]\\]|\\.)*\]\(\s*<?([^)\s>]+)")
+_REFERENCE = re.compile(r"^ {0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)", re.M)
+
+
+def links_in_markdown(text: str) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+    """The article and tree links of a document with their lines, without rendering it.
+
+    Import checks every file's links; rendering each one for that was half of a bulk import.
+    Code (fenced blocks and spans) is blanked first, keeping offsets, so a link shown as code
+    is not a link, as in rendering."""
+    blank = _FENCE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+    blank = _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), blank)
+    articles: list[tuple[str, int]] = []
+    trees: list[tuple[str, int]] = []
+    found = [(m.start(1), m.group(1)) for m in _INLINE_LINK.finditer(blank)]
+    found += [(m.start(1), m.group(1)) for m in _REFERENCE.finditer(blank)]
+    for position, href in sorted(found):
+        line = blank.count("\n", 0, position) + 1
+        match = ARTICLE_LINK.match(href)
+        if match:
+            articles.append((match.group(1), line))
+            continue
+        match = TREE_LINK.match(href)
+        if match:
+            trees.append((match.group(1), line))
+    return articles, trees
+
+
 def pygments_css() -> str:
     return HtmlFormatter(style="default").get_style_defs(".highlight")

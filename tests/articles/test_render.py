@@ -3,6 +3,7 @@
 import pytest
 
 from kb.articles.render import render_markdown
+from tests.conftest import REPO
 
 PAYLOADS = [
     "<script>alert(1)</script>",
@@ -61,3 +62,27 @@ def test_article_links_are_rewritten_and_collected() -> None:
 def test_links_inside_code_are_not_links() -> None:
     result = render_markdown("```\n[x](other.md)\n```\n")
     assert result.article_links == []
+
+
+def test_links_are_found_without_rendering_as_rendering_finds_them() -> None:
+    """Import checks links with a fast scan; it must agree with the renderer."""
+    import frontmatter
+
+    from kb.articles.render import links_in_markdown
+
+    bodies = [frontmatter.load(path).content for path in sorted(REPO.glob("articles/*.md"))]
+    bodies.append(
+        "See [reset](reset-password.md#steps) and [the tree](/trees/vpn-cannot-connect).\n\n"
+        "```\n[not a link](code-only.md)\n```\n\nInline `[nor this](x.md)` and [more][ref].\n\n"
+        "[ref]: other-article.md\n"
+    )
+    for body in bodies:
+        rendered = render_markdown(body)
+        articles, trees = links_in_markdown(body)
+        assert sorted(slug for slug, _ in articles) == sorted(
+            slug for slug, _ in rendered.article_links
+        )
+        assert sorted(t for t, _ in trees) == sorted(t for t, _ in rendered.tree_links)
+    articles, trees = links_in_markdown(bodies[-1])
+    assert articles == [("reset-password", 1), ("other-article", 9)]
+    assert trees == [("vpn-cannot-connect", 1)]
