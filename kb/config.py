@@ -30,6 +30,8 @@ class Defaults:
     REMEMBER_COOKIE_SECURE = False
     WTF_CSRF_TIME_LIMIT = None  # token lives as long as the session
     MAX_CONTENT_LENGTH = 4 * 1024 * 1024
+    # JSON request bodies: arrays and objects nested deeper than this are refused (422).
+    JSON_MAX_DEPTH = 32
 
     # Plugins: built-ins a site switches off by name; hook-call tracing for debugging.
     DISABLED_PLUGINS: list[str] = []

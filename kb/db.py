@@ -17,6 +17,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# The largest integer a database column holds (SQLite and PostgreSQL BIGINT): a bigger id or
+# number cannot name anything, and sending it to the driver is an OverflowError.
+MAX_INTEGER = 2**63 - 1
+
+
+def storable_int(value: int) -> bool:
+    return -MAX_INTEGER - 1 <= value <= MAX_INTEGER
 
 
 def make_engine(url: str, echo: bool = False) -> Engine:

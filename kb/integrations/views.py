@@ -4,11 +4,11 @@ themselves with a shared secret or a signature, not a session, so they take no C
 from __future__ import annotations
 
 import hmac
-import json
 
 from flask import Blueprint, jsonify, request
 from sqlalchemy import select
 
+from kb.api import parse_json, request_json
 from kb.db import get_db
 from kb.errors import Invalid, KbError, NotFound, Unauthorized
 from kb.extensions import authenticates_itself, kb_state
@@ -45,7 +45,7 @@ def rt_ticket_resolved():
     given = request.headers.get("X-KB-RT-Secret", "")
     if not hmac.compare_digest(given.encode(), secret.encode()):
         raise Unauthorized("Missing or wrong X-KB-RT-Secret.")
-    payload = request.get_json(silent=True)
+    payload = request_json()
     ticket = payload.get("ticket") if isinstance(payload, dict) else None
     if isinstance(ticket, bool) or not str(ticket or "").strip().isdigit():
         raise Invalid('Send {"ticket": <RT ticket number>}.', fields={"ticket": "a number"})
@@ -93,9 +93,6 @@ def inbound_ticket_resolved():
             "X-KB-Delivery must carry the delivery's id (at most 120 characters).",
             fields={"X-KB-Delivery": "required"},
         )
-    try:
-        payload = json.loads(body)
-    except ValueError:
-        raise KbError("The body is not JSON.") from None
+    payload = parse_json(body)
     result = receive_resolution(state, source, delivery, parse_resolution(payload))
     return jsonify(result)
