@@ -7,7 +7,9 @@ from urllib.parse import urlsplit
 from flask import (
     Blueprint,
     Flask,
+    current_app,
     flash,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -56,6 +58,7 @@ def init_login(app: Flask) -> None:
         user = user_for_token(get_db(), header.removeprefix("Bearer ").strip())
         if user is not None:
             get_db().commit()
+            g.kb_token_authenticated = True  # flask-login asks only when no cookie signed in
         return user
 
     @login_manager.unauthorized_handler
@@ -66,17 +69,38 @@ def init_login(app: Flask) -> None:
 
     @app.before_request
     def _csrf_and_public_access():
-        view = app.view_functions.get(request.endpoint or "")
+        if request.endpoint is None:
+            return None  # no view matched: the answer is a 404 or 405 and changes nothing
+        view = app.view_functions.get(request.endpoint)
         if getattr(view, "kb_authenticates_itself", False):
             return None  # a machine endpoint that checks its caller's signature itself
-        # Token-authenticated API calls are not made by a browser: no CSRF token needed.
-        if not request.headers.get("Authorization", "").startswith("Bearer "):
-            csrf.protect()
+        check_csrf()
         if app.config["PUBLIC_ACCESS"] or current_user.is_authenticated:
             return None
         if request.endpoint in {"auth.login", "static", "articles.pygments_css_file"}:
             return None
         return login_manager.unauthorized()
+
+
+def authenticated_by_token() -> bool:
+    """Whether a valid API token, not a session or remember cookie, signed this request in."""
+    return bool(current_user.is_authenticated and g.get("kb_token_authenticated"))
+
+
+def check_csrf() -> None:
+    """Browsers prove a write came from kb's own pages with the CSRF token. Only a request a
+    valid API token authenticated (and no cookie) goes without: a browser cannot be made to
+    send that header, and an ``Authorization`` header alone proves nothing."""
+    if authenticated_by_token():
+        return
+    writes = current_app.config.get("WTF_CSRF_METHODS") or ("POST", "PUT", "PATCH", "DELETE")
+    if (
+        request.method in writes
+        and request.headers.get("Authorization", "").startswith("Bearer")
+        and not current_user.is_authenticated
+    ):
+        raise Unauthorized("The API token is not valid (wrong, revoked or expired).")
+    csrf.protect()
 
 
 def safe_next(target: str | None) -> str:
