@@ -20,6 +20,7 @@ from kb.errors import Conflict, Invalid
 from kb.extensions import kb_state
 from kb.models import Role
 from kb.plugins import collect
+from kb.redirects import local_target
 
 bp = Blueprint("editor", __name__)
 
@@ -145,7 +146,8 @@ def change_status(slug: str, action: str):
     workflow.transition(session, article, action, current_user, request.form.get("comment", ""))
     session.commit()
     flash(f"“{article.title}”: {ACTION_LABELS[action]}.", "success")
-    return redirect(request.form.get("next") or url_for("articles.show", slug=article.slug))
+    back = url_for("articles.show", slug=article.slug)
+    return redirect(local_target(request.form.get("next"), back))
 
 
 @bp.post("/articles/<slug>/comment")

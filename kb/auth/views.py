@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import (
     Blueprint,
     Flask,
@@ -24,6 +22,7 @@ from kb.db import get_db
 from kb.errors import Unauthorized, wants_json
 from kb.extensions import csrf, login_manager
 from kb.models import User
+from kb.redirects import local_target
 
 bp = Blueprint("auth", __name__)
 
@@ -104,13 +103,8 @@ def check_csrf() -> None:
 
 
 def safe_next(target: str | None) -> str:
-    """Only same-site relative paths, so sign-in can't bounce people to another site."""
-    if not target:
-        return url_for("articles.home")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return url_for("articles.home")
-    return target
+    """Only same-site paths, so sign-in can't bounce people to another site."""
+    return local_target(target, url_for("articles.home"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
