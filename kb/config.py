@@ -103,9 +103,11 @@ class Defaults:
     RT_LINK_VIEWED_ARTICLES = True  # no "kb-articles:" line: log into the articles viewed
     RT_TIMEOUT_SECONDS = 10.0
     # Webhooks (kb/plugins/webhooks.py): outbound targets signed with WEBHOOK_SECRET, and the
-    # inbound "ticket resolved" endpoint verified with WEBHOOK_INBOUND_SECRET.
+    # inbound "ticket resolved" endpoint verified with WEBHOOK_INBOUND_SECRET (a mapping
+    # source -> secret, or one secret for a single sender without X-KB-Source).
     WEBHOOK_URLS: list[str] = []
     WEBHOOK_SECRET = ""
+    WEBHOOK_SOURCE = "kb"  # the name kb signs its deliveries with (X-KB-Source)
     WEBHOOK_INBOUND_SECRET: str | dict[str, str] = ""
     WEBHOOK_TOLERANCE_SECONDS = 300
     WEBHOOK_TIMEOUT_SECONDS = 10.0

@@ -15,6 +15,7 @@ from kb.extensions import authenticates_itself, kb_state
 from kb.integrations import rt_tickets, signing
 from kb.integrations.rt_client import RTError
 from kb.integrations.webhooks import (
+    DEFAULT_SOURCE,
     inbound_secret,
     parse_resolution,
     receive_resolution,
@@ -73,26 +74,26 @@ def rt_ticket_resolved():
 def inbound_ticket_resolved():
     """Another ticketing system says a ticket kb escalated is resolved."""
     state = kb_state()
-    source = request.headers.get("X-KB-Source", "webhook").strip() or "webhook"
+    source = request.headers.get("X-KB-Source", "").strip() or DEFAULT_SOURCE
     if not valid_source(source):
         raise Unauthorized("X-KB-Source must be a short name (letters, digits, . _ -).")
     secret = inbound_secret(state.config, source)
-    if secret is None:
-        raise Unauthorized(f"No inbound secret is configured for source {source!r}.")
-    body = request.get_data(cache=True)
-    signing.verify(
-        secret,
-        request.headers.get("X-KB-Timestamp", ""),
-        body,
-        request.headers.get("X-KB-Signature", ""),
-        tolerance=float(state.config.get("WEBHOOK_TOLERANCE_SECONDS") or 300),
-    )
     delivery = request.headers.get("X-KB-Delivery", "").strip()
     if not delivery or len(delivery) > 120:
         raise Invalid(
             "X-KB-Delivery must carry the delivery's id (at most 120 characters).",
             fields={"X-KB-Delivery": "required"},
         )
+    body = request.get_data(cache=True)
+    signing.verify(
+        secret,
+        request.headers.get("X-KB-Timestamp", ""),
+        body,
+        request.headers.get("X-KB-Signature", ""),
+        source=source,
+        delivery=delivery,
+        tolerance=float(state.config.get("WEBHOOK_TOLERANCE_SECONDS") or 300),
+    )
     payload = parse_json(body)
     result = receive_resolution(state, source, delivery, parse_resolution(payload))
     return jsonify(result)
