@@ -32,6 +32,16 @@ class Defaults:
     MAX_CONTENT_LENGTH = 4 * 1024 * 1024
     # JSON request bodies: arrays and objects nested deeper than this are refused (422).
     JSON_MAX_DEPTH = 32
+    # Input bounds (kb/limits.py), checked before rendering or storing: Markdown length and
+    # nesting (brackets, list indentation, quotes), tags per article or tree, and items in any
+    # other list field (articles on a resolution, choices, questions).
+    MARKDOWN_MAX_CHARS = 100_000
+    MARKDOWN_MAX_NESTING = 16
+    TAGS_MAX = 30
+    LIST_MAX_ITEMS = 100
+    # `kb serve`: a request running longer than this is stopped (its worker restarted), and
+    # workers get this long to finish their requests on shutdown.
+    REQUEST_TIMEOUT_SECONDS = 30
 
     # Plugins: built-ins a site switches off by name; hook-call tracing for debugging.
     DISABLED_PLUGINS: list[str] = []

@@ -18,6 +18,7 @@ from kb.auth.policy import ACTION_LABELS, has_role, require, require_transition
 from kb.db import get_db
 from kb.errors import Conflict, Invalid
 from kb.extensions import kb_state
+from kb.limits import markdown_problem
 from kb.models import Role
 from kb.plugins import collect
 from kb.redirects import local_target
@@ -25,7 +26,12 @@ from kb.redirects import local_target
 bp = Blueprint("editor", __name__)
 
 
-def _preview(text: str) -> str:
+def _preview(text: str, field: str = "body") -> str:
+    """Render Markdown someone is writing: too big or too deeply nested is a 422, before the
+    renderer spends time on it."""
+    problem = markdown_problem(text)
+    if problem:
+        raise Invalid(f"The Markdown {problem}.", fields={field: problem})
     kb = kb_state()
     return render_markdown(text, collect(kb.pm, "kb_markdown_extensions", kb=kb)).html
 
@@ -290,4 +296,4 @@ def preview_api():
     text = payload.get("markdown")
     if not isinstance(text, str):
         raise Invalid('Send {"markdown": "..."}.', fields={"markdown": "required"})
-    return jsonify({"html": _preview(text)})
+    return jsonify({"html": _preview(text, "markdown")})

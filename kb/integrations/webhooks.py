@@ -17,6 +17,7 @@ from kb.escalation.service import ResolutionInput, by_public_id, resolve_escalat
 from kb.escalation.snapshots import to_dict
 from kb.integrations.http import TransportError, send
 from kb.integrations.signing import signed_headers
+from kb.limits import too_long
 from kb.models import Escalation, WebhookReceipt
 
 EVENTS = {
@@ -150,6 +151,9 @@ def parse_resolution(data: Any) -> InboundResolution:
         isinstance(a, str) and 0 < len(a) <= 200 for a in articles
     ):
         fields["articles"] = "must be a list of article slugs"
+        articles = []
+    elif too_long(articles):
+        fields["articles"] = f"must be a list of article slugs, {too_long(articles)}"
         articles = []
     create_draft = data.get("create_draft", True)
     if not isinstance(create_draft, bool):
