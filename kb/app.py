@@ -99,8 +99,9 @@ class BoundedInt(IntegerConverter):
     a 404 like any other id that does not exist, not an overflow inside the database driver."""
 
     def __init__(self, url_map, fixed_digits=0, min=None, max=None, signed=False):
-        bounded = db.MAX_INTEGER if max is None or max > db.MAX_INTEGER else max
-        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=bounded, signed=signed)
+        top = db.MAX_INTEGER if max is None or max > db.MAX_INTEGER else max
+        bottom = -db.MAX_INTEGER - 1 if min is None or min < -db.MAX_INTEGER - 1 else min
+        super().__init__(url_map, fixed_digits=fixed_digits, min=bottom, max=top, signed=signed)
 
 
 def configure_routing(app: Flask) -> None:

@@ -79,7 +79,7 @@ def new():
             form.slug.data = workflow.slugify(form.title.data)
         return _editor(form)
     if request.form.get("action") == "preview":
-        return _editor(form, preview=_preview(form.body.data or ""))
+        return _preview_page(form)
     doc = _validated(form)
     if doc is None:
         return _editor(form, status=422)
@@ -113,7 +113,7 @@ def edit(slug: str):
         form.base_revision_id.data = str(head.id)
         return _editor(form, article)
     if request.form.get("action") == "preview":
-        return _editor(form, article, preview=_preview(form.body.data or ""))
+        return _preview_page(form, article)
     doc = _validated(form)
     if doc is None:
         return _editor(form, article, status=422)
@@ -274,6 +274,16 @@ def resolve_flag(slug: str, flag_id: int):
     session.commit()
     flash("Flag resolved.", "success")
     return redirect(url_for("articles.show", slug=article.slug))
+
+
+def _preview_page(form: ArticleForm, article=None):
+    """The editor with the body rendered below it; a body too big or too deeply nested to
+    render is shown as a problem beside the body field instead."""
+    try:
+        return _editor(form, article, preview=_preview(form.body.data or ""))
+    except Invalid as error:
+        form.show_errors(error.fields)
+        return _editor(form, article, status=422)
 
 
 @bp.get("/dashboard")

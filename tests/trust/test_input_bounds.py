@@ -176,3 +176,19 @@ def test_a_tree_with_too_many_tags_is_refused(runner, tmp_path):
     assert "graph tags: at most 30 items" in result.output
     fine = write_tree(tmp_path, small(tags=["printer", "jam"]))
     assert runner.invoke(cli, ["tree", "validate", str(fine)]).exit_code == 0
+
+
+def test_the_editor_preview_shows_the_nesting_problem_beside_the_body(client, auth):
+    auth.login("author")
+    response = client.post(
+        "/articles/new",
+        data={
+            "csrf_token": auth.token(),
+            "action": "preview",
+            "title": "Deep",
+            "body": "[" * 500,
+        },
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "nests brackets" in page and 'name="body"' in page
