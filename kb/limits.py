@@ -49,7 +49,7 @@ def markdown_problem(text: str) -> str | None:
     """Why ``text`` is too big or nested too deeply to render, or None when it is fine."""
     limit = setting("MARKDOWN_MAX_CHARS")
     if len(text) > limit:
-        return f"is {len(text):,} characters long: at most {limit} are allowed"
+        return f"is {len(text):,} characters long: at most {limit:,} are allowed"
     nesting = setting("MARKDOWN_MAX_NESTING")
     if markdown_nesting(text) > nesting:
         return (

@@ -49,7 +49,7 @@ def test_markdown_longer_than_the_limit_is_refused(make_app):
 
     response = preview(client, AuthActions(client), "x" * 1001)
     assert response.status_code == 422
-    assert "1000" in response.get_json()["message"]
+    assert "at most 1,000" in response.get_json()["message"]
     assert preview(client, AuthActions(client), "x" * 1000).status_code == 200
 
 
