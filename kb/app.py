@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from kb import db
 from kb.config import configure_app
@@ -36,6 +37,7 @@ def create_app(
     configure_database(app, state)
     configure_search(state)
     configure_extensions(app)
+    configure_routing(app)
     configure_blueprints(app, state)
     register_error_handlers(app)
     configure_templates(app)
@@ -90,6 +92,21 @@ def configure_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     init_login(app)
+
+
+class BoundedInt(IntegerConverter):
+    """``<int:...>`` only matches what a 64-bit database column can hold: a bigger number is
+    a 404 like any other id that does not exist, not an overflow inside the database driver."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=None, signed=False):
+        top = db.MAX_INTEGER if max is None or max > db.MAX_INTEGER else max
+        bottom = -db.MAX_INTEGER - 1 if min is None or min < -db.MAX_INTEGER - 1 else min
+        super().__init__(url_map, fixed_digits=fixed_digits, min=bottom, max=top, signed=signed)
+
+
+def configure_routing(app: Flask) -> None:
+    """Before any blueprint is registered, so every integer route parameter is bounded."""
+    app.url_map.converters["int"] = BoundedInt
 
 
 def configure_blueprints(app: Flask, state: KbState) -> None:

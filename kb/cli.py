@@ -354,17 +354,27 @@ def db_upgrade() -> None:
 @cli.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option("--workers", default=4, show_default=True, type=click.IntRange(1, 64))
 @click.option("--no-worker", is_flag=True, help="Do not start the background worker.")
+@with_appcontext
 def serve_command(host: str, port: int, workers: int, no_worker: bool) -> None:
-    """Serve kb with gunicorn on HOST:PORT, with the background worker beside it."""
+    """Serve kb with gunicorn on HOST:PORT, with the background worker beside it.
+
+    Sync workers, one request each: gunicorn stops a request that runs longer than
+    REQUEST_TIMEOUT_SECONDS (threads it could not interrupt). Put a buffering proxy (nginx)
+    in front, as for any gunicorn site."""
+    timeout = str(int(current_app.config.get("REQUEST_TIMEOUT_SECONDS") or 30))
     bin_dir = Path(sys.executable).parent
     web = [
         str(bin_dir / "gunicorn"),
+        "--worker-class",
+        "sync",
         "--workers",
         str(workers),
-        "--threads",
-        "4",
+        "--timeout",
+        timeout,
+        "--graceful-timeout",
+        timeout,
         "--bind",
         f"{host}:{port}",
         "--access-logfile",

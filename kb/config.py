@@ -30,6 +30,18 @@ class Defaults:
     REMEMBER_COOKIE_SECURE = False
     WTF_CSRF_TIME_LIMIT = None  # token lives as long as the session
     MAX_CONTENT_LENGTH = 4 * 1024 * 1024
+    # JSON request bodies: arrays and objects nested deeper than this are refused (422).
+    JSON_MAX_DEPTH = 32
+    # Input bounds (kb/limits.py), checked before rendering or storing: Markdown length and
+    # nesting (brackets, list indentation, quotes), tags per article or tree, and items in any
+    # other list field (articles on a resolution, choices, questions).
+    MARKDOWN_MAX_CHARS = 100_000
+    MARKDOWN_MAX_NESTING = 16
+    TAGS_MAX = 30
+    LIST_MAX_ITEMS = 100
+    # `kb serve`: a request running longer than this is stopped (its worker restarted), and
+    # workers get this long to finish their requests on shutdown.
+    REQUEST_TIMEOUT_SECONDS = 30
 
     # Plugins: built-ins a site switches off by name; hook-call tracing for debugging.
     DISABLED_PLUGINS: list[str] = []
@@ -101,9 +113,11 @@ class Defaults:
     RT_LINK_VIEWED_ARTICLES = True  # no "kb-articles:" line: log into the articles viewed
     RT_TIMEOUT_SECONDS = 10.0
     # Webhooks (kb/plugins/webhooks.py): outbound targets signed with WEBHOOK_SECRET, and the
-    # inbound "ticket resolved" endpoint verified with WEBHOOK_INBOUND_SECRET.
+    # inbound "ticket resolved" endpoint verified with WEBHOOK_INBOUND_SECRET (a mapping
+    # source -> secret, or one secret for a single sender without X-KB-Source).
     WEBHOOK_URLS: list[str] = []
     WEBHOOK_SECRET = ""
+    WEBHOOK_SOURCE = "kb"  # the name kb signs its deliveries with (X-KB-Source)
     WEBHOOK_INBOUND_SECRET: str | dict[str, str] = ""
     WEBHOOK_TOLERANCE_SECONDS = 300
     WEBHOOK_TIMEOUT_SECONDS = 10.0

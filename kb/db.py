@@ -4,6 +4,7 @@ Alembic migrations (kb/migrations/)."""
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -12,16 +13,24 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask, g
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# The largest integer a database column holds (SQLite and PostgreSQL BIGINT): a bigger id or
+# number cannot name anything, and sending it to the driver is an OverflowError.
+MAX_INTEGER = 2**63 - 1
+
+
+def storable_int(value: int) -> bool:
+    return -MAX_INTEGER - 1 <= value <= MAX_INTEGER
 
 
 def make_engine(url: str, echo: bool = False) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys and a generous busy timeout."""
     if url.startswith("sqlite"):
+        create_private_file(make_url(url).database)
         engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
 
         @event.listens_for(engine, "connect")
@@ -35,6 +44,19 @@ def make_engine(url: str, echo: bool = False) -> Engine:
 
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True)
+
+
+def create_private_file(database: str | None) -> None:
+    """Create a new SQLite database file readable and writable by its owner only (0600), not
+    with the process umask (usually world-readable). SQLite gives the -wal and -shm files the
+    database file's mode. An existing file is left as it is."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    try:
+        fd = os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except (FileExistsError, FileNotFoundError):
+        return  # there already, or no such folder (SQLite then says so itself)
+    os.close(fd)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -129,7 +129,12 @@ def register_error_handlers(app: Flask) -> None:
     def handle_http(error: HTTPException):
         status = error.code or 500
         code = (error.name or "error").lower().replace(" ", "_")
-        return error_response(status, code, error.description or error.name)
+        response = app.make_response(error_response(status, code, error.description or error.name))
+        # Keep what the exception says besides its page: Allow on a 405, Retry-After, ...
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):

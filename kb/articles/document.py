@@ -15,6 +15,8 @@ from typing import Any
 import frontmatter
 import yaml
 
+from kb.limits import markdown_problem, setting
+
 FIELDS = (
     "title",
     "slug",
@@ -166,6 +168,9 @@ def validate_fields(
         problem("status", "must be one of " + ", ".join(STATUSES))
 
     tags = _tags(metadata.get("tags"), problem)
+    body_problem = markdown_problem(body)
+    if body_problem:
+        problem("body", body_problem)
 
     review_by = metadata.get("review_by")
     if isinstance(review_by, str) and review_by.strip():
@@ -206,6 +211,9 @@ def _tags(value: Any, problem) -> list[str]:
         value = value.split(",")
     if not isinstance(value, list):
         problem("tags", "must be a list like [vpn, remote]")
+        return []
+    if len(value) > setting("TAGS_MAX"):
+        problem("tags", f"at most {setting('TAGS_MAX')} tags")
         return []
     tags: list[str] = []
     for item in value:

@@ -18,13 +18,20 @@ from kb.auth.policy import ACTION_LABELS, has_role, require, require_transition
 from kb.db import get_db
 from kb.errors import Conflict, Invalid
 from kb.extensions import kb_state
+from kb.limits import markdown_problem
 from kb.models import Role
 from kb.plugins import collect
+from kb.redirects import local_target
 
 bp = Blueprint("editor", __name__)
 
 
-def _preview(text: str) -> str:
+def _preview(text: str, field: str = "body") -> str:
+    """Render Markdown someone is writing: too big or too deeply nested is a 422, before the
+    renderer spends time on it."""
+    problem = markdown_problem(text)
+    if problem:
+        raise Invalid(f"The Markdown {problem}.", fields={field: problem})
     kb = kb_state()
     return render_markdown(text, collect(kb.pm, "kb_markdown_extensions", kb=kb)).html
 
@@ -72,7 +79,7 @@ def new():
             form.slug.data = workflow.slugify(form.title.data)
         return _editor(form)
     if request.form.get("action") == "preview":
-        return _editor(form, preview=_preview(form.body.data or ""))
+        return _preview_page(form)
     doc = _validated(form)
     if doc is None:
         return _editor(form, status=422)
@@ -106,7 +113,7 @@ def edit(slug: str):
         form.base_revision_id.data = str(head.id)
         return _editor(form, article)
     if request.form.get("action") == "preview":
-        return _editor(form, article, preview=_preview(form.body.data or ""))
+        return _preview_page(form, article)
     doc = _validated(form)
     if doc is None:
         return _editor(form, article, status=422)
@@ -145,7 +152,8 @@ def change_status(slug: str, action: str):
     workflow.transition(session, article, action, current_user, request.form.get("comment", ""))
     session.commit()
     flash(f"“{article.title}”: {ACTION_LABELS[action]}.", "success")
-    return redirect(request.form.get("next") or url_for("articles.show", slug=article.slug))
+    back = url_for("articles.show", slug=article.slug)
+    return redirect(local_target(request.form.get("next"), back))
 
 
 @bp.post("/articles/<slug>/comment")
@@ -268,6 +276,16 @@ def resolve_flag(slug: str, flag_id: int):
     return redirect(url_for("articles.show", slug=article.slug))
 
 
+def _preview_page(form: ArticleForm, article=None):
+    """The editor with the body rendered below it; a body too big or too deeply nested to
+    render is shown as a problem beside the body field instead."""
+    try:
+        return _editor(form, article, preview=_preview(form.body.data or ""))
+    except Invalid as error:
+        form.show_errors(error.fields)
+        return _editor(form, article, status=422)
+
+
 @bp.get("/dashboard")
 @login_required
 def dashboard():
@@ -288,4 +306,4 @@ def preview_api():
     text = payload.get("markdown")
     if not isinstance(text, str):
         raise Invalid('Send {"markdown": "..."}.', fields={"markdown": "required"})
-    return jsonify({"html": _preview(text)})
+    return jsonify({"html": _preview(text, "markdown")})

@@ -22,6 +22,7 @@ from kb.articles.revisions import (
     publish,
 )
 from kb.auth.policy import has_role, require, require_transition
+from kb.db import storable_int
 from kb.errors import Conflict, Invalid, NotFound
 from kb.models import Article, ArticleEvent, ArticleRevision, ArticleStatus, Role, User
 
@@ -237,9 +238,13 @@ def add_comment(session: Session, article: Article, actor: User, text: str) -> A
 
 
 def revision_by_number(session: Session, article: Article, number: int) -> ArticleRevision:
-    revision = session.scalar(
-        select(ArticleRevision).where(
-            ArticleRevision.article_id == article.id, ArticleRevision.number == number
+    revision = (
+        None
+        if not storable_int(number)
+        else session.scalar(
+            select(ArticleRevision).where(
+                ArticleRevision.article_id == article.id, ArticleRevision.number == number
+            )
         )
     )
     if revision is None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import (
     Blueprint,
     Flask,
+    current_app,
     flash,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -22,6 +22,7 @@ from kb.db import get_db
 from kb.errors import Unauthorized, wants_json
 from kb.extensions import csrf, login_manager
 from kb.models import User
+from kb.redirects import local_target
 
 bp = Blueprint("auth", __name__)
 
@@ -56,6 +57,7 @@ def init_login(app: Flask) -> None:
         user = user_for_token(get_db(), header.removeprefix("Bearer ").strip())
         if user is not None:
             get_db().commit()
+            g.kb_token_authenticated = True  # flask-login asks only when no cookie signed in
         return user
 
     @login_manager.unauthorized_handler
@@ -66,12 +68,12 @@ def init_login(app: Flask) -> None:
 
     @app.before_request
     def _csrf_and_public_access():
-        view = app.view_functions.get(request.endpoint or "")
+        if request.endpoint is None:
+            return None  # no view matched: the answer is a 404 or 405 and changes nothing
+        view = app.view_functions.get(request.endpoint)
         if getattr(view, "kb_authenticates_itself", False):
             return None  # a machine endpoint that checks its caller's signature itself
-        # Token-authenticated API calls are not made by a browser: no CSRF token needed.
-        if not request.headers.get("Authorization", "").startswith("Bearer "):
-            csrf.protect()
+        check_csrf()
         if app.config["PUBLIC_ACCESS"] or current_user.is_authenticated:
             return None
         if request.endpoint in {"auth.login", "static", "articles.pygments_css_file"}:
@@ -79,14 +81,30 @@ def init_login(app: Flask) -> None:
         return login_manager.unauthorized()
 
 
+def authenticated_by_token() -> bool:
+    """Whether a valid API token, not a session or remember cookie, signed this request in."""
+    return bool(current_user.is_authenticated and g.get("kb_token_authenticated"))
+
+
+def check_csrf() -> None:
+    """Browsers prove a write came from kb's own pages with the CSRF token. Only a request a
+    valid API token authenticated (and no cookie) goes without: a browser cannot be made to
+    send that header, and an ``Authorization`` header alone proves nothing."""
+    if authenticated_by_token():
+        return
+    writes = current_app.config.get("WTF_CSRF_METHODS") or ("POST", "PUT", "PATCH", "DELETE")
+    if (
+        request.method in writes
+        and request.headers.get("Authorization", "").startswith("Bearer")
+        and not current_user.is_authenticated
+    ):
+        raise Unauthorized("The API token is not valid (wrong, revoked or expired).")
+    csrf.protect()
+
+
 def safe_next(target: str | None) -> str:
-    """Only same-site relative paths, so sign-in can't bounce people to another site."""
-    if not target:
-        return url_for("articles.home")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return url_for("articles.home")
-    return target
+    """Only same-site paths, so sign-in can't bounce people to another site."""
+    return local_target(target, url_for("articles.home"))
 
 
 @bp.route("/login", methods=["GET", "POST"])

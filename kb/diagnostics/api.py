@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 from flask_login import current_user
 
+from kb.api import request_json
 from kb.db import get_db
 from kb.diagnostics import catalog, engine
 from kb.diagnostics.graph import graph_to_data
@@ -71,7 +72,7 @@ def session_body(ds: DiagnosticSession, full: bool = False) -> dict[str, Any]:
 
 
 def payload() -> dict[str, Any]:
-    data = request.get_json(silent=True)
+    data = request_json()
     if data is None:
         data = request.form.to_dict()
     if not isinstance(data, dict):

@@ -72,7 +72,6 @@ def check_files(
     """Parse and validate each file: (good files with their graphs, error outcomes)."""
     good: list[tuple[Path, Any]] = []
     bad: list[TreeFileOutcome] = []
-    seen: dict[str, Path] = {}
     base = validation_context(session, kb, articles=articles)
     for path in files:
         try:
@@ -91,13 +90,23 @@ def check_files(
             messages = [f"{path}: {problem}" for problem in report.problems]
             bad.append(TreeFileOutcome(str(path), tree_id, "error", messages))
             continue
-        if tree_id in seen:
-            message = f"{path}: tree id '{tree_id}' is also used by {seen[tree_id]}"
+        good.append((path, graph))
+    # Two files with one tree id: neither is imported (which one was meant?), as for two
+    # articles with one slug; each file names the others.
+    by_id: dict[str, list[Path]] = {}
+    for path, graph in good:
+        by_id.setdefault(graph.graph["id"], []).append(path)
+    unique: list[tuple[Path, Any]] = []
+    for path, graph in good:
+        tree_id = graph.graph["id"]
+        others = [p for p in by_id[tree_id] if p != path]
+        if others:
+            names = ", ".join(str(p) for p in others)
+            message = f"{path}: tree id '{tree_id}' is also used by {names}"
             bad.append(TreeFileOutcome(str(path), tree_id, "error", [message]))
             continue
-        seen[tree_id] = path
-        good.append((path, graph))
-    return good, bad
+        unique.append((path, graph))
+    return unique, bad
 
 
 def import_trees(

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from kb.changes import record_change
 from kb.config import Defaults
-from kb.db import queue_event
+from kb.db import queue_event, storable_int
 from kb.diagnostics.checks import check_specs
 from kb.diagnostics.graph import content_hash, graph_from_data, graph_to_data, searchable_text
 from kb.diagnostics.snapshot import TreeSnapshot
@@ -195,6 +195,8 @@ def snapshot(tree: Tree) -> TreeSnapshot:
 
 
 def revision_by_number(session: Session, tree: Tree, number: int) -> TreeRevision | None:
+    if not storable_int(number):
+        return None
     return session.scalar(
         select(TreeRevision).where(TreeRevision.tree_id == tree.id, TreeRevision.number == number)
     )

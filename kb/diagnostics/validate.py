@@ -31,6 +31,7 @@ from kb.diagnostics.graph import (
     node_texts,
     placeholders,
 )
+from kb.limits import too_long
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,8 @@ def _check_graph_attributes(graph: nx.DiGraph, context: Context, report: Report)
     tags = attrs.get("tags", [])
     if not isinstance(tags, list) or not all(isinstance(t, str) and t.strip() for t in tags):
         report.add("graph tags: must be a list of words")
+    elif too_long(tags, "TAGS_MAX"):
+        report.add(f"graph tags: {too_long(tags, 'TAGS_MAX')}")
     start = attrs.get("start")
     if not isinstance(start, str) or not start:
         report.add("graph start: name the first node")
@@ -231,6 +234,8 @@ def _check_input(node, attrs, out, context, report) -> None:
             or not all(isinstance(c, str) and c.strip() for c in choices)
         ):
             report.add("choices: a choice input needs a list of at least 2 choices", node)
+        elif too_long(choices):
+            report.add(f"choices: {too_long(choices)}", node)
         elif len(set(choices)) != len(choices):
             report.add("choices: each choice must be different", node)
     if input_type == "number":
@@ -317,6 +322,8 @@ def _check_escalation(node, attrs, out, context, report) -> None:
     ask = attrs.get("ask", [])
     if not isinstance(ask, list) or not all(isinstance(a, str) and a.strip() for a in ask):
         report.add("ask: must be a list of things to ask the requester", node)
+    elif too_long(ask):
+        report.add(f"ask: {too_long(ask)}", node)
 
 
 # --- paths --------------------------------------------------------------------------------

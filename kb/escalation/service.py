@@ -17,6 +17,7 @@ from kb.escalation.events import escalation_snapshot, queue_reliable
 from kb.escalation.outbox import enqueue
 from kb.escalation.priority import LEVELS, due_times, priority_for
 from kb.escalation.snapshots import ResolutionSnapshot
+from kb.limits import too_long
 from kb.models import Escalation, Ticket, TicketNote, utcnow
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -168,6 +169,9 @@ def resolve_escalation(
     text = resolution.text.strip()
     if not text:
         raise Invalid("Describe the resolution.", fields={"resolution": "required"})
+    too_many = too_long(resolution.articles)
+    if too_many:
+        raise Invalid(f"Name {too_many} as articles used.", fields={"articles": too_many})
     if escalation.status == "resolved":
         if escalation.resolution_text == text:
             return None

@@ -4,17 +4,18 @@ themselves with a shared secret or a signature, not a session, so they take no C
 from __future__ import annotations
 
 import hmac
-import json
 
 from flask import Blueprint, jsonify, request
 from sqlalchemy import select
 
+from kb.api import parse_json, request_json
 from kb.db import get_db
 from kb.errors import Invalid, KbError, NotFound, Unauthorized
 from kb.extensions import authenticates_itself, kb_state
 from kb.integrations import rt_tickets, signing
 from kb.integrations.rt_client import RTError
 from kb.integrations.webhooks import (
+    DEFAULT_SOURCE,
     inbound_secret,
     parse_resolution,
     receive_resolution,
@@ -45,7 +46,7 @@ def rt_ticket_resolved():
     given = request.headers.get("X-KB-RT-Secret", "")
     if not hmac.compare_digest(given.encode(), secret.encode()):
         raise Unauthorized("Missing or wrong X-KB-RT-Secret.")
-    payload = request.get_json(silent=True)
+    payload = request_json()
     ticket = payload.get("ticket") if isinstance(payload, dict) else None
     if isinstance(ticket, bool) or not str(ticket or "").strip().isdigit():
         raise Invalid('Send {"ticket": <RT ticket number>}.', fields={"ticket": "a number"})
@@ -73,29 +74,26 @@ def rt_ticket_resolved():
 def inbound_ticket_resolved():
     """Another ticketing system says a ticket kb escalated is resolved."""
     state = kb_state()
-    source = request.headers.get("X-KB-Source", "webhook").strip() or "webhook"
+    source = request.headers.get("X-KB-Source", "").strip() or DEFAULT_SOURCE
     if not valid_source(source):
         raise Unauthorized("X-KB-Source must be a short name (letters, digits, . _ -).")
     secret = inbound_secret(state.config, source)
-    if secret is None:
-        raise Unauthorized(f"No inbound secret is configured for source {source!r}.")
-    body = request.get_data(cache=True)
-    signing.verify(
-        secret,
-        request.headers.get("X-KB-Timestamp", ""),
-        body,
-        request.headers.get("X-KB-Signature", ""),
-        tolerance=float(state.config.get("WEBHOOK_TOLERANCE_SECONDS") or 300),
-    )
     delivery = request.headers.get("X-KB-Delivery", "").strip()
     if not delivery or len(delivery) > 120:
         raise Invalid(
             "X-KB-Delivery must carry the delivery's id (at most 120 characters).",
             fields={"X-KB-Delivery": "required"},
         )
-    try:
-        payload = json.loads(body)
-    except ValueError:
-        raise KbError("The body is not JSON.") from None
+    body = request.get_data(cache=True)
+    signing.verify(
+        secret,
+        request.headers.get("X-KB-Timestamp", ""),
+        body,
+        request.headers.get("X-KB-Signature", ""),
+        source=source,
+        delivery=delivery,
+        tolerance=float(state.config.get("WEBHOOK_TOLERANCE_SECONDS") or 300),
+    )
+    payload = parse_json(body)
     result = receive_resolution(state, source, delivery, parse_resolution(payload))
     return jsonify(result)

@@ -10,13 +10,14 @@ from typing import Any
 
 from sqlalchemy import select
 
-from kb.errors import Conflict, Invalid, NotFound
+from kb.errors import Conflict, Invalid, NotFound, Unauthorized
 from kb.escalation.outbox import PermanentFailure
 from kb.escalation.resilience import with_retries
 from kb.escalation.service import ResolutionInput, by_public_id, resolve_escalation
 from kb.escalation.snapshots import to_dict
 from kb.integrations.http import TransportError, send
 from kb.integrations.signing import signed_headers
+from kb.limits import too_long
 from kb.models import Escalation, WebhookReceipt
 
 EVENTS = {
@@ -48,6 +49,7 @@ def post_event(config: dict[str, Any], hook: str, delivery_key: str, record: Any
     event = EVENTS[hook]
     body = event_body(event, delivery_key, record)
     secret = config["WEBHOOK_SECRET"]
+    source = config.get("WEBHOOK_SOURCE") or "kb"
     timeout = float(config.get("WEBHOOK_TIMEOUT_SECONDS") or 10)
     transient: list[str] = []
     permanent: list[str] = []
@@ -57,8 +59,7 @@ def post_event(config: dict[str, Any], hook: str, delivery_key: str, record: Any
             "Content-Type": "application/json",
             "User-Agent": "kb-webhooks",
             "X-KB-Event": event,
-            "X-KB-Delivery": delivery_key,
-            **signed_headers(secret, body),
+            **signed_headers(secret, body, source=source, delivery=delivery_key),
         }
         try:
             response = send("POST", url, body=body, headers=headers, timeout=timeout)
@@ -81,13 +82,25 @@ def post_event(config: dict[str, Any], hook: str, delivery_key: str, record: Any
 # --- inbound ----------------------------------------------------------------------------------
 
 
-def inbound_secret(config: dict[str, Any], source: str) -> str | None:
-    """WEBHOOK_INBOUND_SECRET is one secret for every sender, or a mapping source -> secret
-    (the sender names itself in X-KB-Source)."""
+DEFAULT_SOURCE = "webhook"
+
+
+def inbound_secret(config: dict[str, Any], source: str) -> str:
+    """WEBHOOK_INBOUND_SECRET is a mapping source -> secret (the sender names itself in
+    X-KB-Source), or one secret for a single sender that sends no X-KB-Source (its source is
+    "webhook"). One secret cannot tell senders apart, so it does not accept other names."""
     secret = config.get("WEBHOOK_INBOUND_SECRET")
     if isinstance(secret, dict):
-        return secret.get(source) or None
-    return secret or None
+        found = secret.get(source)
+        if not found:
+            raise Unauthorized(f"No inbound secret is configured for source {source!r}.")
+        return str(found)
+    if source != DEFAULT_SOURCE:
+        raise Unauthorized(
+            f"X-KB-Source {source!r} needs its own secret: set WEBHOOK_INBOUND_SECRET to a "
+            f'mapping like {{"{source}": "..."}}, or leave X-KB-Source out.'
+        )
+    return str(secret)
 
 
 @dataclass
@@ -138,6 +151,9 @@ def parse_resolution(data: Any) -> InboundResolution:
         isinstance(a, str) and 0 < len(a) <= 200 for a in articles
     ):
         fields["articles"] = "must be a list of article slugs"
+        articles = []
+    elif too_long(articles):
+        fields["articles"] = f"must be a list of article slugs, {too_long(articles)}"
         articles = []
     create_draft = data.get("create_draft", True)
     if not isinstance(create_draft, bool):

@@ -19,10 +19,16 @@ from kb.outages import service
 bp = Blueprint("outages", __name__)
 
 
-def parse_when(value: str | None, name: str) -> datetime | None:
-    """A date-time from a form (local input without zone is taken as UTC)."""
-    if not value:
+def parse_when(value: Any, name: str) -> datetime | None:
+    """A date-time from a form or JSON (local input without zone is taken as UTC); anything
+    but text (a number, a list) is refused by name."""
+    if value is None or value == "":
         return None
+    if not isinstance(value, str):
+        raise Invalid(
+            f"{name} must be a date and time like 2026-11-23T14:30 (as text).",
+            fields={name: "not a date and time"},
+        )
     try:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
@@ -196,25 +202,38 @@ def get_api(outage_id: int):
     return jsonify(outage_json(service.get(get_db(), outage_id)))
 
 
+def typed(payload: dict[str, Any], texts: dict[str, str], times: tuple[str, ...]) -> dict:
+    """The JSON fields an outage call reads, each checked for its type: ``texts`` maps a text
+    field to its default, ``times`` are date-times. Every wrong field is named at once."""
+    values: dict[str, Any] = {}
+    fields: dict[str, str] = {}
+    for name, default in texts.items():
+        value = payload.get(name, default)
+        if isinstance(value, str):
+            values[name] = value
+        else:
+            fields[name] = "must be text"
+    for name in times:
+        try:
+            values[name] = parse_when(payload.get(name), name)
+        except Invalid as error:
+            fields.update(error.fields)
+    if fields:
+        raise Invalid("Some fields have the wrong type.", fields=fields)
+    return values
+
+
 @bp.post("/api/v1/outages")
 @login_required
 def declare_api():
     require(current_user, "outage.declare")
-    payload = json_object()
-    session = get_db()
-    outage = service.declare(
-        session,
-        kb_state(),
-        actor=current_user.email,
-        service=str(payload.get("service", "")),
-        title=str(payload.get("title", "")),
-        user_message=str(payload.get("user_message", "")),
-        impact=str(payload.get("impact", "high")),
-        started_at=parse_when(payload.get("started_at"), "started_at"),
-        expected_restoration_at=parse_when(
-            payload.get("expected_restoration_at"), "expected_restoration_at"
-        ),
+    values = typed(
+        json_object(),
+        {"service": "", "title": "", "user_message": "", "impact": "high"},
+        ("started_at", "expected_restoration_at"),
     )
+    session = get_db()
+    outage = service.declare(session, kb_state(), actor=current_user.email, **values)
     session.commit()
     return jsonify(outage_json(outage)), 201
 
@@ -223,19 +242,10 @@ def declare_api():
 @login_required
 def update_api(outage_id: int):
     require(current_user, "outage.declare")
-    payload = json_object(required=False)
+    values = typed(json_object(required=False), {"text": ""}, ("expected_restoration_at",))
     session = get_db()
     outage = service.get(session, outage_id)
-    service.post_update(
-        session,
-        kb_state(),
-        outage,
-        actor=current_user.email,
-        text=str(payload.get("text", "")),
-        expected_restoration_at=parse_when(
-            payload.get("expected_restoration_at"), "expected_restoration_at"
-        ),
-    )
+    service.post_update(session, kb_state(), outage, actor=current_user.email, **values)
     session.commit()
     return jsonify(outage_json(outage)), 201
 
@@ -244,16 +254,9 @@ def update_api(outage_id: int):
 @login_required
 def close_api(outage_id: int):
     require(current_user, "outage.declare")
-    payload = json_object(required=False)
+    values = typed(json_object(required=False), {"cause": ""}, ("restored_at",))
     session = get_db()
     outage = service.get(session, outage_id)
-    service.close(
-        session,
-        kb_state(),
-        outage,
-        actor=current_user.email,
-        cause=str(payload.get("cause", "")),
-        restored_at=parse_when(payload.get("restored_at"), "restored_at"),
-    )
+    service.close(session, kb_state(), outage, actor=current_user.email, **values)
     session.commit()
     return jsonify(outage_json(outage))

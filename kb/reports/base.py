@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from markupsafe import Markup
 
+from kb.csvfiles import csv_text
 from kb.errors import Invalid
 
 MAX_DAYS = 366
@@ -59,11 +58,7 @@ class Table:
     draft_titles: list[str] | None = None  # per row: "Start a draft" with this title (pages)
 
     def csv(self) -> str:
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(self.columns)
-        writer.writerows(self.rows)
-        return out.getvalue()
+        return csv_text([self.columns, *self.rows])
 
     def as_dicts(self) -> list[dict[str, Any]]:
         return [dict(zip(self.columns, row, strict=True)) for row in self.rows]

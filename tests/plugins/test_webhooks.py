@@ -28,8 +28,12 @@ IN_SECRET = "inbound-secret"
 INBOUND = "/api/v1/webhooks/ticket-resolved"
 
 
-def expected_signature(secret: str, timestamp: str, body: bytes) -> str:
-    return hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+def expected_signature(
+    secret: str, timestamp: str, body: bytes, source: str = "webhook", delivery: str = ""
+) -> str:
+    """The documented base string: timestamp, source, delivery id (one per line), then body."""
+    base = f"{timestamp}\n{source}\n{delivery}\n".encode() + body
+    return hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
 
 
 @pytest.fixture
@@ -77,7 +81,10 @@ def test_an_escalation_is_posted_signed_with_its_delivery_key(kb, receiver):
     assert headers["Content-Type"] == "application/json"
     timestamp = headers["X-KB-Timestamp"]
     assert abs(int(timestamp) - time.time()) < 300
-    assert headers["X-KB-Signature"] == expected_signature(OUT_SECRET, timestamp, delivery.body)
+    assert headers["X-KB-Source"] == "kb"
+    assert headers["X-KB-Signature"] == expected_signature(
+        OUT_SECRET, timestamp, delivery.body, "kb", headers["X-KB-Delivery"]
+    )
     payload = json.loads(delivery.body)
     assert payload["event"] == "escalation.created"
     assert payload["delivery"] == headers["X-KB-Delivery"]
@@ -224,7 +231,7 @@ def signed(
         "Content-Type": "application/json",
         "X-KB-Delivery": delivery,
         "X-KB-Timestamp": stamp,
-        "X-KB-Signature": expected_signature(secret, stamp, body),
+        "X-KB-Signature": expected_signature(secret, stamp, body, source or "webhook", delivery),
     }
     if source:
         headers["X-KB-Source"] = source
