@@ -4,6 +4,7 @@ head (latest) and the live (published) one and keeps a listing copy of the visib
 from __future__ import annotations
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kb.articles.document import ArticleDoc
@@ -60,6 +61,7 @@ def add_revision(
         session.flush()
         number = 1
     else:
+        claim(session, article, expected_head)  # concurrent saves queue here, one at a time
         number = (
             session.scalar(
                 select(func.max(ArticleRevision.number)).where(
@@ -68,8 +70,7 @@ def add_revision(
             )
             or 0
         ) + 1
-    revision = ArticleRevision(
-        article=article,
+    fields = dict(
         number=number,
         base_revision_id=base_revision_id,
         title=doc.title,
@@ -88,8 +89,13 @@ def add_revision(
         author_name=author_name or (author.email if author else "system"),
         message=message,
     )
-    session.add(revision)
-    session.flush()
+    try:
+        with session.begin_nested():  # only this insert is undone when it loses a race
+            revision = ArticleRevision(article=article, **fields)
+            session.add(revision)
+            session.flush()
+    except IntegrityError:  # a concurrent save took the same revision number first
+        raise _stale(article) from None
     move_head(session, article, revision, expected_head)
     if article.slug != doc.slug and article.published_revision_id is None:
         article.slug = doc.slug
@@ -102,7 +108,20 @@ def move_head(
 ) -> None:
     """Point the article at its new head only if nobody moved it since we read it
     (compare-and-swap), so two concurrent saves can never silently replace one another."""
-    now = utcnow()
+    _swap(session, article, expected, head_revision_id=revision.id)
+    session.expire(article, ["head_revision_id", "head_revision", "updated_at"])
+
+
+def claim(session: Session, article: Article, expected: int | None) -> None:
+    """Take the article for a write before choosing the new revision's number: a row update
+    that holds the database's write lock (SQLite) or row lock (PostgreSQL) until commit, and
+    only while the head is still ``expected``. A concurrent save of the same base waits here,
+    then finds the head moved (StaleWrite). It also opens a real transaction first, so the
+    savepoint around the insert can never commit on its own (pysqlite)."""
+    _swap(session, article, expected)
+
+
+def _swap(session: Session, article: Article, expected: int | None, **values: object) -> None:
     current = (
         Article.head_revision_id.is_(None)
         if expected is None
@@ -111,15 +130,18 @@ def move_head(
     result = session.execute(
         update(Article)
         .where(Article.id == article.id, current)
-        .values(head_revision_id=revision.id, updated_at=now)
+        .values(updated_at=utcnow(), **values)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        raise StaleWrite(
-            f"Article '{article.slug}' was changed by someone else at the same moment; "
-            "reload and try again."
-        )
-    session.expire(article, ["head_revision_id", "head_revision", "updated_at"])
+        raise _stale(article)
+
+
+def _stale(article: Article) -> StaleWrite:
+    return StaleWrite(
+        f"Article '{article.slug}' was changed by someone else at the same moment; "
+        "reload and try again."
+    )
 
 
 def publish(session: Session, article: Article, revision: ArticleRevision) -> None:

@@ -22,7 +22,7 @@ from kb.articles.revisions import (
     publish,
 )
 from kb.auth.policy import has_role, require, require_transition
-from kb.errors import Conflict, Invalid, NotFound
+from kb.errors import Conflict, Invalid, NotFound, StaleWrite
 from kb.models import Article, ArticleEvent, ArticleRevision, ArticleStatus, Role, User
 
 NEW_ARTICLE_BODY = """## Issue
@@ -147,15 +147,7 @@ def save_edit(
         doc.extra = {**doc.extra, RESOLUTION_LOG: (head.extra or {}).get(RESOLUTION_LOG, [])}
         base_revision_id = head.id
     if head is not None and base_revision_id != head.id:
-        raise Conflict(
-            f"{head.author_name} saved a newer version (revision {head.number}) while you were "
-            "editing. Your text is kept below; compare and save again.",
-            theirs=doc_from_revision(head, article.status).to_text(),
-            yours=doc.to_text(),
-            their_revision_id=head.id,
-            their_revision=head.number,
-            your_base_revision_id=base_revision_id,
-        )
+        raise _newer_version(article, head, doc, base_revision_id)
     _check_slug_free(session, doc.slug, article)
     if head is not None:  # the editor does not show extra front matter: carry it over
         doc.extra = {**(head.extra or {}), **doc.extra}
@@ -163,14 +155,23 @@ def save_edit(
         return head
     proposal = not has_role(actor, Role.AUTHOR)
     from_status = article.status
-    revision = add_revision(
-        session,
-        doc,
-        article=article,
-        author=actor,
-        message=message or "Edited",
-        base_revision_id=base_revision_id,
-    )
+    try:
+        revision = add_revision(
+            session,
+            doc,
+            article=article,
+            author=actor,
+            message=message or "Edited",
+            base_revision_id=base_revision_id,
+        )
+    except StaleWrite:
+        # Another save of the same base won the race between our check above and our write:
+        # the same answer as the check would have given a moment later.
+        session.refresh(article)
+        winner = article.head_revision
+        if winner is None or winner.id == base_revision_id:
+            raise
+        raise _newer_version(article, winner, doc, base_revision_id) from None
     if proposal:
         article.status = ArticleStatus.IN_REVIEW.value
     elif article.status == ArticleStatus.PUBLISHED.value:
@@ -180,6 +181,21 @@ def save_edit(
     )
     changed(session, article)
     return revision
+
+
+def _newer_version(
+    article: Article, head: ArticleRevision, doc: ArticleDoc, base_revision_id: int | None
+) -> Conflict:
+    """The optimistic-lock refusal: both texts travel with it so nothing is lost."""
+    return Conflict(
+        f"{head.author_name} saved a newer version (revision {head.number}) while you were "
+        "editing. Your text is kept below; compare and save again.",
+        theirs=doc_from_revision(head, article.status).to_text(),
+        yours=doc.to_text(),
+        their_revision_id=head.id,
+        their_revision=head.number,
+        your_base_revision_id=base_revision_id,
+    )
 
 
 def transition(
