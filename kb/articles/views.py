@@ -9,7 +9,7 @@ from kb.articles import feedback, reading, workflow
 from kb.articles.forms import FlagForm
 from kb.articles.render import pygments_css
 from kb.articles.revisions import RESOLUTION_LOG
-from kb.auth.policy import ACTION_LABELS, allowed_actions, can_transition, has_role
+from kb.auth.policy import ACTION_LABELS, allowed_actions, can, can_transition, has_role
 from kb.db import get_db
 from kb.extensions import kb_state
 from kb.models import Role
@@ -98,7 +98,8 @@ def staff_panel(session, article) -> dict | None:
         "comments": workflow.open_review_comments(session, article),
         "labels": ACTION_LABELS,
         "has_pending_draft": article.is_live
-        and article.head_revision_id != article.published_revision_id,
+        and article.head_revision_id != article.published_revision_id
+        and can(current_user, "article.read_head", article),
     }
 
 

@@ -174,6 +174,7 @@ def save_edit(
         raise _newer_version(article, winner, doc, base_revision_id) from None
     if proposal:
         article.status = ArticleStatus.IN_REVIEW.value
+        article.proposed_by_id = actor.id  # the proposer may see and edit their proposal
     elif article.status == ArticleStatus.PUBLISHED.value:
         article.status = ArticleStatus.DRAFT.value  # the live revision stays live meanwhile
     _record(
