@@ -3,10 +3,13 @@ head (latest) and the live (published) one and keeps a listing copy of the visib
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from kb.articles import resolutions
 from kb.articles.document import ArticleDoc
 from kb.articles.snapshot import snapshot
 from kb.changes import record_change
@@ -14,8 +17,8 @@ from kb.db import queue_event
 from kb.errors import StaleWrite
 from kb.models import Article, ArticleRevision, ArticleStatus, ArticleTag, User, utcnow
 
-# Front matter key holding the resolution log (tickets this article solved), written by the
-# resolution write-back; kept out of the editor and merged into people's saves.
+# Front matter key that held the resolution log before it moved to its own table
+# (kb.articles.resolutions); never kept in new revisions, logged to the table when imported.
 RESOLUTION_LOG = "resolution_log"
 
 
@@ -36,7 +39,7 @@ def doc_from_revision(revision: ArticleRevision, status: str) -> ArticleDoc:
         status=status,
         owner=revision.owner,
         review_by=revision.review_by,
-        extra=dict(revision.extra or {}),
+        extra={k: v for k, v in (revision.extra or {}).items() if k != RESOLUTION_LOG},
     )
 
 
@@ -55,6 +58,9 @@ def add_revision(
     The new revision becomes the head; whether it goes live is the workflow's decision.
     """
     expected_head = article.head_revision_id if article is not None else None
+    legacy_log = doc.extra.get(RESOLUTION_LOG)
+    if legacy_log is not None:  # an older export: the log goes to the article, not the text
+        doc = replace(doc, extra={k: v for k, v in doc.extra.items() if k != RESOLUTION_LOG})
     if article is None:
         article = Article(slug=doc.slug, status=ArticleStatus.DRAFT.value)
         session.add(article)
@@ -100,6 +106,10 @@ def add_revision(
     if article.slug != doc.slug and article.published_revision_id is None:
         article.slug = doc.slug
     sync_listing(article)
+    if isinstance(legacy_log, list):
+        for entry in legacy_log:
+            if isinstance(entry, dict):
+                resolutions.log(session, article, entry, revision.author_name, count_reuse=False)
     return revision
 
 
@@ -187,24 +197,3 @@ def sync_listing(article: Article) -> None:
     for name in wanted:
         if name not in current:
             article.tags.append(ArticleTag(tag=name))
-
-
-def hash_without_log(revision: ArticleRevision) -> str:
-    doc = doc_from_revision(revision, "")
-    doc.extra = {k: v for k, v in doc.extra.items() if k != RESOLUTION_LOG}
-    return doc.content_hash()
-
-
-def only_log_changed_since(session: Session, article: Article, base_revision_id: int) -> bool:
-    """True when every revision after ``base_revision_id`` changed nothing but the resolution
-    log, so an editor's save can be merged on top instead of refused."""
-    base = session.get(ArticleRevision, base_revision_id)
-    if base is None or base.article_id != article.id:
-        return False
-    later = session.scalars(
-        select(ArticleRevision).where(
-            ArticleRevision.article_id == article.id, ArticleRevision.number > base.number
-        )
-    ).all()
-    reference = hash_without_log(base)
-    return bool(later) and all(hash_without_log(r) == reference for r in later)

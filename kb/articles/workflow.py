@@ -13,12 +13,10 @@ from sqlalchemy.orm import Session
 
 from kb.articles.document import ArticleDoc, DocumentError, validate_fields
 from kb.articles.revisions import (
-    RESOLUTION_LOG,
     add_revision,
     changed,
     doc_from_revision,
     get_article,
-    only_log_changed_since,
     publish,
 )
 from kb.auth.policy import has_role, require, require_transition
@@ -124,6 +122,21 @@ def create_article(session: Session, doc: ArticleDoc, actor: User, message: str 
     return article
 
 
+def propose_for_integration(
+    session: Session, doc: ArticleDoc, actor_name: str, message: str, comment: str = ""
+) -> Article:
+    """A new article proposed by an integration (a resolved ticket no article covered): like a
+    technician's proposal it goes straight to review and is never published by the proposer."""
+    _check_slug_free(session, doc.slug, None)
+    revision = add_revision(session, doc, author_name=actor_name, message=message)
+    article = revision.article
+    article.status = ArticleStatus.IN_REVIEW.value
+    event = _record(session, article, "propose", None, "", comment, revision)
+    event.actor_name = actor_name
+    changed(session, article)
+    return article
+
+
 def save_edit(
     session: Session,
     article: Article,
@@ -137,15 +150,6 @@ def save_edit(
     since ``base_revision_id``; the conflict carries both texts so nothing is lost."""
     require_transition(actor, "edit", article)
     head = article.head_revision
-    if (
-        head is not None
-        and base_revision_id is not None
-        and base_revision_id != head.id
-        and only_log_changed_since(session, article, base_revision_id)
-    ):
-        # Only resolution write-backs happened meanwhile: keep their log, save on top.
-        doc.extra = {**doc.extra, RESOLUTION_LOG: (head.extra or {}).get(RESOLUTION_LOG, [])}
-        base_revision_id = head.id
     if head is not None and base_revision_id != head.id:
         raise _newer_version(article, head, doc, base_revision_id)
     _check_slug_free(session, doc.slug, article)
