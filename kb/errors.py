@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -98,7 +98,20 @@ def wants_json() -> bool:
     )
 
 
+def discard_transaction() -> None:
+    """Roll back the request's database session, so nothing half-written is committed later
+    and the error page (whose layout reads the database) renders on a clean session."""
+    session = g.get("kb_db")
+    if session is None:
+        return
+    try:
+        session.rollback()
+    except Exception:  # a broken connection must not hide the original error
+        log.exception("rolling back after an error failed")
+
+
 def error_response(status: int, code: str, message: str, body: dict[str, Any] | None = None):
+    discard_transaction()
     if wants_json():
         payload = body or {"error": code, "message": message}
         response: Response = jsonify(payload)

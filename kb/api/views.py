@@ -11,7 +11,7 @@ from kb.api import json_object
 from kb.articles import feedback, reading, workflow
 from kb.articles.diffing import diff_texts, unified
 from kb.articles.revisions import doc_from_revision
-from kb.auth.policy import require
+from kb.auth.policy import can_transition, require
 from kb.db import get_db
 from kb.errors import Invalid
 from kb.extensions import kb_state
@@ -33,7 +33,7 @@ def _int_arg(name: str, default: int, minimum: int = 1, maximum: int = 10_000) -
     return value
 
 
-def article_summary(article: Article) -> dict[str, Any]:
+def article_summary(article: Article, viewer: Any) -> dict[str, Any]:
     return {
         "slug": article.slug,
         "title": article.title,
@@ -42,15 +42,19 @@ def article_summary(article: Article) -> dict[str, Any]:
         "service": article.service,
         "audience": article.audience,
         "tags": [t.tag for t in article.tags],
-        "status": article.status,
+        "status": reading.shown_status(article, viewer),
         "updated_at": article.updated_at.isoformat(),
         "url": f"/articles/{article.slug}",
     }
 
 
-def article_detail(article: Article, revision: ArticleRevision, html: str) -> dict[str, Any]:
-    return {
-        **article_summary(article),
+def article_detail(
+    article: Article, revision: ArticleRevision, html: str, viewer: Any
+) -> dict[str, Any]:
+    """The revision shown; ``head_revision_id`` (the base for an edit) only for people who may
+    edit the head, so public JSON never tells that an unpublished draft exists."""
+    detail = {
+        **article_summary(article, viewer),
         "title": revision.title,
         "summary": revision.summary,
         "tags": list(revision.tags or []),
@@ -61,11 +65,13 @@ def article_detail(article: Article, revision: ArticleRevision, html: str) -> di
         "review_by": revision.review_by.isoformat() if revision.review_by else None,
         "revision": revision.number,
         "revision_id": revision.id,
-        "head_revision_id": article.head_revision_id,
         "live": article.is_live,
         "markdown": revision.body,
         "html": html,
     }
+    if can_transition(viewer, "edit", article):
+        detail["head_revision_id"] = article.head_revision_id
+    return detail
 
 
 @bp.get("/openapi.json")
@@ -93,7 +99,7 @@ def list_articles():
     )
     return jsonify(
         {
-            "items": [article_summary(a) for a in page.items],
+            "items": [article_summary(a, current_user) for a in page.items],
             "total": page.total,
             "page": page.page,
             "per_page": page.per_page,
@@ -108,7 +114,7 @@ def get_article(slug: str):
     revision = reading.reading_revision(article, current_user, bool(request.args.get("draft")))
     html, _toc = reading.rendered(kb_state(), session, revision)
     session.commit()
-    return jsonify(article_detail(article, revision, html))
+    return jsonify(article_detail(article, revision, html, current_user))
 
 
 # --- authoring (JSON twins of the editor and workflow pages) ---------------------------------
@@ -136,7 +142,7 @@ def create_article():
         workflow.transition(session, article, "submit", current_user)
     session.commit()
     revision = article.head_revision
-    return jsonify(article_detail(article, revision, "")), 201
+    return jsonify(article_detail(article, revision, "", current_user)), 201
 
 
 @bp.put("/articles/<slug>")
@@ -156,7 +162,7 @@ def update_article(slug: str):
         session, article, doc, current_user, base, str(payload.get("message", ""))
     )
     session.commit()
-    return jsonify(article_detail(article, revision, ""))
+    return jsonify(article_detail(article, revision, "", current_user))
 
 
 @bp.post(

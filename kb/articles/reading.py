@@ -128,9 +128,7 @@ def reading_revision(article: Article, user: Any, want_draft: bool = False) -> A
     """Readers see the live revision. Staff (or the proposer) see the head when the article is
     not live, or when they ask for the pending draft of a live one."""
     head = article.head_revision
-    may_see_head = can(user, "article.read_unpublished") or (
-        article.proposed_by_id is not None and getattr(user, "id", None) == article.proposed_by_id
-    )
+    may_see_head = can(user, "article.read_head", article)
     if article.is_live and article.published_revision is not None:
         if want_draft and may_see_head and head is not None:
             return head
@@ -138,3 +136,11 @@ def reading_revision(article: Article, user: Any, want_draft: bool = False) -> A
     if head is None:
         raise NotFound(f"No article '{article.slug}'.")
     return head
+
+
+def shown_status(article: Article, user: Any) -> str:
+    """The status as this person may know it: a live article with a draft they may not see
+    is simply published to them."""
+    if article.is_live and not can(user, "article.read_head", article):
+        return ArticleStatus.PUBLISHED.value
+    return article.status

@@ -3,9 +3,13 @@ head (latest) and the live (published) one and keeps a listing copy of the visib
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from kb.articles import resolutions
 from kb.articles.document import ArticleDoc
 from kb.articles.snapshot import snapshot
 from kb.changes import record_change
@@ -13,8 +17,8 @@ from kb.db import queue_event
 from kb.errors import StaleWrite
 from kb.models import Article, ArticleRevision, ArticleStatus, ArticleTag, User, utcnow
 
-# Front matter key holding the resolution log (tickets this article solved), written by the
-# resolution write-back; kept out of the editor and merged into people's saves.
+# Front matter key that held the resolution log before it moved to its own table
+# (kb.articles.resolutions); never kept in new revisions, logged to the table when imported.
 RESOLUTION_LOG = "resolution_log"
 
 
@@ -35,7 +39,7 @@ def doc_from_revision(revision: ArticleRevision, status: str) -> ArticleDoc:
         status=status,
         owner=revision.owner,
         review_by=revision.review_by,
-        extra=dict(revision.extra or {}),
+        extra={k: v for k, v in (revision.extra or {}).items() if k != RESOLUTION_LOG},
     )
 
 
@@ -54,12 +58,16 @@ def add_revision(
     The new revision becomes the head; whether it goes live is the workflow's decision.
     """
     expected_head = article.head_revision_id if article is not None else None
+    legacy_log = doc.extra.get(RESOLUTION_LOG)
+    if legacy_log is not None:  # an older export: the log goes to the article, not the text
+        doc = replace(doc, extra={k: v for k, v in doc.extra.items() if k != RESOLUTION_LOG})
     if article is None:
         article = Article(slug=doc.slug, status=ArticleStatus.DRAFT.value)
         session.add(article)
         session.flush()
         number = 1
     else:
+        claim(session, article, expected_head)  # concurrent saves queue here, one at a time
         number = (
             session.scalar(
                 select(func.max(ArticleRevision.number)).where(
@@ -68,8 +76,7 @@ def add_revision(
             )
             or 0
         ) + 1
-    revision = ArticleRevision(
-        article=article,
+    fields = dict(
         number=number,
         base_revision_id=base_revision_id,
         title=doc.title,
@@ -88,12 +95,21 @@ def add_revision(
         author_name=author_name or (author.email if author else "system"),
         message=message,
     )
-    session.add(revision)
-    session.flush()
+    try:
+        with session.begin_nested():  # only this insert is undone when it loses a race
+            revision = ArticleRevision(article=article, **fields)
+            session.add(revision)
+            session.flush()
+    except IntegrityError:  # a concurrent save took the same revision number first
+        raise _stale(article) from None
     move_head(session, article, revision, expected_head)
     if article.slug != doc.slug and article.published_revision_id is None:
         article.slug = doc.slug
     sync_listing(article)
+    if isinstance(legacy_log, list):
+        for entry in legacy_log:
+            if isinstance(entry, dict):
+                resolutions.log(session, article, entry, revision.author_name, count_reuse=False)
     return revision
 
 
@@ -102,7 +118,20 @@ def move_head(
 ) -> None:
     """Point the article at its new head only if nobody moved it since we read it
     (compare-and-swap), so two concurrent saves can never silently replace one another."""
-    now = utcnow()
+    _swap(session, article, expected, head_revision_id=revision.id)
+    session.expire(article, ["head_revision_id", "head_revision", "updated_at"])
+
+
+def claim(session: Session, article: Article, expected: int | None) -> None:
+    """Take the article for a write before choosing the new revision's number: a row update
+    that holds the database's write lock (SQLite) or row lock (PostgreSQL) until commit, and
+    only while the head is still ``expected``. A concurrent save of the same base waits here,
+    then finds the head moved (StaleWrite). It also opens a real transaction first, so the
+    savepoint around the insert can never commit on its own (pysqlite)."""
+    _swap(session, article, expected)
+
+
+def _swap(session: Session, article: Article, expected: int | None, **values: object) -> None:
     current = (
         Article.head_revision_id.is_(None)
         if expected is None
@@ -111,15 +140,18 @@ def move_head(
     result = session.execute(
         update(Article)
         .where(Article.id == article.id, current)
-        .values(head_revision_id=revision.id, updated_at=now)
+        .values(updated_at=utcnow(), **values)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        raise StaleWrite(
-            f"Article '{article.slug}' was changed by someone else at the same moment; "
-            "reload and try again."
-        )
-    session.expire(article, ["head_revision_id", "head_revision", "updated_at"])
+        raise _stale(article)
+
+
+def _stale(article: Article) -> StaleWrite:
+    return StaleWrite(
+        f"Article '{article.slug}' was changed by someone else at the same moment; "
+        "reload and try again."
+    )
 
 
 def publish(session: Session, article: Article, revision: ArticleRevision) -> None:
@@ -165,24 +197,3 @@ def sync_listing(article: Article) -> None:
     for name in wanted:
         if name not in current:
             article.tags.append(ArticleTag(tag=name))
-
-
-def hash_without_log(revision: ArticleRevision) -> str:
-    doc = doc_from_revision(revision, "")
-    doc.extra = {k: v for k, v in doc.extra.items() if k != RESOLUTION_LOG}
-    return doc.content_hash()
-
-
-def only_log_changed_since(session: Session, article: Article, base_revision_id: int) -> bool:
-    """True when every revision after ``base_revision_id`` changed nothing but the resolution
-    log, so an editor's save can be merged on top instead of refused."""
-    base = session.get(ArticleRevision, base_revision_id)
-    if base is None or base.article_id != article.id:
-        return False
-    later = session.scalars(
-        select(ArticleRevision).where(
-            ArticleRevision.article_id == article.id, ArticleRevision.number > base.number
-        )
-    ).all()
-    reference = hash_without_log(base)
-    return bool(later) and all(hash_without_log(r) == reference for r in later)

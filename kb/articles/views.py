@@ -5,11 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template, request
 from flask_login import current_user
 
-from kb.articles import feedback, reading, workflow
+from kb.articles import feedback, reading, resolutions, workflow
 from kb.articles.forms import FlagForm
 from kb.articles.render import pygments_css
-from kb.articles.revisions import RESOLUTION_LOG
-from kb.auth.policy import ACTION_LABELS, allowed_actions, can_transition, has_role
+from kb.auth.policy import ACTION_LABELS, allowed_actions, can, can_transition, has_role
 from kb.db import get_db
 from kb.extensions import kb_state
 from kb.models import Role
@@ -72,16 +71,15 @@ def show(slug: str):
         toc=toc,
         staff=staff,
         flag_form=FlagForm(),
-        resolution_log=resolution_log_for(article),
+        resolution_log=resolution_log_for(session, article),
     )
 
 
-def resolution_log_for(article) -> list[dict]:
-    """Tickets this article solved: technicians and above only."""
-    if not has_role(current_user, Role.TECHNICIAN) or article.head_revision is None:
+def resolution_log_for(session, article) -> list[dict]:
+    """Tickets this article solved, newest first: technicians and above only."""
+    if not has_role(current_user, Role.TECHNICIAN):
         return []
-    entries = (article.head_revision.extra or {}).get(RESOLUTION_LOG) or []
-    return [e for e in reversed(entries) if isinstance(e, dict)]
+    return list(reversed(resolutions.entries(session, article)))
 
 
 def staff_panel(session, article) -> dict | None:
@@ -98,7 +96,8 @@ def staff_panel(session, article) -> dict | None:
         "comments": workflow.open_review_comments(session, article),
         "labels": ACTION_LABELS,
         "has_pending_draft": article.is_live
-        and article.head_revision_id != article.published_revision_id,
+        and article.head_revision_id != article.published_revision_id
+        and can(current_user, "article.read_head", article),
     }
 
 

@@ -13,17 +13,15 @@ from sqlalchemy.orm import Session
 
 from kb.articles.document import ArticleDoc, DocumentError, validate_fields
 from kb.articles.revisions import (
-    RESOLUTION_LOG,
     add_revision,
     changed,
     doc_from_revision,
     get_article,
-    only_log_changed_since,
     publish,
 )
 from kb.auth.policy import has_role, require, require_transition
 from kb.db import storable_int
-from kb.errors import Conflict, Invalid, NotFound
+from kb.errors import Conflict, Invalid, NotFound, StaleWrite
 from kb.models import Article, ArticleEvent, ArticleRevision, ArticleStatus, Role, User
 
 NEW_ARTICLE_BODY = """## Issue
@@ -125,6 +123,21 @@ def create_article(session: Session, doc: ArticleDoc, actor: User, message: str 
     return article
 
 
+def propose_for_integration(
+    session: Session, doc: ArticleDoc, actor_name: str, message: str, comment: str = ""
+) -> Article:
+    """A new article proposed by an integration (a resolved ticket no article covered): like a
+    technician's proposal it goes straight to review and is never published by the proposer."""
+    _check_slug_free(session, doc.slug, None)
+    revision = add_revision(session, doc, author_name=actor_name, message=message)
+    article = revision.article
+    article.status = ArticleStatus.IN_REVIEW.value
+    event = _record(session, article, "propose", None, "", comment, revision)
+    event.actor_name = actor_name
+    changed(session, article)
+    return article
+
+
 def save_edit(
     session: Session,
     article: Article,
@@ -138,25 +151,8 @@ def save_edit(
     since ``base_revision_id``; the conflict carries both texts so nothing is lost."""
     require_transition(actor, "edit", article)
     head = article.head_revision
-    if (
-        head is not None
-        and base_revision_id is not None
-        and base_revision_id != head.id
-        and only_log_changed_since(session, article, base_revision_id)
-    ):
-        # Only resolution write-backs happened meanwhile: keep their log, save on top.
-        doc.extra = {**doc.extra, RESOLUTION_LOG: (head.extra or {}).get(RESOLUTION_LOG, [])}
-        base_revision_id = head.id
     if head is not None and base_revision_id != head.id:
-        raise Conflict(
-            f"{head.author_name} saved a newer version (revision {head.number}) while you were "
-            "editing. Your text is kept below; compare and save again.",
-            theirs=doc_from_revision(head, article.status).to_text(),
-            yours=doc.to_text(),
-            their_revision_id=head.id,
-            their_revision=head.number,
-            your_base_revision_id=base_revision_id,
-        )
+        raise _newer_version(article, head, doc, base_revision_id)
     _check_slug_free(session, doc.slug, article)
     if head is not None:  # the editor does not show extra front matter: carry it over
         doc.extra = {**(head.extra or {}), **doc.extra}
@@ -164,16 +160,26 @@ def save_edit(
         return head
     proposal = not has_role(actor, Role.AUTHOR)
     from_status = article.status
-    revision = add_revision(
-        session,
-        doc,
-        article=article,
-        author=actor,
-        message=message or "Edited",
-        base_revision_id=base_revision_id,
-    )
+    try:
+        revision = add_revision(
+            session,
+            doc,
+            article=article,
+            author=actor,
+            message=message or "Edited",
+            base_revision_id=base_revision_id,
+        )
+    except StaleWrite:
+        # Another save of the same base won the race between our check above and our write:
+        # the same answer as the check would have given a moment later.
+        session.refresh(article)
+        winner = article.head_revision
+        if winner is None or winner.id == base_revision_id:
+            raise
+        raise _newer_version(article, winner, doc, base_revision_id) from None
     if proposal:
         article.status = ArticleStatus.IN_REVIEW.value
+        article.proposed_by_id = actor.id  # the proposer may see and edit their proposal
     elif article.status == ArticleStatus.PUBLISHED.value:
         article.status = ArticleStatus.DRAFT.value  # the live revision stays live meanwhile
     _record(
@@ -181,6 +187,21 @@ def save_edit(
     )
     changed(session, article)
     return revision
+
+
+def _newer_version(
+    article: Article, head: ArticleRevision, doc: ArticleDoc, base_revision_id: int | None
+) -> Conflict:
+    """The optimistic-lock refusal: both texts travel with it so nothing is lost."""
+    return Conflict(
+        f"{head.author_name} saved a newer version (revision {head.number}) while you were "
+        "editing. Your text is kept below; compare and save again.",
+        theirs=doc_from_revision(head, article.status).to_text(),
+        yours=doc.to_text(),
+        their_revision_id=head.id,
+        their_revision=head.number,
+        your_base_revision_id=base_revision_id,
+    )
 
 
 def transition(

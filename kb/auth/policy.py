@@ -72,6 +72,8 @@ def can(user: Any, action: str, thing: Any = None) -> bool:
         return _can_read_tree(user, thing)
     if action == "article.feedback":
         return _can_read_article(user, thing) and thing.is_live
+    if action == "article.read_head":
+        return can_read_head(user, thing)
     if action == "article.history":  # history shows drafts: authors and above, or the proposer
         return _can_read_article(user, thing) and (
             has_role(user, Role.AUTHOR) or _is_proposer(user, thing)
@@ -97,6 +99,19 @@ def _can_read_article(user: Any, article: Any) -> bool:
     if article.audience not in visible_audiences(user):
         return False
     if article.is_live:
+        return True
+    return has_role(user, Role.AUTHOR) or _is_proposer(user, article)
+
+
+def can_read_head(user: Any, article: Any) -> bool:
+    """May this person see the article's head revision? When the head is not the live revision
+    it is an unpublished draft: only the people who may edit that draft see it (authors and
+    above, or the technician who proposed it); everyone else reads the live revision only."""
+    if not _can_read_article(user, article):
+        return False
+    if article.head_revision_id is None or article.head_revision_id == (
+        article.published_revision_id
+    ):
         return True
     return has_role(user, Role.AUTHOR) or _is_proposer(user, article)
 
@@ -137,6 +152,9 @@ TRANSITIONS: dict[str, Transition] = {
     "comment": Transition(_OPEN | {"archived"}, None, Role.AUTHOR, proposer=True),
 }
 
+# Actions that write a new revision on top of the head, so the person must be able to see it.
+_WRITES_ON_HEAD = frozenset({"edit", "restore"})
+
 ACTION_LABELS = {
     "create": "created",
     "edit": "edited",
@@ -159,6 +177,8 @@ def can_transition(user: Any, action: str, article: Any) -> bool:
     rule = TRANSITIONS[action]
     if not _can_read_article(user, article):
         return False
+    if action in _WRITES_ON_HEAD and not can_read_head(user, article):
+        return False  # saving means editing someone's unpublished draft, unseen
     if has_role(user, rule.role):
         return True
     return rule.proposer and _is_proposer(user, article)
@@ -172,6 +192,11 @@ def require_transition(user: Any, action: str, article: Any) -> Transition:
         raise NotFound(f"Unknown action {action!r}.")
     if not _can_read_article(user, article):
         raise NotFound("No such article.")
+    if action in _WRITES_ON_HEAD and not can_read_head(user, article):
+        raise Forbidden(
+            "Someone's unpublished changes to this article are waiting for review; you can "
+            "propose changes again once they are published or withdrawn."
+        )
     if not can_transition(user, action, article):
         raise Forbidden(f"You do not have permission to {action.replace('_', ' ')} this article.")
     if article.status not in rule.sources:

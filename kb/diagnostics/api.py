@@ -11,6 +11,7 @@ from kb.api import request_json
 from kb.db import get_db
 from kb.diagnostics import catalog, engine
 from kb.diagnostics.graph import graph_to_data
+from kb.diagnostics.projection import for_viewer
 from kb.diagnostics.store import get_tree, revision_graph
 from kb.diagnostics.web import check_runner, groups, visible_tree
 from kb.errors import Invalid, NotFound
@@ -36,7 +37,7 @@ def tree_summary(tree: Tree) -> dict[str, Any]:
 
 
 def session_body(ds: DiagnosticSession, full: bool = False) -> dict[str, Any]:
-    graph = engine.graph_of(ds)
+    graph = engine.session_graph(ds, current_user)
     view = engine.node_view(graph, ds.current_node, ds.mode, ds.variables or {}, groups())
     body: dict[str, Any] = {
         "id": ds.token,
@@ -59,14 +60,14 @@ def session_body(ds: DiagnosticSession, full: bool = False) -> dict[str, Any]:
             "latest_update": latest.text if latest else None,
             "url": f"/outages/{outage.id}",
         }
-    check = engine.last_check(ds)
+    check = engine.last_check(ds, graph)
     if check is not None:
         body["last_check"] = check
     if full:
         body["variables"] = dict(ds.variables or {})
         body["path"] = engine.path_nodes(ds)
-        body["transcript"] = [entry.to_dict() for entry in engine.transcript(ds)]
-        body["transcript_text"] = engine.transcript_text(ds, groups())
+        body["transcript"] = [entry.to_dict() for entry in engine.transcript(ds, graph)]
+        body["transcript_text"] = engine.transcript_text(ds, groups(), graph)
         body["articles_viewed"] = list(ds.articles_viewed or [])
     return body
 
@@ -90,7 +91,7 @@ def list_trees():
 def get_tree_json(tree_id: str):
     tree = visible_tree(tree_id)
     revision = tree.published_revision if tree.is_live else tree.head_revision
-    return jsonify(graph_to_data(revision_graph(revision)))
+    return jsonify(graph_to_data(for_viewer(revision_graph(revision), current_user)))
 
 
 @bp.post("/sessions")

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, joinedload, object_session
 
 from kb.auth.policy import can, require, require_tree
 from kb.db import queue_event
+from kb.diagnostics import projection
 from kb.diagnostics.checks import CheckResult
 from kb.diagnostics.graph import (
     CHECK_ANSWERS,
@@ -183,6 +184,11 @@ def start_session(
     _arrive(graph, ds, start, now)
     session.flush()
     return ds
+
+
+def session_graph(ds: DiagnosticSession, viewer: Any) -> nx.DiGraph:
+    """The session's tree as ``viewer`` may see it (kb.diagnostics.projection)."""
+    return projection.for_viewer(graph_of(ds), viewer)
 
 
 def graph_of(ds: DiagnosticSession) -> nx.DiGraph:
@@ -512,9 +518,10 @@ class TranscriptEntry:
         return dict(self.__dict__)
 
 
-def transcript(ds: DiagnosticSession) -> list[TranscriptEntry]:
-    """The steps that stand (answers taken back are left out), in order, then the end."""
-    graph = graph_of(ds)
+def transcript(ds: DiagnosticSession, graph: nx.DiGraph | None = None) -> list[TranscriptEntry]:
+    """The steps that stand (answers taken back are left out), in order, then the end.
+    Pages and the API pass ``graph`` as the viewer may see it (``session_graph``)."""
+    graph = graph if graph is not None else graph_of(ds)
     variables = ds.variables or {}
     entries = []
     for step in steps_of(ds):
@@ -561,9 +568,11 @@ def _entry_line(number: int, entry: TranscriptEntry) -> list[str]:
     return lines
 
 
-def transcript_text(ds: DiagnosticSession, groups: dict[str, str] | None = None) -> str:
+def transcript_text(
+    ds: DiagnosticSession, groups: dict[str, str] | None = None, graph: nx.DiGraph | None = None
+) -> str:
     """The transcript in plain language, ready to paste into a ticket."""
-    graph = graph_of(ds)
+    graph = graph if graph is not None else graph_of(ds)
     title = graph.graph.get("title", ds.tree_id)
     lines = [
         f"Diagnostic: {title} ({ds.tree_id}, revision {ds.revision.number})",
@@ -571,7 +580,7 @@ def transcript_text(ds: DiagnosticSession, groups: dict[str, str] | None = None)
         f"{ds.started_at:%Y-%m-%d %H:%M} UTC; status: {ds.status}",
         "",
     ]
-    steps = [e for e in transcript(ds) if e.action != "end"]
+    steps = [e for e in transcript(ds, graph) if e.action != "end"]
     for number, entry in enumerate(steps, start=1):
         lines += _entry_line(number, entry)
     lines.append("")
@@ -609,7 +618,7 @@ def outcome_lines(ds: DiagnosticSession, graph: nx.DiGraph, groups: dict[str, st
     return lines
 
 
-def last_check(ds: DiagnosticSession) -> dict[str, Any] | None:
+def last_check(ds: DiagnosticSession, graph: nx.DiGraph | None = None) -> dict[str, Any] | None:
     """The result of the check answered just now (so the next page can show it), or None."""
     session = object_session(ds)
     if session is None or not ds.step_count:
@@ -627,7 +636,7 @@ def last_check(ds: DiagnosticSession) -> dict[str, Any] | None:
         )
         if step is None or step.action != "check":
             return None
-    check = graph_of(ds).nodes[step.node_id].get("check")
+    check = (graph if graph is not None else graph_of(ds)).nodes[step.node_id].get("check")
     return {
         "node": step.node_id,
         "check": check,
@@ -637,9 +646,9 @@ def last_check(ds: DiagnosticSession) -> dict[str, Any] | None:
     }
 
 
-def checks_run(ds: DiagnosticSession) -> list[dict[str, Any]]:
+def checks_run(ds: DiagnosticSession, graph: nx.DiGraph | None = None) -> list[dict[str, Any]]:
     """Every check step that stands, automated or answered by hand."""
-    graph = graph_of(ds)
+    graph = graph if graph is not None else graph_of(ds)
     result = []
     for step in steps_of(ds):
         if step.action != "check" or step.undone:

@@ -10,7 +10,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kb.diagnostics.engine import checks_run, graph_of, node_view, transcript, transcript_text
+from kb.diagnostics.engine import (
+    checks_run,
+    graph_of,
+    node_view,
+    session_graph,
+    transcript,
+    transcript_text,
+)
 from kb.models import DiagnosticSession, SessionStatus
 
 
@@ -117,3 +124,15 @@ def escalation_request(session: Session, kb: Any, token: str):
         return None
     default_group = kb.config.get("DEFAULT_ESCALATION_GROUP", "service-desk")
     return EscalationRequest(**escalation_fields(snapshot, default_group))
+
+
+def transcript_text_for(
+    session: Session, token: str, viewer: Any, groups: dict[str, str]
+) -> str | None:
+    """A session's transcript as ``viewer`` may see it (the tree through the projection), for
+    pages that show what was tried to someone other than the help desk; None when the session
+    no longer exists."""
+    ds = session.scalar(select(DiagnosticSession).where(DiagnosticSession.token == token))
+    if ds is None:
+        return None
+    return transcript_text(ds, groups, session_graph(ds, viewer))

@@ -19,7 +19,7 @@ from kb.diagnostics.checks import check_specs
 from kb.diagnostics.graph import content_hash, graph_from_data, graph_to_data, searchable_text
 from kb.diagnostics.snapshot import TreeSnapshot
 from kb.diagnostics.validate import Context, Report, validate_tree
-from kb.errors import Conflict, Invalid
+from kb.errors import Invalid, StaleWrite
 from kb.models import Article, Tree, TreeRevision, TreeStatus, User, utcnow
 
 _CACHE_SIZE = 256
@@ -90,17 +90,20 @@ def add_revision(
 ) -> TreeRevision:
     """Append a revision (creating the tree when ``tree`` is None); it becomes the head."""
     data = graph_to_data(graph)
+    expected_head = tree.head_revision_id if tree is not None else None
     if tree is None:
         tree = Tree(id=graph.graph["id"], status=TreeStatus.DRAFT.value)
         session.add(tree)
         session.flush()
         number = 1
     else:
+        # Take the tree (write lock on SQLite, row lock on PostgreSQL) while its head is still
+        # the one we read: a concurrent save waits here, then finds the head moved.
+        _swap(session, tree, expected_head)
         latest = session.scalar(
             select(func.max(TreeRevision.number)).where(TreeRevision.tree_id == tree.id)
         )
         number = (latest or 0) + 1
-    expected_head = tree.head_revision_id
     try:
         with session.begin_nested():
             revision = TreeRevision(
@@ -121,17 +124,21 @@ def add_revision(
     except IntegrityError:
         raise _stale(tree) from None
     # Compare-and-swap: move the head only if nobody moved it since we read it.
+    _swap(session, tree, expected_head, head_revision_id=revision.id)
+    session.expire(tree, ["head_revision_id", "head_revision", "updated_at"])
+    sync_listing(tree)
+    return revision
+
+
+def _swap(session: Session, tree: Tree, expected: int | None, **values: object) -> None:
     moved = session.execute(
         update(Tree)
-        .where(Tree.id == tree.id, _head_is(expected_head))
-        .values(head_revision_id=revision.id, updated_at=utcnow())
+        .where(Tree.id == tree.id, _head_is(expected))
+        .values(updated_at=utcnow(), **values)
         .execution_options(synchronize_session=False)
     )
     if moved.rowcount != 1:
         raise _stale(tree)
-    session.expire(tree, ["head_revision_id", "head_revision", "updated_at"])
-    sync_listing(tree)
-    return revision
 
 
 def _head_is(expected: int | None):
@@ -140,8 +147,8 @@ def _head_is(expected: int | None):
     )
 
 
-def _stale(tree: Tree) -> Conflict:
-    return Conflict(
+def _stale(tree: Tree) -> StaleWrite:
+    return StaleWrite(
         f"Tree '{tree.id}' was changed by someone else at the same moment; reload and try again."
     )
 

@@ -14,6 +14,7 @@ from kb.auth.policy import can, tree_actions
 from kb.db import get_db
 from kb.diagnostics import catalog, engine
 from kb.diagnostics.flowchart import render_svg
+from kb.diagnostics.projection import for_viewer
 from kb.diagnostics.store import revision_by_number, revision_graph
 from kb.diagnostics.web import check_runner, groups, has_endpoint, visible_tree
 from kb.errors import Invalid, NotFound
@@ -59,7 +60,7 @@ def catalogue():
 def landing(tree_id: str):
     tree = visible_tree(tree_id)
     revision = tree.published_revision if tree.is_live else tree.head_revision
-    graph = revision_graph(revision)
+    graph = for_viewer(revision_graph(revision), current_user)
     return render_template(
         "trees/landing.html",
         tree=tree,
@@ -86,7 +87,7 @@ def start(tree_id: str):
 
 
 def _step_context(ds: DiagnosticSession, error: str | None = None) -> dict[str, Any]:
-    graph = engine.graph_of(ds)
+    graph = engine.session_graph(ds, current_user)
     view = engine.node_view(graph, ds.current_node, ds.mode, ds.variables or {}, groups())
     return {
         "ds": ds,
@@ -98,7 +99,7 @@ def _step_context(ds: DiagnosticSession, error: str | None = None) -> dict[str, 
         "step_number": len(ds.path or []),
         "error": error,
         "can_escalate": has_endpoint("escalation.new_escalation"),
-        "last_check": engine.last_check(ds) if ds.mode == SessionMode.TECHNICIAN else None,
+        "last_check": engine.last_check(ds, graph) if ds.mode == SessionMode.TECHNICIAN else None,
         "outage": open_for_service(get_db(), str(graph.graph.get("service", ""))),
     }
 
@@ -140,12 +141,12 @@ def step(token: str):
 @bp.get("/sessions/<token>/transcript")
 def transcript(token: str):
     ds = engine.session_by_token(get_db(), token, current_user)
-    graph = engine.graph_of(ds)
+    graph = engine.session_graph(ds, current_user)
     return render_template(
         "trees/transcript.html",
         ds=ds,
-        entries=engine.transcript(ds),
-        text=engine.transcript_text(ds, groups()),
+        entries=engine.transcript(ds, graph),
+        text=engine.transcript_text(ds, groups(), graph),
         graph_title=graph.graph.get("title", ds.tree_id),
         svg=render_svg(graph, highlight=engine.path_nodes(ds)),
     )
@@ -160,5 +161,5 @@ def flowchart(tree_id: str):
         revision = revision_by_number(get_db(), tree, number)
         if revision is None:
             raise NotFound(f"Tree '{tree.id}' has no revision {number}.")
-    svg = render_svg(revision_graph(revision))
+    svg = render_svg(for_viewer(revision_graph(revision), current_user))
     return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "no-cache"})

@@ -21,7 +21,7 @@ from kb.diagnostics.store import (
     revision_by_number,
     revision_graph,
 )
-from kb.errors import Conflict, Invalid, NotFound
+from kb.errors import Conflict, Invalid, NotFound, StaleWrite
 from kb.models import Tree, TreeEvent, TreeRevision, TreeStatus, User
 
 ACTION_LABELS = {
@@ -96,34 +96,47 @@ def save_tree(
     require_tree_transition(actor, "edit", tree)
     head = tree.head_revision
     if head is not None and base_revision_id != head.id:
-        raise Conflict(
-            f"{head.author_name} saved a newer version (revision {head.number}) while you were "
-            "editing. Compare the two below, then save again.",
-            theirs=dump_tree(revision_graph(head)),
-            yours=dump_tree(graph),
-            their_revision_id=head.id,
-            their_revision=head.number,
-            your_base_revision_id=base_revision_id,
-        )
+        raise _newer_version(head, graph, base_revision_id)
     if graph.graph.get("id") != tree.id:
         raise Invalid("A tree's id cannot change.", fields={"tree": f"id: must stay '{tree.id}'"})
     check_tree(session, kb, graph, tree_id=tree.id)
     if head is not None and head.content_hash == content_hash(graph_to_data(graph)):
         return head
     from_status = tree.status
-    revision = add_revision(
-        session,
-        graph,
-        tree=tree,
-        author=actor,
-        message=message or "Edited",
-        base_revision_id=base_revision_id,
-    )
+    try:
+        revision = add_revision(
+            session,
+            graph,
+            tree=tree,
+            author=actor,
+            message=message or "Edited",
+            base_revision_id=base_revision_id,
+        )
+    except StaleWrite:
+        # Another save of the same base won the race between the check above and our write.
+        session.refresh(tree)
+        winner = tree.head_revision
+        if winner is None or winner.id == base_revision_id:
+            raise
+        raise _newer_version(winner, graph, base_revision_id) from None
     if tree.status == TreeStatus.PUBLISHED.value:
         tree.status = TreeStatus.DRAFT.value  # the live revision stays live meanwhile
     record(session, tree, action, actor, from_status, message, revision)
     changed(session, tree)
     return revision
+
+
+def _newer_version(head: TreeRevision, graph: nx.DiGraph, base_revision_id: int | None) -> Conflict:
+    """The optimistic-lock refusal; both versions travel with it."""
+    return Conflict(
+        f"{head.author_name} saved a newer version (revision {head.number}) while you were "
+        "editing. Compare the two below, then save again.",
+        theirs=dump_tree(revision_graph(head)),
+        yours=dump_tree(graph),
+        their_revision_id=head.id,
+        their_revision=head.number,
+        your_base_revision_id=base_revision_id,
+    )
 
 
 def transition(session: Session, tree: Tree, action: str, actor: User, comment: str = "") -> Tree:

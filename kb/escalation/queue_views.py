@@ -170,7 +170,7 @@ def resolve(ticket_id: int):
     user_id = current_user.id
 
     def work(session):
-        tickets.resolve(
+        return tickets.resolve(
             session,
             kb_state(),
             tickets.ticket_by_id(session, ticket_id),
@@ -182,8 +182,10 @@ def resolve(ticket_id: int):
             followup_text=form.get("followup_text", ""),
         )
 
-    with_retries(kb_state(), work)
+    skipped = with_retries(kb_state(), work)
     flash("Resolved. The resolution has been written into the knowledge base.", "success")
+    for item in skipped:
+        flash(f"Not logged in {item['slug']}: {item['reason']}", "info")
     return redirect(url_for("queue.ticket", ticket_id=ticket_id))
 
 
@@ -198,7 +200,7 @@ def resolve_api(ticket_id: int):
     user_id = current_user.id
 
     def work(session):
-        tickets.resolve(
+        return tickets.resolve(
             session,
             kb_state(),
             tickets.ticket_by_id(session, ticket_id),
@@ -208,8 +210,7 @@ def resolve_api(ticket_id: int):
             create_draft=bool(payload.get("create_draft", True)),
         )
 
-    with_retries(kb_state(), work)
+    skipped = with_retries(kb_state(), work)
     item = tickets.ticket_by_id(get_db(), ticket_id)
-    return jsonify(
-        _row_json(tickets.queue_row(item, utcnow(), kb_state().config["SLA_AT_RISK_FRACTION"]))
-    )
+    row = _row_json(tickets.queue_row(item, utcnow(), kb_state().config["SLA_AT_RISK_FRACTION"]))
+    return jsonify({**row, "skipped": skipped})

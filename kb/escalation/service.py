@@ -188,7 +188,7 @@ def resolve_escalation(
     # A reopened escalation resolved again without naming articles goes back to the same ones
     # (including the draft made the first time), never into a second draft.
     slugs = resolution.articles or list(escalation.resolution_articles or [])
-    articles, draft_slug = writeback.write_back(
+    written = writeback.write_back(
         session,
         escalation,
         entry,
@@ -196,6 +196,7 @@ def resolve_escalation(
         resolution.create_draft,
         actor_name=f"{system} ticket {reference}",
     )
+    articles, draft_slug = written.written, written.draft
     escalation.status = "resolved"
     escalation.resolved_at = when
     escalation.resolution_text = text
@@ -223,6 +224,7 @@ def resolve_escalation(
         text=text,
         articles=articles,
         draft_article=draft_slug,
+        skipped_articles=written.skipped,
         tree_id=escalation.tree_id,
         node_id=escalation.node_id,
         requester_name=escalation.requester_name,

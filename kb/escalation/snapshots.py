@@ -92,6 +92,8 @@ class ResolutionSnapshot:
     text: str
     articles: list[str] = field(default_factory=list)
     draft_article: str | None = None  # slug of the draft created when no article covered it
+    # named articles the resolution was not logged against: [{"slug", "reason"}]
+    skipped_articles: list[dict[str, str]] = field(default_factory=list)
     tree_id: str | None = None
     node_id: str | None = None
     requester_name: str = ""

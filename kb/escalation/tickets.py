@@ -158,10 +158,12 @@ def resolve(
     create_draft: bool = True,
     followup_days: float | None = None,
     followup_text: str = "",
-) -> None:
+) -> list[dict[str, str]]:
+    """Resolve the ticket and its escalation; returns the named articles the resolution was
+    not logged against (not live), each with the reason, also noted on the ticket."""
     if ticket.status == "resolved":
         raise Conflict("This ticket is already resolved.")
-    resolve_escalation(
+    snapshot = resolve_escalation(
         session,
         kb,
         ticket.escalation,
@@ -178,3 +180,8 @@ def resolve(
     )
     ticket.status = "resolved"
     _note(ticket, actor, "resolve", text.strip(), public=True)
+    skipped = list(snapshot.skipped_articles) if snapshot else []
+    if skipped:
+        lines = "\n".join(f"- {s['slug']}: {s['reason']}" for s in skipped)
+        _note(ticket, actor, "comment", f"Not logged in these articles:\n{lines}", public=False)
+    return skipped

@@ -7,7 +7,7 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask_login import current_user, login_required
 
 from kb.api import json_object
-from kb.auth.policy import require
+from kb.auth.policy import can, require
 from kb.db import get_db
 from kb.errors import Invalid, NotFound
 from kb.escalation import followups, outbox
@@ -37,6 +37,18 @@ def _prefill_from_session(token: str | None) -> EscalationRequest | None:
     from kb.diagnostics.handoff import escalation_request
 
     return escalation_request(get_db(), kb_state(), token)
+
+
+def transcript_shown(token: str | None, as_sent: str) -> str:
+    """What was tried, as this person may see it: technicians and above get the transcript as
+    it is sent to the help desk; others get it rebuilt from the session through the tree's
+    self-service projection (nothing if the session is gone)."""
+    if not token or can(current_user, "tree.read_internal"):
+        return as_sent
+    from kb.diagnostics.handoff import transcript_text_for
+
+    groups = kb_state().config.get("SUPPORT_GROUPS") or {}
+    return transcript_text_for(get_db(), token, current_user, groups) or ""
 
 
 def request_from_form(form, base: EscalationRequest | None) -> EscalationRequest:
@@ -93,6 +105,7 @@ def new_escalation():
     return render_template(
         "escalation/new.html",
         base=base,
+        transcript_text=transcript_shown(token, base.transcript_text) if base else "",
         token=token,
         errors=errors,
         prefill=prefill,
@@ -112,6 +125,7 @@ def status(public_id: str):
     return render_template(
         "escalation/status.html",
         escalation=escalation,
+        transcript_text=transcript_shown(escalation.session_token, escalation.transcript_text),
         group_name=(config.get("SUPPORT_GROUPS") or {}).get(escalation.group, escalation.group),
         response_state=sla_state(
             now,

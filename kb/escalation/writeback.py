@@ -1,82 +1,71 @@
-"""Resolution write-back: a resolved ticket is appended to the resolution log of each article
-it used (a new revision attributed to the integration, reuse count + 1), or becomes a draft
-article in the review queue when no article covered it."""
+"""Resolution write-back: a resolved ticket is logged in the resolution log of each live
+article it used (reuse count + 1; no revision, no status change), or becomes a proposed draft
+article in the review queue when no article covered it. Articles that are not live (drafts,
+proposals in review, archived) are skipped with a reason; the resolution itself is kept on the
+escalation either way."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from kb.articles import resolutions
 from kb.articles.document import ArticleDoc
-from kb.articles.revisions import (
-    RESOLUTION_LOG,
-    add_revision,
-    changed,
-    doc_from_revision,
-    get_article,
-    publish,
-)
-from kb.articles.workflow import slugify
+from kb.articles.revisions import get_article
+from kb.articles.workflow import propose_for_integration, slugify
+from kb.changes import record_change
 from kb.models import Article, ArticleEvent, ArticleStatus, Escalation
 
-LOG_FIELD = RESOLUTION_LOG
+
+def resolution_log(session: Session, article: Article) -> list[dict[str, Any]]:
+    """The tickets this article resolved, oldest first."""
+    return resolutions.entries(session, article)
 
 
-def resolution_log(doc_extra: dict[str, Any] | None) -> list[dict[str, Any]]:
-    value = (doc_extra or {}).get(LOG_FIELD) or []
-    return [entry for entry in value if isinstance(entry, dict)]
+def not_live_reason(article: Article | None) -> str | None:
+    """Why a resolution cannot be logged against this article, or None when it can."""
+    if article is None:
+        return "No article has this address."
+    if article.status == ArticleStatus.ARCHIVED.value:
+        return "The article is archived."
+    if article.published_revision_id is None:
+        return f"The article is not published ({article.status.replace('_', ' ')})."
+    return None
 
 
 def append_resolution(
     session: Session, article: Article, entry: dict[str, Any], actor_name: str
 ) -> bool:
-    """Append ``entry`` to the article's log as a new revision; False if already logged.
+    """Log ``entry`` against a live article; False if this resolution is logged already.
 
-    The revision is made from the current head, so it never replaces anyone's edit; if the
-    head was the live revision the new one goes live too (only the log changed).
-    """
-    head = article.head_revision
-    if head is None:
+    Only the log, the reuse count and an event: the article's revisions, status and listing
+    are not touched, so a pending draft or the review workflow never sees the write-back."""
+    if not_live_reason(article) is not None:
+        raise ValueError(f"article {article.slug} is not live")
+    if not resolutions.log(session, article, entry, actor_name):
         return False
-    log = resolution_log(head.extra)
-    if any(
-        existing.get("ticket") == entry["ticket"]
-        and existing.get("resolution") == entry["resolution"]
-        for existing in log
-    ):
-        return False  # the same resolution of the same ticket is logged once
-    doc = doc_from_revision(head, article.status)
-    doc.extra = {**doc.extra, LOG_FIELD: [*log, entry]}
-    head_was_live = article.published_revision_id == head.id
-    revision = add_revision(
-        session,
-        doc,
-        article=article,
-        author_name=actor_name,
-        base_revision_id=head.id,
-        message=f"Resolution logged from {entry['ticket']}",
-    )
-    if head_was_live:
-        publish(session, article, revision)
-    else:
-        changed(session, article)
-    session.execute(
-        update(Article).where(Article.id == article.id).values(reuse_count=Article.reuse_count + 1)
-    )
     session.add(
         ArticleEvent(
             article_id=article.id,
-            revision=revision,
+            revision_id=article.published_revision_id,
             action="resolution",
-            from_status=article.status,
-            to_status=article.status,
+            from_status="",  # not a status change
+            to_status="",
             actor_name=actor_name,
             comment=entry["resolution"][:2000],
         )
     )
+    record_change(session, "article", article.slug)  # reuse counts rank search results
     return True
+
+
+@dataclass
+class WriteBack:
+    written: list[str] = field(default_factory=list)
+    skipped: list[dict[str, str]] = field(default_factory=list)  # {"slug", "reason"}
+    draft: str | None = None
 
 
 def write_back(
@@ -86,21 +75,24 @@ def write_back(
     slugs: list[str],
     create_draft: bool,
     actor_name: str,
-) -> tuple[list[str], str | None]:
-    """Log the resolution in each linked article; with none, create a draft for review.
-
-    Returns the slugs written to and the slug of the draft (if one was made).
-    """
-    written: list[str] = []
+) -> WriteBack:
+    """Log the resolution in each named live article; the others are skipped with a reason.
+    With no article named (or none of the names existing), create a draft for review."""
+    result = WriteBack()
+    exists = False
     for slug in dict.fromkeys(s.strip() for s in slugs if s and s.strip()):
         article = get_article(session, slug)
-        if article is None:
+        exists = exists or article is not None
+        reason = not_live_reason(article)
+        if reason is not None:
+            result.skipped.append({"slug": slug, "reason": reason})
             continue
+        assert article is not None
         append_resolution(session, article, entry, actor_name)
-        written.append(slug)
-    if written or not create_draft:
-        return written, None
-    return written, draft_from_resolution(session, escalation, entry, actor_name).slug
+        result.written.append(article.slug)
+    if create_draft and not result.written and not exists:
+        result.draft = draft_from_resolution(session, escalation, entry, actor_name).slug
+    return result
 
 
 def draft_from_resolution(
@@ -132,23 +124,14 @@ def draft_from_resolution(
         service=escalation.service,
         audience="internal",
         status=ArticleStatus.IN_REVIEW.value,
-        extra={LOG_FIELD: [entry]},
     )
-    revision = add_revision(
-        session, doc, author_name=actor_name, message=f"Drafted from resolved {entry['ticket']}"
+    article = propose_for_integration(
+        session,
+        doc,
+        actor_name,
+        message=f"Drafted from resolved {entry['ticket']}",
+        comment="No article covered this resolution.",
     )
-    article = revision.article
-    article.status = ArticleStatus.IN_REVIEW.value
-    session.add(
-        ArticleEvent(
-            article_id=article.id,
-            revision=revision,
-            action="propose",
-            from_status="",
-            to_status=article.status,
-            actor_name=actor_name,
-            comment="No article covered this resolution.",
-        )
-    )
-    changed(session, article)
+    # the resolution the draft was made from starts its log (it is not a reuse)
+    resolutions.log(session, article, entry, actor_name, count_reuse=False)
     return article

@@ -324,7 +324,7 @@ def apply_resolution(kb: Any, escalation_id: int, resolution: RTResolution) -> s
                 if config.get("RT_LINK_VIEWED_ARTICLES", True)
                 else []
             )
-        resolve_escalation(
+        snapshot = resolve_escalation(
             session,
             kb,
             escalation,
@@ -339,6 +339,13 @@ def apply_resolution(kb: Any, escalation_id: int, resolution: RTResolution) -> s
                 followup_days=resolution.reply.followup_days,
             ),
         )
+        for item in snapshot.skipped_articles if snapshot else []:
+            log.info(
+                "RT ticket %s: not logged in %s: %s",
+                resolution.ticket_id,
+                item["slug"],
+                item["reason"],
+            )
         return "resolved"
 
     try:

@@ -230,13 +230,16 @@ def receive_resolution(
             ),
         )
         session.add(WebhookReceipt(source=source, delivery_id=delivery_id))
-        return {
+        answer = {
             "escalation": escalation.public_id,
             "status": escalation.status,
             "articles": list(escalation.resolution_articles or []),
             "draft_article": snapshot.draft_article if snapshot else None,
             "changed": snapshot is not None,
         }
+        if snapshot and snapshot.skipped_articles:  # named, but not live: not logged there
+            answer["skipped"] = list(snapshot.skipped_articles)
+        return answer
 
     return with_retries(kb, work)
 

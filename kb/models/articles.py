@@ -169,6 +169,37 @@ class ArticleEvent(Base):
     revision: Mapped[ArticleRevision | None] = relationship()
 
 
+class ArticleResolution(Base):
+    """One resolved ticket this article was used for: the article's resolution log. It belongs
+    to the article, not to a revision, so edits and restores never drop entries."""
+
+    __tablename__ = "article_resolutions"
+    __table_args__ = (
+        UniqueConstraint("article_id", "digest", name="uq_article_resolutions_article_digest"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    ticket: Mapped[str] = mapped_column(String(200))
+    resolved_on: Mapped[str] = mapped_column(String(10), default="")  # ISO date, as logged
+    resolver: Mapped[str] = mapped_column(String(254), default="")
+    resolution: Mapped[str] = mapped_column(Text, default="")
+    # sha256 of ticket and resolution: the same resolution of the same ticket is logged once
+    digest: Mapped[str] = mapped_column(String(64))
+    logged_by: Mapped[str] = mapped_column(String(254), default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def to_entry(self) -> dict[str, str]:
+        return {
+            "ticket": self.ticket,
+            "date": self.resolved_on,
+            "resolver": self.resolver,
+            "resolution": self.resolution,
+        }
+
+
 class ArticleFeedback(Base):
     """ "Was this helpful?" One vote per signed-in person per article (they may change it)."""
 

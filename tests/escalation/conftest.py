@@ -73,3 +73,16 @@ def escalate(kb, **changes) -> str:
 
 def deliver(kb):
     return dispatch(kb)
+
+
+def writeback_event(session, article):
+    """The history event of the last resolution logged against ``article`` (who logged it)."""
+    from sqlalchemy import select
+
+    from kb.models import ArticleEvent
+
+    return session.scalar(
+        select(ArticleEvent)
+        .where(ArticleEvent.article_id == article.id, ArticleEvent.action == "resolution")
+        .order_by(ArticleEvent.id.desc())
+    )

@@ -74,7 +74,7 @@ def test_escalate_from_a_tree_resolve_in_the_queue_and_see_it_on_the_article(mak
         },
     )
     with kb.session() as session:
-        log = resolution_log(get_article(session, article).head_revision.extra)
+        log = resolution_log(session, get_article(session, article))
         assert log[-1]["resolution"] == "Deleted the stuck job from the print server queue."
     shown = technician.get(f"/articles/{article}").get_data(as_text=True)
     assert "Deleted the stuck job from the print server queue." in shown

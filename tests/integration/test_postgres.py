@@ -193,6 +193,4 @@ def test_kb_runs_on_postgresql(app, tmp_path):
     with kb.session() as session:
         article = get_article(session, "printer-offline")
         assert article.reuse_count == 1
-        assert resolution_log(article.published_revision.extra)[0]["ticket"] == (
-            f"local:{ticket_id}"
-        )
+        assert resolution_log(session, article)[0]["ticket"] == (f"local:{ticket_id}")

@@ -27,7 +27,7 @@ from kb.integrations.rt_tickets import marker
 from kb.models import ArticleStatus, FollowUp, OutboxMessage, utcnow
 from kb.worker import all_jobs
 from tests.conftest import csrf_token
-from tests.escalation.conftest import add_articles, escalate
+from tests.escalation.conftest import add_articles, escalate, writeback_event
 from tests.integration.conftest import free_port, unavailable, wait_until
 from tests.integration.rt_server import RTServer, missing
 
@@ -162,10 +162,10 @@ def test_the_full_loop_through_polling_and_a_follow_up_that_reopens_the_rt_ticke
         assert escalation.resolution_articles == ["printer-offline"]
         article = get_article(session, "printer-offline")
         assert article.reuse_count == 1
-        (entry,) = resolution_log(article.published_revision.extra)
+        (entry,) = resolution_log(session, article)
         assert entry["ticket"] == f"rt:{ticket_id}"
         assert entry["resolution"] == "Re-seated the network cable behind the printer."
-        assert article.published_revision.author_name == f"rt ticket {ticket_id}"
+        assert writeback_event(session, article).actor_name == f"rt ticket {ticket_id}"
         followup = session.scalar(select(FollowUp).where(FollowUp.escalation_id == escalation.id))
         assert followup.due_at - escalation.resolved_at == timedelta(days=2)
         link = followup.token

@@ -288,7 +288,7 @@ def test_a_signed_resolution_resolves_the_escalation_and_writes_back(app, kb, ti
         assert escalation.resolved_by == "sam@example.org"
         article = get_article(session, "printer-offline")
         assert article.reuse_count == 1
-        (entry,) = resolution_log(article.published_revision.extra)
+        (entry,) = resolution_log(session, article)
         assert entry["ticket"] == "helpdesk:HD-7"
         assert session.scalar(select(WebhookReceipt.delivery_id)) == "d-1"
 
