@@ -17,7 +17,14 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from kb.app import create_app
-from kb.auth.users import count_users, create_token, create_user, find_user, set_role
+from kb.auth.users import (
+    count_users,
+    create_token,
+    create_user,
+    find_user,
+    set_password,
+    set_role,
+)
 from kb.content import export_content, import_content
 from kb.errors import KbError
 from kb.extensions import kb_state
@@ -316,6 +323,23 @@ def user_set_role(email: str, role: str) -> None:
         set_role(session, email, role)
         session.commit()
     click.echo(f"{email} is now {role}.")
+
+
+@user_group.command("set-password")
+@click.argument("email")
+@with_appcontext
+def user_set_password(email: str) -> None:
+    """Change an account's password (from KB_USER_PASSWORD, or prompted); its sessions end."""
+    password = _password_from("KB_USER_PASSWORD", f"New password for {email}")
+    if not password:
+        raise click.UsageError("no password: set KB_USER_PASSWORD or run in a terminal")
+    with _session() as session:
+        user = find_user(session, email)
+        if user is None:
+            raise click.UsageError(f"no user {email}")
+        set_password(user, password)
+        session.commit()
+    click.echo(f"Password of {email} changed.")
 
 
 @user_group.command("token")

@@ -9,11 +9,18 @@ import secrets
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn import zxcvbn
 
 from kb.errors import Invalid, NotFound
 from kb.models import ApiToken, Role, User, utcnow
 
+# NIST SP 800-63B: a minimum length, a maximum well above 64, no composition rules, and no
+# password that is common, breached or made of the account's own words. zxcvbn ships its lists
+# (common and leaked passwords, words, names, keyboard patterns) offline and scores 0-4.
 MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 256
+MIN_PASSWORD_SCORE = 3
+_ZXCVBN_CHARACTERS = 100  # zxcvbn's cost grows with length; the first 100 decide the score
 # werkzeug's default (scrypt). Tests lower it so thousands of sign-ins stay fast.
 PASSWORD_METHOD = "scrypt"
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
@@ -24,11 +31,43 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def validate_password(password: str) -> None:
+def context_words(*values: str) -> list[str]:
+    """The words a guesser tries first for this account: its e-mail, the parts of it, the
+    person's name, and the site's own name."""
+    words = {"kb", "knowledge base", "help desk", "helpdesk"}
+    for value in values:
+        value = (value or "").strip().lower()
+        if not value:
+            continue
+        words.add(value)
+        words.update(part for part in re.split(r"[@.\s_+-]+", value) if len(part) >= 3)
+        local = value.partition("@")[0]
+        words.add(re.sub(r"[^a-z0-9]", "", local))
+    return sorted(word for word in words if word)
+
+
+def validate_password(password: str, context: list[str] | tuple[str, ...] = ()) -> None:
+    """Raise Invalid for a password that is too short, too long, or too easy to guess
+    (common or breached, a pattern like "aaaa" or "qwerty", or built from ``context``)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise Invalid(
             f"Password must be at least {MIN_PASSWORD_LENGTH} characters.",
             fields={"password": f"at least {MIN_PASSWORD_LENGTH} characters"},
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise Invalid(
+            f"Password must be at most {MAX_PASSWORD_LENGTH} characters.",
+            fields={"password": f"at most {MAX_PASSWORD_LENGTH} characters"},
+        )
+    result = zxcvbn(password[:_ZXCVBN_CHARACTERS], user_inputs=list(context))
+    if password.strip() == "" or result["score"] < MIN_PASSWORD_SCORE:
+        feedback = result["feedback"]
+        hint = feedback.get("warning") or "It is a common password or an easy pattern."
+        advice = " ".join(feedback.get("suggestions") or [])
+        raise Invalid(
+            f"That password is too easy to guess. {hint} {advice}".strip()
+            + " A few unrelated words make a strong password.",
+            fields={"password": "too easy to guess"},
         )
 
 
@@ -46,7 +85,7 @@ def create_user(
         raise Invalid(
             f"Unknown role {role!r}; choose one of {roles}.", fields={"role": roles}
         ) from None
-    validate_password(password)
+    validate_password(password, context_words(email, name))
     if find_user(session, email) is not None:
         raise Invalid(f"A user {email} already exists.", fields={"email": "already exists"})
     user = User(
@@ -77,7 +116,7 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
 
 
 def set_password(user: User, password: str) -> None:
-    validate_password(password)
+    validate_password(password, context_words(user.email, user.name))
     user.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
 
 
