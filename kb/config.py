@@ -21,13 +21,13 @@ class Defaults:
     PUBLIC_ACCESS = True
 
     # Cookies: HttpOnly and SameSite always; Secure when served over TLS (set it true there).
+    # The "keep me signed in" cookie takes the session cookie's flags (see follow_session_cookie)
+    # and lasts REMEMBER_COOKIE_DURATION seconds unless the person signs out first.
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
     SESSION_COOKIE_NAME = "kb_session"
-    REMEMBER_COOKIE_HTTPONLY = True
-    REMEMBER_COOKIE_SAMESITE = "Lax"
-    REMEMBER_COOKIE_SECURE = False
+    REMEMBER_COOKIE_DURATION = 30 * 24 * 3600
     WTF_CSRF_TIME_LIMIT = None  # token lives as long as the session
     MAX_CONTENT_LENGTH = 4 * 1024 * 1024
 
@@ -154,10 +154,24 @@ def configure_app(app: Flask, test_config: dict[str, Any] | None) -> None:
     articles, trees = bundled_paths()
     app.config["BUNDLED_ARTICLES"] = app.config["BUNDLED_ARTICLES"] or str(articles)
     app.config["BUNDLED_TREES"] = app.config["BUNDLED_TREES"] or str(trees)
+    follow_session_cookie(app.config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_or_create_secret(Path(app.instance_path))
     if not app.config.get("DATABASE_URL"):
         app.config["DATABASE_URL"] = "sqlite:///" + str(Path(app.instance_path) / "kb.sqlite3")
+
+
+def follow_session_cookie(config: dict[str, Any]) -> None:
+    """The remember cookie signs a person in as surely as the session cookie: it is Secure
+    whenever either is set so, always HttpOnly, and has the session cookie's SameSite unless
+    a site sets its own."""
+    config["REMEMBER_COOKIE_SECURE"] = bool(
+        config.get("SESSION_COOKIE_SECURE") or config.get("REMEMBER_COOKIE_SECURE")
+    )
+    config["REMEMBER_COOKIE_HTTPONLY"] = True
+    config["REMEMBER_COOKIE_SAMESITE"] = config.get("REMEMBER_COOKIE_SAMESITE") or config.get(
+        "SESSION_COOKIE_SAMESITE"
+    )
 
 
 def load_or_create_secret(instance: Path) -> str:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
-from kb.errors import Invalid, NotFound
+from kb.errors import Conflict, Invalid, NotFound
 from kb.models import ApiToken, Role, User, utcnow
 
 # NIST SP 800-63B: a minimum length, a maximum well above 64, no composition rules, and no
@@ -116,8 +116,48 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
 
 
 def set_password(user: User, password: str) -> None:
+    """Change the password; every session of the account ends (a stolen one with it)."""
     validate_password(password, context_words(user.email, user.name))
     user.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
+    user.end_sessions()
+
+
+def user_by_session_token(session: Session, token: str) -> User | None:
+    """The active user a session or remember cookie belongs to, or None once it was ended
+    (logout, deactivation, password change) or the account is inactive."""
+    if not token:
+        return None
+    user = session.scalar(select(User).where(User.session_token == token))
+    return user if user is not None and user.active else None
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"No user {user_id}.")
+    return user
+
+
+def require_user(session: Session, email: str) -> User:
+    user = find_user(session, email)
+    if user is None:
+        raise NotFound(f"No user {normalise_email(email)}.")
+    return user
+
+
+def set_active(user: User, active: bool, *, by: User | None = None) -> User:
+    """Deactivate (every session, remember cookie and API token of the account stops working
+    at once; it cannot sign in) or activate again. Nobody deactivates themselves."""
+    if not active and by is not None and by.id == user.id:
+        raise Conflict("You cannot deactivate your own account; ask another admin.")
+    user.active = active
+    if not active:
+        user.end_sessions()
+    return user
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.email)))
 
 
 def set_role(session: Session, email: str, role: str) -> User:
@@ -145,6 +185,29 @@ def create_token(session: Session, user: User, name: str) -> str:
     session.add(ApiToken(user=user, name=name, token_hash=_hash_token(token)))
     session.flush()
     return token
+
+
+def tokens_of(session: Session, user: User) -> list[ApiToken]:
+    return list(
+        session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id))
+    )
+
+
+def revoke_token(session: Session, token_id: int) -> ApiToken:
+    """Revoke one API token by its number (``kb user token list``, the users page)."""
+    row = session.get(ApiToken, token_id)
+    if row is None:
+        raise NotFound(f"No API token {token_id}.")
+    row.revoked = True
+    return row
+
+
+def revoke_tokens(session: Session, user: User) -> int:
+    """Revoke every API token of ``user``; returns how many were still live."""
+    live = [row for row in tokens_of(session, user) if not row.revoked]
+    for row in live:
+        row.revoked = True
+    return len(live)
 
 
 def user_for_token(session: Session, token: str) -> User | None:
