@@ -31,6 +31,22 @@ class Defaults:
     WTF_CSRF_TIME_LIMIT = None  # token lives as long as the session
     MAX_CONTENT_LENGTH = 4 * 1024 * 1024
 
+    # Throttling (Flask-Limiter, kb/throttle.py). Rates like "5 per minute; 20 per hour", counted
+    # per client address (per account for failed sign-ins). Memory storage holds for one server
+    # process; with several, point RATELIMIT_STORAGE_URI at shared storage (redis://...).
+    # Behind a reverse proxy set TRUSTED_PROXIES to the number of proxies in front of kb, or every
+    # client shares the proxy's address.
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_STRATEGY = "moving-window"
+    RATELIMIT_SIGN_IN_ACCOUNT = "5 per minute; 20 per hour"  # failed sign-ins
+    RATELIMIT_SIGN_IN_CLIENT = "20 per minute; 100 per hour"  # failed sign-ins
+    RATELIMIT_VOTES = "30 per hour"  # anonymous "was this helpful?" votes
+    RATELIMIT_ESCALATIONS = "5 per hour; 20 per day"  # anonymous escalations
+    RATELIMIT_SUBSCRIPTIONS = "10 per hour"  # outage e-mail subscriptions
+    RATELIMIT_WEBHOOKS = "120 per minute"  # inbound webhooks and the RT scrip
+    TRUSTED_PROXIES = 0
+
     # Plugins: built-ins a site switches off by name; hook-call tracing for debugging.
     DISABLED_PLUGINS: list[str] = []
     TRACE_HOOKS = False
