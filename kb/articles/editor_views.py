@@ -20,6 +20,7 @@ from kb.errors import Conflict, Invalid
 from kb.extensions import kb_state
 from kb.models import Role
 from kb.plugins import collect
+from kb.throttle import client_fingerprint
 
 bp = Blueprint("editor", __name__)
 
@@ -234,7 +235,12 @@ def give_feedback(slug: str):
         raise Invalid("Answer yes or no.", fields={"helpful": "yes or no"})
     user = current_user if current_user.is_authenticated else None
     feedback.record_feedback(
-        session, article, user, helpful == "yes", request.form.get("comment", "")
+        session,
+        article,
+        user,
+        helpful == "yes",
+        request.form.get("comment", ""),
+        voter=client_fingerprint(),
     )
     session.commit()
     flash("Thank you for your feedback.", "success")
