@@ -99,6 +99,8 @@ class Defaults:
 
     # Outages: escalations for a service with an open outage join it instead of a new ticket.
     OUTAGE_ATTACH_ESCALATIONS = True
+    # Outage e-mail goes only to addresses that confirmed; the link is valid this long.
+    OUTAGE_CONFIRM_SECONDS = 2 * 24 * 3600
 
     # Integrations: each built-in is off until its first setting is given (docs/plugins.md).
     # The address kb is served at, for links in tickets, e-mails and webhooks.
