@@ -149,6 +149,8 @@ def test_kb_user_token_list_and_revoke(app, runner) -> None:
 def test_kb_user_token_still_issues_a_token(app, runner) -> None:
     issued = runner.invoke(cli, ["user", "token", "create", "author@example.org", "--name", "ci"])
     assert issued.exit_code == 0, issued.output
+    legacy = runner.invoke(cli, ["user", "token", "author@example.org", "--name", "old-style"])
+    assert legacy.exit_code == 0 and legacy.output.startswith("kb_"), legacy.output
     token = issued.output.strip()
     assert _me(app.test_client(), headers={"Authorization": f"Bearer {token}"})["role"] == "author"
     revoke_all = runner.invoke(cli, ["user", "token", "revoke", "--all", "author@example.org"])
