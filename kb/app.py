@@ -39,6 +39,7 @@ def create_app(
     configure_extensions(app)
     configure_routing(app)
     configure_blueprints(app, state)
+    configure_throttling(app)
     register_error_handlers(app)
     configure_templates(app)
     configure_security_headers(app)
@@ -143,6 +144,13 @@ def configure_blueprints(app: Flask, state: KbState) -> None:
             app.register_blueprint(blueprint)
         except ValueError as error:
             raise PluginError(f"blueprint {blueprint.name!r}: {error}") from error
+
+
+def configure_throttling(app: Flask) -> None:
+    """After the blueprints: the limits are applied to registered endpoints."""
+    from kb.throttle import init_throttling
+
+    init_throttling(app)
 
 
 def configure_templates(app: Flask) -> None:

@@ -17,7 +17,19 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from kb.app import create_app
-from kb.auth.users import count_users, create_token, create_user, find_user, set_role
+from kb.auth.users import (
+    count_users,
+    create_token,
+    create_user,
+    find_user,
+    require_user,
+    revoke_token,
+    revoke_tokens,
+    set_active,
+    set_password,
+    set_role,
+    tokens_of,
+)
 from kb.content import export_content, import_content
 from kb.errors import KbError
 from kb.extensions import kb_state
@@ -318,7 +330,60 @@ def user_set_role(email: str, role: str) -> None:
     click.echo(f"{email} is now {role}.")
 
 
-@user_group.command("token")
+@user_group.command("set-password")
+@click.argument("email")
+@with_appcontext
+def user_set_password(email: str) -> None:
+    """Change an account's password (from KB_USER_PASSWORD, or prompted); its sessions end."""
+    password = _password_from("KB_USER_PASSWORD", f"New password for {email}")
+    if not password:
+        raise click.UsageError("no password: set KB_USER_PASSWORD or run in a terminal")
+    with _session() as session:
+        user = find_user(session, email)
+        if user is None:
+            raise click.UsageError(f"no user {email}")
+        set_password(user, password)
+        session.commit()
+    click.echo(f"Password of {email} changed.")
+
+
+@user_group.command("deactivate")
+@click.argument("email")
+@with_appcontext
+def user_deactivate(email: str) -> None:
+    """Disable an account: its sessions, remember cookies and API tokens stop working now."""
+    with _session() as session:
+        user = set_active(require_user(session, email), False)
+        session.commit()
+        click.echo(f"{user.email} is deactivated; every session of it has ended.")
+
+
+@user_group.command("activate")
+@click.argument("email")
+@with_appcontext
+def user_activate(email: str) -> None:
+    """Let a deactivated account sign in again (its API tokens work again unless revoked)."""
+    with _session() as session:
+        user = set_active(require_user(session, email), True)
+        session.commit()
+        click.echo(f"{user.email} can sign in again.")
+
+
+class DefaultCommandGroup(click.Group):
+    """A group whose first subcommand is implied: ``kb user token EMAIL`` still issues one."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = [next(iter(self.commands)), *args]
+        return super().parse_args(ctx, args)
+
+
+@user_group.group("token", cls=DefaultCommandGroup)
+def token_group() -> None:
+    """API tokens: create (the default), list, revoke."""
+
+
+@token_group.command("create")
 @click.argument("email")
 @click.option("--name", default="api", show_default=True, help="What the token is for.")
 @with_appcontext
@@ -331,6 +396,41 @@ def user_token(email: str, name: str) -> None:
         token = create_token(session, user, name)
         session.commit()
     click.echo(token)
+
+
+@token_group.command("list")
+@click.argument("email")
+@with_appcontext
+def user_token_list(email: str) -> None:
+    """List EMAIL's API tokens: number, name, created, last used, revoked."""
+    with _session() as session:
+        for row in tokens_of(session, require_user(session, email)):
+            used = row.last_used_at.strftime("%Y-%m-%d %H:%M") if row.last_used_at else "never"
+            state = "revoked" if row.revoked else "live"
+            click.echo(
+                f"{row.id:6}  {row.name:20} created {row.created_at:%Y-%m-%d}  "
+                f"used {used:16}  {state}"
+            )
+
+
+@token_group.command("revoke")
+@click.argument("what")
+@click.option("--all", "revoke_all", is_flag=True, help="WHAT is an e-mail: revoke all its tokens.")
+@with_appcontext
+def user_token_revoke(what: str, revoke_all: bool) -> None:
+    """Revoke token number WHAT (see `kb user token list`), or with --all every token of the
+    account WHAT. A revoked token stops working at once."""
+    with _session() as session:
+        if revoke_all:
+            count = revoke_tokens(session, require_user(session, what))
+            session.commit()
+            click.echo(f"Revoked {count} token(s) of {what}.")
+            return
+        if not what.isdigit():
+            raise click.UsageError("give a token number (kb user token list EMAIL), or --all EMAIL")
+        row = revoke_token(session, int(what))
+        session.commit()
+        click.echo(f"Token {row.id} ({row.name}) of {row.user.email} is revoked.")
 
 
 # --- database and serving -------------------------------------------------------------------

@@ -21,13 +21,13 @@ class Defaults:
     PUBLIC_ACCESS = True
 
     # Cookies: HttpOnly and SameSite always; Secure when served over TLS (set it true there).
+    # The "keep me signed in" cookie takes the session cookie's flags (see follow_session_cookie)
+    # and lasts REMEMBER_COOKIE_DURATION seconds unless the person signs out first.
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
     SESSION_COOKIE_NAME = "kb_session"
-    REMEMBER_COOKIE_HTTPONLY = True
-    REMEMBER_COOKIE_SAMESITE = "Lax"
-    REMEMBER_COOKIE_SECURE = False
+    REMEMBER_COOKIE_DURATION = 30 * 24 * 3600
     WTF_CSRF_TIME_LIMIT = None  # token lives as long as the session
     MAX_CONTENT_LENGTH = 4 * 1024 * 1024
     # JSON request bodies: arrays and objects nested deeper than this are refused (422).
@@ -42,6 +42,22 @@ class Defaults:
     # `kb serve`: a request running longer than this is stopped (its worker restarted), and
     # workers get this long to finish their requests on shutdown.
     REQUEST_TIMEOUT_SECONDS = 30
+
+    # Throttling (Flask-Limiter, kb/throttle.py). Rates like "5 per minute; 20 per hour", counted
+    # per client address (per account for failed sign-ins). Memory storage holds for one server
+    # process; with several, point RATELIMIT_STORAGE_URI at shared storage (redis://...).
+    # Behind a reverse proxy set TRUSTED_PROXIES to the number of proxies in front of kb, or every
+    # client shares the proxy's address.
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_STRATEGY = "moving-window"
+    RATELIMIT_SIGN_IN_ACCOUNT = "5 per minute; 20 per hour"  # failed sign-ins
+    RATELIMIT_SIGN_IN_CLIENT = "20 per minute; 100 per hour"  # failed sign-ins
+    RATELIMIT_VOTES = "30 per hour"  # anonymous "was this helpful?" votes
+    RATELIMIT_ESCALATIONS = "5 per hour; 20 per day"  # anonymous escalations
+    RATELIMIT_SUBSCRIPTIONS = "10 per hour"  # outage e-mail subscriptions
+    RATELIMIT_WEBHOOKS = "120 per minute"  # inbound webhooks and the RT scrip
+    TRUSTED_PROXIES = 0
 
     # Plugins: built-ins a site switches off by name; hook-call tracing for debugging.
     DISABLED_PLUGINS: list[str] = []
@@ -95,6 +111,8 @@ class Defaults:
 
     # Outages: escalations for a service with an open outage join it instead of a new ticket.
     OUTAGE_ATTACH_ESCALATIONS = True
+    # Outage e-mail goes only to addresses that confirmed; the link is valid this long.
+    OUTAGE_CONFIRM_SECONDS = 2 * 24 * 3600
 
     # Integrations: each built-in is off until its first setting is given (docs/plugins.md).
     # The address kb is served at, for links in tickets, e-mails and webhooks.
@@ -168,10 +186,24 @@ def configure_app(app: Flask, test_config: dict[str, Any] | None) -> None:
     articles, trees = bundled_paths()
     app.config["BUNDLED_ARTICLES"] = app.config["BUNDLED_ARTICLES"] or str(articles)
     app.config["BUNDLED_TREES"] = app.config["BUNDLED_TREES"] or str(trees)
+    follow_session_cookie(app.config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_or_create_secret(Path(app.instance_path))
     if not app.config.get("DATABASE_URL"):
         app.config["DATABASE_URL"] = "sqlite:///" + str(Path(app.instance_path) / "kb.sqlite3")
+
+
+def follow_session_cookie(config: dict[str, Any]) -> None:
+    """The remember cookie signs a person in as surely as the session cookie: it is Secure
+    whenever either is set so, always HttpOnly, and has the session cookie's SameSite unless
+    a site sets its own."""
+    config["REMEMBER_COOKIE_SECURE"] = bool(
+        config.get("SESSION_COOKIE_SECURE") or config.get("REMEMBER_COOKIE_SECURE")
+    )
+    config["REMEMBER_COOKIE_HTTPONLY"] = True
+    config["REMEMBER_COOKIE_SAMESITE"] = config.get("REMEMBER_COOKIE_SAMESITE") or config.get(
+        "SESSION_COOKIE_SAMESITE"
+    )
 
 
 def load_or_create_secret(instance: Path) -> str:

@@ -56,6 +56,13 @@ class StaleWrite(Conflict):
     fresh data is safe."""
 
 
+class Expired(KbError):
+    """A link or token that was genuine but is too old to use."""
+
+    status = 410
+    code = "expired"
+
+
 class Unavailable(KbError):
     """A part of kb that depends on something not running or not configured (search engine)."""
 

@@ -145,6 +145,18 @@ def kb_outage_changed(kb, outage, delivery_key):
     """
 
 
+@hookspec
+def kb_outage_subscription_requested(kb, subscription, delivery_key):
+    """Someone asked for e-mail about an outage for an address kb has not seen confirmed.
+
+    Reliable (through the outbox). ``subscription`` is a
+    :class:`kb.outages.service.SubscriptionSnapshot` with ``email``, the outage's title and
+    service, and ``confirm_url``: a signed link, valid until ``expires_at``, that the address's
+    owner opens to start the updates. Until then the address is not among an outage's
+    ``subscribers``. Mail plugins send the link; return value ignored; raise to be retried.
+    """
+
+
 # --- diagnostics ------------------------------------------------------------------------------
 
 

@@ -31,6 +31,9 @@ def _base_config(instance: Path) -> dict[str, Any]:
         "TESTING": True,
         "DATABASE_URL": f"sqlite:///{instance / 'kb.sqlite3'}",
         "SECRET_KEY": "test-secret",
+        # Tests sign in and post far more often than people; tests/test_throttling.py turns
+        # throttling on with its own limits.
+        "RATELIMIT_ENABLED": False,
     }
 
 

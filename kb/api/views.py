@@ -16,6 +16,7 @@ from kb.db import get_db
 from kb.errors import Invalid
 from kb.extensions import kb_state
 from kb.models import Article, ArticleRevision
+from kb.throttle import client_fingerprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -257,7 +258,12 @@ def article_feedback(slug: str):
         raise Invalid("helpful must be true or false.", fields={"helpful": "true or false"})
     user = current_user if current_user.is_authenticated else None
     feedback.record_feedback(
-        session, article, user, payload["helpful"], str(payload.get("comment", ""))
+        session,
+        article,
+        user,
+        payload["helpful"],
+        str(payload.get("comment", "")),
+        voter=client_fingerprint(),
     )
     session.commit()
     counts = feedback.counts(session, article)

@@ -22,6 +22,7 @@ from kb.limits import markdown_problem
 from kb.models import Role
 from kb.plugins import collect
 from kb.redirects import local_target
+from kb.throttle import client_fingerprint
 
 bp = Blueprint("editor", __name__)
 
@@ -242,7 +243,12 @@ def give_feedback(slug: str):
         raise Invalid("Answer yes or no.", fields={"helpful": "yes or no"})
     user = current_user if current_user.is_authenticated else None
     feedback.record_feedback(
-        session, article, user, helpful == "yes", request.form.get("comment", "")
+        session,
+        article,
+        user,
+        helpful == "yes",
+        request.form.get("comment", ""),
+        voter=client_fingerprint(),
     )
     session.commit()
     flash("Thank you for your feedback.", "success")

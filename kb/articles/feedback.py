@@ -26,20 +26,39 @@ class FeedbackCounts:
 
 
 def record_feedback(
-    session: Session, article: Article, user: User | None, helpful: bool, comment: str = ""
+    session: Session,
+    article: Article,
+    user: User | None,
+    helpful: bool,
+    comment: str = "",
+    voter: str | None = None,
 ) -> ArticleFeedback:
-    """One vote per signed-in person (a second vote replaces the first); anonymous votes count."""
+    """One vote per signed-in person, and one per anonymous ``voter`` (an opaque client key,
+    kb.throttle.client_fingerprint), per article: a second vote replaces the first."""
     require(user, "article.feedback", article)
     comment = comment.strip()[:MAX_COMMENT]
     vote = None
-    if user is not None and getattr(user, "is_authenticated", False):
+    signed_in = user is not None and getattr(user, "is_authenticated", False)
+    if signed_in:
         vote = session.scalar(
             select(ArticleFeedback).where(
                 ArticleFeedback.article_id == article.id, ArticleFeedback.user_id == user.id
             )
         )
+    elif voter:
+        vote = session.scalar(
+            select(ArticleFeedback).where(
+                ArticleFeedback.article_id == article.id,
+                ArticleFeedback.user_id.is_(None),
+                ArticleFeedback.voter == voter,
+            )
+        )
     if vote is None:
-        vote = ArticleFeedback(article_id=article.id, user_id=getattr(user, "id", None))
+        vote = ArticleFeedback(
+            article_id=article.id,
+            user_id=getattr(user, "id", None),
+            voter=None if signed_in else voter,
+        )
         session.add(vote)
     vote.helpful = helpful
     vote.comment = comment

@@ -14,10 +14,12 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import AnonymousUserMixin, current_user, login_user, logout_user
+from flask_login import AnonymousUserMixin, current_user, login_required, login_user, logout_user
 
+from kb.auth import users
 from kb.auth.forms import LoginForm
-from kb.auth.users import authenticate, user_for_token
+from kb.auth.policy import require
+from kb.auth.users import authenticate, user_by_session_token, user_for_token
 from kb.db import get_db
 from kb.errors import Unauthorized, wants_json
 from kb.extensions import csrf, login_manager
@@ -43,11 +45,10 @@ def init_login(app: Flask) -> None:
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
-    def _load_user(user_id: str) -> User | None:
-        try:
-            return get_db().get(User, int(user_id))
-        except ValueError:
-            return None
+    def _load_user(session_token: str) -> User | None:
+        # Sessions and remember cookies hold the user's session token, not the id: a token
+        # rotated by logout, deactivation or a password change loads nobody.
+        return user_by_session_token(get_db(), session_token)
 
     @login_manager.request_loader
     def _load_from_token(req) -> User | None:
@@ -127,6 +128,11 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated and not request.headers.get("Authorization"):
+        # Ends this session, the remember cookie and the account's other sessions: a copy of
+        # a cookie taken before signing out is worth nothing afterwards.
+        current_user.end_sessions()
+        get_db().commit()
     logout_user()
     flash("You are signed out.", "info")
     return redirect(url_for("articles.home"))
@@ -144,3 +150,49 @@ def me():
             "role": current_user.role,
         }
     )
+
+
+# --- accounts (admins) ----------------------------------------------------------------------
+
+
+@bp.get("/admin/users")
+@login_required
+def users_page():
+    require(current_user, "user.manage")
+    session = get_db()
+    people = users.list_users(session)
+    tokens = {person.id: users.tokens_of(session, person) for person in people}
+    return render_template("auth/users.html", people=people, tokens=tokens)
+
+
+@bp.post("/admin/users/<int:user_id>/deactivate")
+@login_required
+def deactivate_user(user_id: int):
+    require(current_user, "user.manage")
+    session = get_db()
+    person = users.set_active(users.get_user(session, user_id), False, by=current_user)
+    session.commit()
+    flash(f"{person.email} is deactivated; every session of it has ended.", "success")
+    return redirect(url_for("auth.users_page"))
+
+
+@bp.post("/admin/users/<int:user_id>/activate")
+@login_required
+def activate_user(user_id: int):
+    require(current_user, "user.manage")
+    session = get_db()
+    person = users.set_active(users.get_user(session, user_id), True)
+    session.commit()
+    flash(f"{person.email} can sign in again.", "success")
+    return redirect(url_for("auth.users_page"))
+
+
+@bp.post("/admin/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    require(current_user, "user.manage")
+    session = get_db()
+    row = users.revoke_token(session, token_id)
+    session.commit()
+    flash(f"API token “{row.name}” of {row.user.email} is revoked.", "success")
+    return redirect(url_for("auth.users_page"))

@@ -85,6 +85,10 @@ def rebuild_argument(hook: str, data: dict[str, Any]) -> Any:
         from kb.outages.service import OutageSnapshot
 
         return from_dict(OutageSnapshot, data)
+    if hook == "kb_outage_subscription_requested":
+        from kb.outages.service import SubscriptionSnapshot
+
+        return from_dict(SubscriptionSnapshot, data)
     cls = REBUILD.get(hook)
     if cls is None:
         from kb.escalation.outbox import PermanentFailure

@@ -31,6 +31,7 @@ RELIABLE_EVENTS = {
     "kb_followup_due": "followup",
     "kb_followup_answered": "followup",
     "kb_outage_changed": "outage",
+    "kb_outage_subscription_requested": "subscription",
 }
 
 

@@ -130,7 +130,7 @@ def create_escalation(
     session.flush()
     from kb.outages.service import attach_if_known
 
-    attach_if_known(session, config, escalation)
+    attach_if_known(session, kb, escalation)
     if escalation.ticket_ref is None:
         enqueue(
             session, "ticket", f"ticket:{escalation.public_id}", {"escalation_id": escalation.id}

@@ -144,6 +144,13 @@ def outage_mails(
     ]
 
 
+def subscription_mail(subscription: Any, key: str, config: dict[str, Any]) -> list[Mail]:
+    """The confirmation link for an outage subscription; nothing else goes to the address
+    until it is used."""
+    text = render("outage_confirm.txt", **_common(config), subscription=subscription)
+    return [Mail(subscription.email, f"Confirm updates: {subscription.outage_title}", text, key)]
+
+
 def build_message(mail: Mail, config: dict[str, Any]) -> EmailMessage:
     sender = config["SMTP_FROM"]
     domain = parseaddr(sender)[1].rpartition("@")[2] or "kb.invalid"

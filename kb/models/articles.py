@@ -218,6 +218,9 @@ class ArticleFeedback(Base):
     helpful: Mapped[bool] = mapped_column(Boolean)
     comment: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # Anonymous votes: a keyed digest of the client's address (never the address), so one
+    # client has one vote per article.
+    voter: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
 
 
 class FlagReason(StrEnum):

@@ -65,5 +65,8 @@ class OutageSubscription(Base):
     email: Mapped[str] = mapped_column(String(254))
     token: Mapped[str] = mapped_column(String(64), unique=True)  # for unsubscribing
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when the address's owner opened the confirmation link (or subscribed their own
+    # signed-in address); unconfirmed subscriptions get no outage mail.
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     outage: Mapped[Outage] = relationship(back_populates="subscriptions")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from enum import StrEnum
 
@@ -25,7 +26,14 @@ class Role(StrEnum):
         return list(Role).index(self)
 
 
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
 class User(Base):
+    """``session_token`` is what sessions and remember cookies hold instead of the id (it is
+    flask-login's "alternative id"): rotating it ends every session of the account at once."""
+
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -38,6 +46,9 @@ class User(Base):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     phone: Mapped[str] = mapped_column(String(50), default="")
     location: Mapped[str] = mapped_column(String(200), default="")
+    session_token: Mapped[str] = mapped_column(
+        String(64), unique=True, index=True, default=new_session_token
+    )
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
 
@@ -55,7 +66,11 @@ class User(Base):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        return self.session_token
+
+    def end_sessions(self) -> None:
+        """Every session and remember cookie issued so far stops working."""
+        self.session_token = new_session_token()
 
     @property
     def role_enum(self) -> Role:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kb.errors import Conflict, Invalid, NotFound
+from kb.errors import Conflict, Expired, Invalid, NotFound
 from kb.escalation.events import queue_reliable
 from kb.models import Escalation, Outage, OutageSubscription, OutageUpdate, utcnow
 
@@ -58,8 +59,20 @@ def snapshot(outage: Outage, change: str, config: dict[str, Any]) -> OutageSnaps
         cause=outage.cause,
         latest_update=latest.text if latest else "",
         url=f"{base}/outages/{outage.id}",
-        subscribers=sorted(s.email for s in outage.subscriptions),
+        subscribers=sorted(s.email for s in outage.subscriptions if s.confirmed_at is not None),
     )
+
+
+@dataclass(frozen=True)
+class SubscriptionSnapshot:
+    """What ``kb_outage_subscription_requested`` receives."""
+
+    outage_id: int
+    outage_title: str
+    service: str
+    email: str
+    confirm_url: str
+    expires_at: datetime
 
 
 def _announce(session: Session, kb: Any, outage: Outage, change: str) -> None:
@@ -189,22 +202,88 @@ def close(
     return outage
 
 
-def subscribe(session: Session, outage: Outage, email: str) -> OutageSubscription:
+def subscribe(
+    session: Session, kb: Any, outage: Outage, email: str, *, confirmed: bool = False
+) -> OutageSubscription:
+    """Ask for e-mail about ``outage`` at ``email``. Unless ``confirmed`` (the signed-in owner
+    of the address asked), the address gets a signed, expiring confirmation link through
+    ``kb_outage_subscription_requested`` and no outage mail until the link is used. Asking
+    again sends a new link."""
     email = email.strip().lower()
     if not EMAIL.match(email):
         raise Invalid("Give an e-mail address to send updates to.", fields={"email": "invalid"})
     if outage.status != "open":
         raise Conflict("This outage is over; there will be no more updates.")
-    existing = session.scalar(
+    subscription = session.scalar(
         select(OutageSubscription).where(
             OutageSubscription.outage_id == outage.id, OutageSubscription.email == email
         )
     )
-    if existing is not None:
-        return existing
-    subscription = OutageSubscription(outage=outage, email=email, token=secrets.token_urlsafe(16))
-    session.add(subscription)
+    if subscription is None:
+        subscription = OutageSubscription(
+            outage=outage, email=email, token=secrets.token_urlsafe(16)
+        )
+        session.add(subscription)
+    if confirmed and subscription.confirmed_at is None:
+        subscription.confirmed_at = utcnow()
     session.flush()
+    if subscription.confirmed_at is None:
+        _request_confirmation(session, kb, outage, subscription)
+    return subscription
+
+
+def _serializer(config: dict[str, Any]) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(config["SECRET_KEY"], salt="kb.outage-subscription")
+
+
+def _request_confirmation(
+    session: Session, kb: Any, outage: Outage, subscription: OutageSubscription
+) -> None:
+    config = kb.config
+    link = _serializer(config).dumps({"id": subscription.id, "email": subscription.email})
+    base = (config.get("BASE_URL") or "").rstrip("/")
+    seconds = int(config.get("OUTAGE_CONFIRM_SECONDS") or 0)
+    queue_reliable(
+        session,
+        kb,
+        "kb_outage_subscription_requested",
+        f"outage:{outage.id}:subscription:{subscription.id}:{secrets.token_hex(6)}",
+        SubscriptionSnapshot(
+            outage_id=outage.id,
+            outage_title=outage.title,
+            service=outage.service,
+            email=subscription.email,
+            confirm_url=f"{base}/outages/confirm/{link}",
+            expires_at=utcnow() + timedelta(seconds=seconds),
+        ),
+    )
+
+
+def subscription_for_link(
+    session: Session, config: dict[str, Any], link: str
+) -> OutageSubscription:
+    """The subscription a confirmation link names; NotFound if forged or gone, Expired if
+    older than OUTAGE_CONFIRM_SECONDS."""
+    try:
+        data = _serializer(config).loads(link, max_age=int(config["OUTAGE_CONFIRM_SECONDS"]))
+    except SignatureExpired:
+        raise Expired(
+            "That confirmation link has expired. Subscribe again on the outage's page."
+        ) from None
+    except BadSignature:
+        raise NotFound("That confirmation link is not valid.") from None
+    if not isinstance(data, dict):
+        raise NotFound("That confirmation link is not valid.")
+    subscription = session.get(OutageSubscription, data.get("id"))
+    if subscription is None or subscription.email != data.get("email"):
+        raise NotFound("That confirmation link is not valid (perhaps you unsubscribed).")
+    return subscription
+
+
+def confirm(session: Session, config: dict[str, Any], link: str) -> OutageSubscription:
+    subscription = subscription_for_link(session, config, link)
+    if subscription.confirmed_at is None:
+        subscription.confirmed_at = utcnow()
     return subscription
 
 
@@ -259,10 +338,11 @@ def attached(session: Session, outage: Outage) -> list[Escalation]:
     )
 
 
-def attach_if_known(session: Session, config: dict[str, Any], escalation: Escalation) -> bool:
+def attach_if_known(session: Session, kb: Any, escalation: Escalation) -> bool:
     """While an outage is open for the escalation's service, attach it there instead of
-    opening a separate ticket (OUTAGE_ATTACH_ESCALATIONS)."""
-    if not config.get("OUTAGE_ATTACH_ESCALATIONS", True):
+    opening a separate ticket (OUTAGE_ATTACH_ESCALATIONS). The requester's address is
+    subscribed: at once if it is their signed-in account's, else once they confirm."""
+    if not kb.config.get("OUTAGE_ATTACH_ESCALATIONS", True):
         return False
     outage = open_for_service(session, escalation.service)
     if outage is None:
@@ -272,5 +352,7 @@ def attach_if_known(session: Session, config: dict[str, Any], escalation: Escala
     escalation.ticket_system, escalation.ticket_ref = "outage", str(outage.id)
     escalation.ticket_status = "attached to outage"
     if escalation.requester_email:
-        subscribe(session, outage, escalation.requester_email)
+        requester = escalation.requester
+        own_address = requester is not None and requester.email == escalation.requester_email
+        subscribe(session, kb, outage, escalation.requester_email, confirmed=own_address)
     return True

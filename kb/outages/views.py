@@ -169,13 +169,39 @@ def close(outage_id: int):
 def subscribe(outage_id: int):
     session = get_db()
     outage = service.get(session, outage_id)
-    email = request.form.get("email") or (
-        current_user.email if current_user.is_authenticated else ""
+    own = current_user.email if current_user.is_authenticated else ""
+    email = (request.form.get("email") or own).strip().lower()
+    subscription = service.subscribe(
+        session, kb_state(), outage, email, confirmed=bool(own) and email == own
     )
-    service.subscribe(session, outage, email)
     session.commit()
-    flash(f"We will e-mail updates to {email.strip().lower()}.", "success")
+    if subscription.confirmed_at is not None:
+        flash(f"We will e-mail updates to {subscription.email}.", "success")
+    else:
+        flash(
+            f"We sent a link to {subscription.email}: updates start once it is opened "
+            "and confirmed.",
+            "info",
+        )
     return redirect(url_for("outages.show", outage_id=outage_id))
+
+
+@bp.route("/outages/confirm/<link>", methods=["GET", "POST"])
+def confirm_subscription(link: str):
+    """The link from the confirmation mail: a page with a button (so a mail scanner that
+    follows links confirms nothing), and the button confirms."""
+    session = get_db()
+    config = kb_state().config
+    if request.method == "POST":
+        subscription = service.confirm(session, config, link)
+        session.commit()
+        return render_template("outages/confirm.html", subscription=subscription, done=True)
+    subscription = service.subscription_for_link(session, config, link)
+    return render_template(
+        "outages/confirm.html",
+        subscription=subscription,
+        done=subscription.confirmed_at is not None,
+    )
 
 
 @bp.get("/outages/unsubscribe/<token>")

@@ -1,6 +1,6 @@
 """E-mail notifications: the requester and the support group hear of a new escalation, the
-requester of its resolution and of a follow-up that fell due, and an outage's subscribers of
-its news. On when SMTP_HOST is set.
+requester of its resolution and of a follow-up that fell due, an outage's subscribers of its
+news, and an address someone subscribed of the link that confirms it. On when SMTP_HOST is set.
 
 Deliveries go through the outbox, so a mail server that is down delays mail but loses none;
 a retry sends the same Message-ID (derived from ``delivery_key``).
@@ -74,9 +74,15 @@ def kb_outage_changed(kb, outage, delivery_key):
         tokens = dict(
             session.execute(
                 select(OutageSubscription.email, OutageSubscription.token).where(
-                    OutageSubscription.outage_id == outage.id
+                    OutageSubscription.outage_id == outage.id,
+                    OutageSubscription.confirmed_at.is_not(None),
                 )
             ).all()
         )
     unsubscribe = {email: f"{base}/outages/unsubscribe/{token}" for email, token in tokens.items()}
     mail.send(kb.config, mail.outage_mails(outage, unsubscribe, delivery_key, kb.config))
+
+
+@hookimpl
+def kb_outage_subscription_requested(kb, subscription, delivery_key):
+    mail.send(kb.config, mail.subscription_mail(subscription, delivery_key, kb.config))

@@ -330,10 +330,13 @@ def test_feedback_and_flags_reach_the_owner_and_reviewers(client, auth, api) -> 
     auth.logout()
     token = csrf_token(client, f"/articles/{slug}")
     client.post(f"/articles/{slug}/feedback", data={"helpful": "yes", "csrf_token": token})
+    # one anonymous vote per client per article: the second reader votes from another address
+    client.environ_base["REMOTE_ADDR"] = "192.0.2.2"
     client.post(
         f"/articles/{slug}/feedback",
         data={"helpful": "no", "comment": "No Mac steps", "csrf_token": token},
     )
+    client.environ_base.pop("REMOTE_ADDR")
     assert (
         client.post(
             f"/articles/{slug}/flag", data={"reason": "wrong", "csrf_token": token}

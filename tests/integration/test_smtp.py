@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from email import policy
@@ -190,8 +191,8 @@ def test_outage_news_reaches_its_subscribers_with_their_own_unsubscribe_link(kb,
             title="Mail is down",
             user_message="You cannot send or receive mail.",
         )
-        subscribe(session, outage, "ann@example.org")
-        subscribe(session, outage, "bob@example.org")
+        subscribe(session, kb, outage, "ann@example.org", confirmed=True)
+        subscribe(session, kb, outage, "bob@example.org", confirmed=True)
         session.commit()
         outage_id = outage.id
     dispatch(kb)  # declared before anyone subscribed: nobody to tell
@@ -221,6 +222,40 @@ def test_outage_news_reaches_its_subscribers_with_their_own_unsubscribe_link(kb,
     closed = inbox.to("bob@example.org")[-1]
     assert closed["Subject"] == "Resolved: Mail is down"
     assert "Cause: Full disk" in bodies(closed)[0]
+
+
+def test_an_outage_subscription_is_confirmed_by_mail_before_any_news(kb, smtp):
+    inbox, _ = smtp
+    from kb.models import Outage
+    from kb.outages.service import confirm, declare, post_update, subscribe
+
+    with kb.session() as session:
+        outage = declare(
+            session,
+            kb,
+            actor="tech@example.org",
+            service="email",
+            title="Mail is down",
+            user_message="You cannot send or receive mail.",
+        )
+        subscribe(session, kb, outage, "victim@example.org")
+        session.commit()
+        outage_id = outage.id
+    dispatch(kb)
+    (asked,) = inbox.to("victim@example.org")
+    assert asked["Subject"] == "Confirm updates: Mail is down"
+    link = re.search(r"http://kb\.test/outages/confirm/(\S+)", bodies(asked)[0]).group(1)
+    with kb.session() as session:
+        post_update(session, kb, session.get(Outage, outage_id), actor="tech", text="Restarting.")
+        session.commit()
+    dispatch(kb)
+    assert len(inbox.to("victim@example.org")) == 1  # not confirmed: no news
+    with kb.session() as session:
+        confirm(session, kb.config, link)
+        post_update(session, kb, session.get(Outage, outage_id), actor="tech", text="Half up.")
+        session.commit()
+    dispatch(kb)
+    assert inbox.to("victim@example.org")[-1]["Subject"] == "Outage update: Mail is down"
 
 
 def test_no_mail_is_sent_without_an_address(kb, smtp):

@@ -18,10 +18,15 @@ from tests.escalation.conftest import escalate
 class Watcher:
     def __init__(self) -> None:
         self.seen = []
+        self.confirmations = []
 
     @hookimpl
     def kb_outage_changed(self, kb, outage, delivery_key):
         self.seen.append(outage)
+
+    @hookimpl
+    def kb_outage_subscription_requested(self, kb, subscription, delivery_key):
+        self.confirmations.append(subscription)
 
 
 @pytest.fixture
@@ -98,6 +103,9 @@ def test_kb_outage_changed(app, client, auth, watcher):
     client.post(
         f"/outages/{outage_id}/subscribe", data={"csrf_token": token, "email": "Pat@Example.org"}
     )
+    dispatch(kb_state(app))  # the confirmation link; Pat opens it and confirms
+    link = watcher.confirmations[-1].confirm_url
+    client.post(link, data={"csrf_token": csrf_token(client, link)})
     auth.login("technician")
     client.post(f"/outages/{outage_id}/updates", data={"csrf_token": token, "text": "Half up."})
     dispatch(kb_state(app))
