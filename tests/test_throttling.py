@@ -139,7 +139,9 @@ def test_inbound_webhooks_are_throttled_per_client(throttled) -> None:
     statuses = [
         client.post("/api/v1/webhooks/ticket-resolved", data=b"{}").status_code for _ in range(4)
     ]
-    assert statuses == [401, 401, 401, 429]
+    # refused for what they are (unsigned) until the limit, then for how many they are
+    assert all(400 <= status < 500 and status != 429 for status in statuses[:3]), statuses
+    assert statuses[3] == 429
     assert client.post("/api/v1/webhooks/ticket-resolved").headers["Retry-After"]
 
 
