@@ -235,17 +235,15 @@ class _TitleBooster:
         self.pairs = list(itertools.pairwise(plan.order))
 
     def __call__(self, gen: Generation, doc: int) -> float:
-        title, summary = gen.title_terms(doc), gen.summary_terms(doc)
+        terms = gen.title_terms(doc)
         boost = 1.0
         if self.pairs:
-            title_pairs = set(itertools.pairwise(title))
-            summary_pairs = set(itertools.pairwise(summary))
-            found_title = sum(pair in title_pairs for pair in self.pairs)
-            found_summary = sum(pair in summary_pairs for pair in self.pairs)
+            found_title = sum(pair in terms.title_pairs for pair in self.pairs)
+            found_summary = sum(pair in terms.summary_pairs for pair in self.pairs)
             boost += (TITLE_PAIR_BOOST * found_title + SUMMARY_PAIR_BOOST * found_summary) / len(
                 self.pairs
             )
-        if title:
-            cover = sum(term in self.wanted for term in title) / len(title)
+        if terms.title:
+            cover = sum(term in self.wanted for term in terms.title) / len(terms.title)
             boost += TITLE_COVER_BOOST * cover * cover
         return boost

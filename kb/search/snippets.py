@@ -8,12 +8,14 @@ the search itself): a stem matches the words that start with it ("print" marks "
 
 from __future__ import annotations
 
+import itertools
 import re
 from functools import lru_cache
 from html import escape
 
 SCAN_CHARS = 60_000  # look no further into very long documents
 CONTEXT = 50  # characters shown before the first match of a passage
+MAX_MATCHES = 60  # passages are chosen among the first this many matches
 
 
 @lru_cache(maxsize=512)
@@ -33,19 +35,22 @@ def snippet(text: str, terms: tuple[str, ...], width: int = 220, passages: int =
     pattern = _pattern(terms)
     if pattern is None or not text:
         return ""
-    matches = list(pattern.finditer(text, 0, SCAN_CHARS))
+    matches = list(itertools.islice(pattern.finditer(text, 0, SCAN_CHARS), MAX_MATCHES))
     if not matches:
         return ""
+    starts = [match.start() for match in matches]
+    ends = [match.end() for match in matches]
+    found = [match.group(0).lower() for match in matches]
     windows: list[tuple[int, int, int]] = []  # (-distinct terms, start, end)
-    for i, match in enumerate(matches):
-        start = max(0, match.start() - CONTEXT)
+    last = 0
+    for i, begin in enumerate(starts):
+        start = max(0, begin - CONTEXT)
         end = start + width
-        seen = set()
-        for later in matches[i:]:
-            if later.end() > end:
-                break
-            seen.add(later.group(0).lower())
-        windows.append((-len(seen), start, end))
+        last = max(last, i)
+        while last + 1 < len(ends) and ends[last + 1] <= end:
+            last += 1
+        inside = found[i : last + 1] if ends[i] <= end else []
+        windows.append((-len(set(inside)), start, end))
     windows.sort()
     chosen: list[tuple[int, int]] = []
     for _, start, end in windows:

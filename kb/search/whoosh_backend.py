@@ -414,7 +414,11 @@ class _Spelling:
         return int(np.count_nonzero(self.visible[seen])) if len(seen) else 0
 
     def known(self, word: str) -> bool:
-        return self.frequency(stem(word)) > 0
+        term = stem(word)
+        return any(
+            bool(self.visible[self.gen.postings(fieldname, term)[0]].any())
+            for fieldname in self.FIELDS
+        )
 
     def nearby(self, word: str) -> list[str]:
         """Terms one edit from the word or its stem (two for longer words; a transposition is

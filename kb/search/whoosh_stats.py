@@ -10,9 +10,10 @@ do not depend on how the index happens to be split into segments or on deleted d
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from whoosh.codec.whoosh3 import W3LeafMatcher
@@ -68,6 +69,12 @@ def read_postings(reader: Any, fieldname: str, text: str) -> Postings:
     return np.concatenate(id_parts), np.concatenate(tf_parts)
 
 
+class TitleTerms(NamedTuple):
+    title: tuple[str, ...]
+    title_pairs: frozenset[tuple[str, str]]
+    summary_pairs: frozenset[tuple[str, str]]
+
+
 class SegmentStats:
     """What kb reads from one immutable segment, loaded on first use and then kept."""
 
@@ -77,7 +84,7 @@ class SegmentStats:
         self._postings: dict[tuple[str, str], Postings] = {}
         self._lengths: dict[str, np.ndarray] = {}
         self._facets: dict[str, tuple[list[str], np.ndarray, np.ndarray]] = {}
-        self._titles: dict[int, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        self._titles: dict[int, TitleTerms] = {}
         self._keys: dict[int, str] = {}
         self._vocabulary: dict[str, list[str]] | None = None
 
@@ -123,14 +130,17 @@ class SegmentStats:
             self._facets[fieldname] = cached
         return cached
 
-    def title_terms(self, reader: Any, doc: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    def title_terms(self, reader: Any, doc: int) -> TitleTerms:
         """The analysed title and summary of a document (for proximity in re-ranking)."""
         cached = self._titles.get(doc)
         if cached is None:
             stored = reader.stored_fields(doc)
-            cached = (
-                tuple(index_terms(stored.get("title", ""))),
-                tuple(index_terms(stored.get("summary", ""))),
+            title = tuple(index_terms(stored.get("title", "")))
+            summary = index_terms(stored.get("summary", ""))
+            cached = TitleTerms(
+                title,
+                frozenset(itertools.pairwise(title)),
+                frozenset(itertools.pairwise(summary)),
             )
             self._titles[doc] = cached
         return cached
@@ -332,13 +342,9 @@ class Generation:
                 return stats, leaf, doc - offset
         raise IndexError(doc)
 
-    def title_terms(self, doc: int) -> tuple[str, ...]:
+    def title_terms(self, doc: int) -> TitleTerms:
         stats, leaf, local = self._locate(doc)
-        return stats.title_terms(leaf, local)[0]
-
-    def summary_terms(self, doc: int) -> tuple[str, ...]:
-        stats, leaf, local = self._locate(doc)
-        return stats.title_terms(leaf, local)[1]
+        return stats.title_terms(leaf, local)
 
     def vocabulary(self, fieldname: str, initial: str) -> list[list[str]]:
         """Per segment, the words of a field starting with ``initial`` (deleted ones too:
