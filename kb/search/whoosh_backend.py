@@ -39,6 +39,7 @@ from kb.search.ranking import Population, rank
 from kb.search.snippets import snippet as make_snippet
 from kb.search.synonyms import Synonyms
 from kb.search.whoosh_stats import Generation, SegmentCache
+from kb.search.whoosh_writing import BulkW3Codec
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +137,7 @@ class WhooshBackend:
             self.path.mkdir(parents=True, exist_ok=True)
         ix = index.create_in(str(self.path), make_schema())
         try:  # the format mark, so a later version knows what it finds
-            writer = ix.writer(timeout=5.0)
+            writer = ix.writer(timeout=5.0, codec=BulkW3Codec())
         except index.LockError:
             return ix  # another process is creating it and will write the mark
         writer.update_document(**self._meta(0))
@@ -190,7 +191,7 @@ class WhooshBackend:
         try:
             try:
                 left = max(0.0, deadline - time.monotonic())
-                writer = self._ix.writer(timeout=left, delay=0.05)
+                writer = self._ix.writer(timeout=left, delay=0.05, codec=BulkW3Codec())
             except index.LockError:
                 yield None
                 return
@@ -217,7 +218,12 @@ class WhooshBackend:
     ) -> int:
         """Write every document into new segments and swap them in with one commit."""
         with self._write_lock:
-            options: dict[str, Any] = {"timeout": timeout, "delay": 0.1, "limitmb": 256}
+            options: dict[str, Any] = {
+                "timeout": timeout,
+                "delay": 0.1,
+                "limitmb": 256,
+                "codec": BulkW3Codec(),
+            }
             procs = procs or self.procs
             if procs > 1:  # analysis in several processes: the slow part of indexing
                 options.update(procs=procs, multisegment=True)
