@@ -39,7 +39,7 @@ from kb.search.ranking import Population, rank
 from kb.search.snippets import snippet as make_snippet
 from kb.search.synonyms import Synonyms
 from kb.search.whoosh_stats import Generation, SegmentCache
-from kb.search.whoosh_writing import BulkW3Codec
+from kb.search.whoosh_writing import BulkW3Codec, TermPool
 
 log = logging.getLogger(__name__)
 
@@ -195,6 +195,7 @@ class WhooshBackend:
             except index.LockError:
                 yield None
                 return
+            TermPool.install(writer)
             batch = WhooshBatch(self, writer)
             try:
                 yield batch
@@ -228,6 +229,8 @@ class WhooshBackend:
             if procs > 1:  # analysis in several processes: the slow part of indexing
                 options.update(procs=procs, multisegment=True)
             writer = self._ix.writer(**options)
+            if procs <= 1:
+                TermPool.install(writer, limitmb=options["limitmb"])
             count = 0
             try:
                 for doc in documents:

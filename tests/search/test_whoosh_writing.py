@@ -7,7 +7,7 @@ from whoosh.codec.whoosh3 import W3Codec
 
 from kb.search.documents import SearchDocument
 from kb.search.whoosh_backend import WhooshBackend, make_schema
-from kb.search.whoosh_writing import BulkW3Codec
+from kb.search.whoosh_writing import BulkW3Codec, TermPool
 
 WORDS = [
     "printer",
@@ -40,14 +40,18 @@ def _documents(count: int) -> list[SearchDocument]:
     ]
 
 
-def _written(folder, codec, documents) -> dict:
+def _written(folder, codec, documents, pool_mb: int | None = None) -> dict:
     ix = index.create_in(str(folder), make_schema())
     fields_of = WhooshBackend.__new__(WhooshBackend)._fields  # the field values kb writes
     writer = ix.writer(codec=codec)
+    if pool_mb is not None:
+        TermPool.install(writer, limitmb=pool_mb)
+        writer.pool.limit = pool_mb * 1024 * 1024 or 200_000  # 0: spill every ~200 kB
     for doc in documents:
         writer.add_document(**fields_of(doc))
+    pool = writer.pool
     writer.commit()
-    postings = {}
+    postings: dict = {"spills": getattr(pool, "spills", None) and "some"}
     with ix.reader() as reader:
         for fieldname, btext in reader.all_terms():
             info = reader.term_info(fieldname, btext)
@@ -72,6 +76,18 @@ def test_bulk_writer_writes_the_same_postings_and_statistics(tmp_path) -> None:
     (tmp_path / "bulk").mkdir()
     ours = _written(tmp_path / "bulk", BulkW3Codec(), documents)
     theirs = _written(tmp_path / "whoosh", W3Codec(), documents)
+    ours.pop("spills"), theirs.pop("spills")
     assert ours.keys() == theirs.keys()
     assert any(len(entry[4]) > 128 for entry in ours.values())  # several blocks were written
     assert ours == theirs
+
+
+def test_the_term_pool_gives_the_same_index_in_memory_and_when_it_spills(tmp_path) -> None:
+    documents = _documents(400)
+    theirs = None
+    for name, pool_mb in (("whoosh", None), ("memory", 256), ("spilled", 0)):
+        (tmp_path / name).mkdir()
+        written = _written(tmp_path / name, BulkW3Codec(), documents, pool_mb)
+        assert (written.pop("spills") == "some") == (name == "spilled"), name
+        theirs = theirs or written
+        assert written == theirs, name
