@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from kb.articles.snapshot import ArticleSnapshot
 from kb.articles.snapshot import snapshot as article_snapshot
@@ -120,6 +120,32 @@ def from_tree(tree: TreeSnapshot) -> SearchDocument | None:
         service=tree.service or "",
         visibility=PUBLIC if tree.audience == "public" else STAFF,
     )
+
+
+def documents_for(
+    session: Session, keys: list[tuple[str, str]]
+) -> dict[tuple[str, str], SearchDocument | None]:
+    """``document_for`` for many keys at once: articles in a few queries (a bulk import
+    changes thousands), trees one by one (there are few)."""
+    found: dict[tuple[str, str], SearchDocument | None] = {}
+    slugs = [key for kind, key in keys if kind == "article"]
+    for start in range(0, len(slugs), 500):
+        chunk = slugs[start : start + 500]
+        articles = session.scalars(
+            select(Article)
+            .where(Article.slug.in_(chunk))
+            .options(selectinload(Article.published_revision), selectinload(Article.head_revision))
+        )
+        by_slug = {article.slug: article for article in articles}
+        for slug in chunk:
+            article = by_slug.get(slug)
+            found[("article", slug)] = (
+                from_article(article_snapshot(article)) if article is not None else None
+            )
+    for kind, key in keys:
+        if (kind, key) not in found:
+            found[(kind, key)] = document_for(session, kind, key)
+    return found
 
 
 def document_for(session: Session, kind: str, key: str) -> SearchDocument | None:

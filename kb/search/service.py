@@ -20,7 +20,7 @@ from kb.errors import PluginError, Unavailable
 from kb.models import Role, SearchLog, utcnow
 from kb.plugins import collect
 from kb.search.backend import SearchBackend, SearchRequest, SearchResults, TitleSuggestion
-from kb.search.documents import PUBLIC, STAFF, document_for, live_documents
+from kb.search.documents import PUBLIC, STAFF, documents_for, live_documents
 from kb.search.query import ParsedQuery, parse
 
 log = logging.getLogger(__name__)
@@ -99,9 +99,10 @@ def sync(kb: Any, session: Session, timeout: float = 5.0) -> SyncReport:
         changes = changes_since(session, applied)
         if not changes:
             return report
-        touched = dict.fromkeys((change.kind, change.key) for change in changes)
+        touched = list(dict.fromkeys((change.kind, change.key) for change in changes))
+        documents = documents_for(session, touched)
         for kind, key in touched:
-            document = document_for(session, kind, key)
+            document = documents[(kind, key)]
             if document is None:
                 batch.delete(f"{kind}:{key}")
                 report.deleted += 1
