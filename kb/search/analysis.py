@@ -3,7 +3,7 @@
 One fast pass (a regular expression, a translation table, a cached stemmer) instead of
 Whoosh's token-object pipeline, which cost more than half of indexing. Typographic quotes are
 straight quotes, contractions lose their clitic ("can't" is "can", "user's" is "user"), accents
-are folded, and a stemmed form keeps the surface word it came from for spelling and display.
+are folded.
 """
 
 from __future__ import annotations
@@ -98,11 +98,6 @@ def index_terms(text: str) -> list[str]:
     return [stem(word) for word in words(text) if word and word not in INDEX_STOP]
 
 
-def surface_words(text: str) -> set[str]:
-    """The distinct unstemmed words of a text: the spelling vocabulary."""
-    return {word for word in words(text) if len(word) > 1 and word not in INDEX_STOP}
-
-
 def is_function_word(word: str) -> bool:
     return word in FUNCTION_WORDS or word in INDEX_STOP
 
@@ -138,11 +133,10 @@ class StemmedText(_FastField, fields.TEXT):
 
 
 class PlainWords(_FastField, fields.TEXT):
-    """Unstemmed words, without positions: title suggestions and the spelling vocabulary."""
+    """Unstemmed words, without positions: title suggestions as you type."""
 
-    def __init__(self, scorable: bool = True) -> None:
+    def __init__(self) -> None:
         super().__init__(analyzer=StandardAnalyzer(), phrase=False)
-        self.scorable = scorable
 
     def terms_of(self, value: str) -> list[str]:
         return [word for word in words(value) if word and word not in INDEX_STOP]

@@ -3,10 +3,12 @@
 - Whoosh keeps the index on disk (segments, postings, stored fields, the write lock) and is
   what several processes and nodes share safely; kb analyses text itself in one fast pass
   (:mod:`kb.search.analysis`).
-- A query never walks Whoosh's matchers: each generation's postings, lengths and facet values
+- Ranking never walks Whoosh's matchers: each generation's postings, lengths and facet values
   are read into numpy arrays once (:mod:`kb.search.whoosh_stats`) and ranked with array
   arithmetic (:mod:`kb.search.ranking`), so every matching document is scored exactly and
-  totals and facets are exact at no extra cost.
+  totals and facets are exact at no extra cost. Only quoted phrases (positions) and title
+  suggestions (prefixes) use Whoosh's own queries.
+- Segments are written by :mod:`kb.search.whoosh_writing` in Whoosh's own format, faster.
 - Writes take the index lock with a timeout; the change sequence (not the write) is what makes
   an update durable, so a writer that gives up loses nothing: the next sync applies it.
 """

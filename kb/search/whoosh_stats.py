@@ -25,7 +25,6 @@ from kb.search.analysis import index_terms
 Postings = tuple[np.ndarray, np.ndarray]  # (document numbers int32, term frequencies float32)
 EMPTY: Postings = (np.zeros(0, np.int32), np.zeros(0, np.float32))
 FACETS = ("kind", "category", "service", "tags")
-SCORED_FIELDS = ("heading", "content", "codes")
 MAX_CACHED_TERMS = 100_000  # per segment: beyond this the cache starts again
 FACET_VALUES = 50  # the most frequent values of a facet that a search reports
 
@@ -252,9 +251,6 @@ class Generation:
             self._terms.clear()
         self._terms[key] = cached
         return cached
-
-    def doc_frequency(self, fieldname: str, text: str) -> int:
-        return len(self.postings(fieldname, text)[0])
 
     def lengths(
         self, fieldname: str, population: np.ndarray, key: tuple[str, ...]
