@@ -114,16 +114,26 @@ def node_view(
 # --- finding and starting ----------------------------------------------------------------
 
 
-def session_by_token(session: Session, token: str, user: Any) -> DiagnosticSession:
-    """The session behind an unguessable URL; technician sessions exist only for technicians."""
+def visible_session(session: Session, token: str, user: Any) -> DiagnosticSession | None:
+    """The session behind an unguessable URL, or None; technician sessions exist only for
+    technicians (for everything that takes a session's address: its pages, its JSON and the
+    escalation form filled from it)."""
     found = session.scalar(
         select(DiagnosticSession)
         .options(joinedload(DiagnosticSession.revision))
         .where(DiagnosticSession.token == token)
     )
     if found is None:
-        raise NotFound("This diagnostic session does not exist. Check the link or start again.")
+        return None
     if found.mode == SessionMode.TECHNICIAN and not can(user, "tree.run_technician"):
+        return None
+    return found
+
+
+def session_by_token(session: Session, token: str, user: Any) -> DiagnosticSession:
+    """The session behind an unguessable URL; NotFound when it does not exist for ``user``."""
+    found = visible_session(session, token, user)
+    if found is None:
         raise NotFound("This diagnostic session does not exist. Check the link or start again.")
     return found
 
