@@ -253,6 +253,14 @@ def arrange(folder: Path, template: Path) -> World:
         headers=headers,
     )
     assert answered.status_code == 200, answered.get_data(as_text=True)
+    # The requester's and the technician's sessions end in escalation ("This didn't help"), so
+    # the escalation form can be filled from them; the anonymous visitor's stays active.
+    for client, token, heads in (
+        (victim, values["victim_session"], headers_victim),
+        (technician, values["tech_session"], headers),
+    ):
+        ended = client.post(f"/api/v1/sessions/{token}/didnt-help", json={}, headers=heads)
+        assert ended.status_code == 200, ended.get_data(as_text=True)
 
     with app.app_context(), kb.session() as session:
         escalation = create_escalation(
