@@ -33,6 +33,7 @@ from kb.models import (
     SessionStep,
     Tree,
     TreeRevision,
+    TreeStatus,
     utcnow,
 )
 
@@ -167,7 +168,13 @@ def start_session(
     require_tree(user, tree)
     if revision is None:
         if not tree.is_live or tree.published_revision is None:
-            raise NotFound(f"The diagnostic '{tree.id}' is not published yet.")
+            # The tree exists for this person (an author): a conflict with its status, not a 404.
+            archived = tree.status == TreeStatus.ARCHIVED
+            raise Conflict(
+                f"The diagnostic '{tree.id}' is "
+                + ("archived." if archived else "not published yet: try its draft from its page."),
+                status=tree.status,
+            )
         revision = tree.published_revision
     elif revision.id != tree.published_revision_id:
         require(user, "tree.edit")

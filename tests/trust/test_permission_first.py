@@ -95,3 +95,30 @@ def test_an_unsigned_webhook_without_a_delivery_id_is_unauthorised(make_app):
     response = app.test_client().post("/api/v1/webhooks/ticket-resolved", json={})
     assert response.status_code == 401
     assert response.get_json()["error"] == "unauthorized"
+
+
+def test_starting_a_tree_that_is_not_live_is_a_conflict_for_an_author_and_404_for_others(
+    app, client, auth, tmp_path
+):
+    from tests.diagnostics.helpers import import_tree
+    from tests.diagnostics.trees import small
+
+    import_tree(app, tmp_path / "trees", small(id="retired-printer"))
+    auth.login("reviewer")
+    archived = client.post(
+        "/trees/retired-printer/workflow/archive", data={"csrf_token": auth.token()}
+    )
+    assert archived.status_code in (302, 303)
+    for role in ("author", "reviewer"):
+        auth.logout()
+        auth.login(role)
+        assert api(client, "POST", "/sessions", {"tree": "retired-printer"}).status_code == 409
+        page = client.post("/trees/retired-printer/start", data={"csrf_token": auth.token()})
+        assert page.status_code == 409
+    auth.logout()
+    for role in (None, "requester", "technician"):
+        if role:
+            auth.login(role)
+        assert api(client, "POST", "/sessions", {"tree": "retired-printer"}).status_code == 404
+        if role:
+            auth.logout()
