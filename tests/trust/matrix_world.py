@@ -288,6 +288,22 @@ def arrange(folder: Path, template: Path) -> World:
             user_message="We are on it.",
         )
         values["outage_id"] = outage.id
+        # Another person's escalation attached to the outage (technicians see it on its page).
+        attached = create_escalation(
+            session,
+            kb,
+            EscalationRequest(
+                summary="No mail since nine",
+                requester_name="Sam Roe",
+                requester_email="sam.roe@example.org",
+                group="service-desk",
+                impact="low",
+                urgency="low",
+                service="email",
+            ),
+        )
+        assert attached.outage_id == outage.id
+        values["attached_public_id"] = attached.public_id
         subscription = outages.subscribe(session, kb, outage, "sub@example.org")
         values["unsubscribe_token"] = subscription.token
         values["confirm_link"] = outages._serializer(kb.config).dumps(
