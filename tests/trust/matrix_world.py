@@ -46,6 +46,8 @@ MARKERS = {
     "technician wording of a public tree": "zqtechtextmark",
     "unpublished tree": "zqdrafttreemark",
     "archived tree": "zqarchivedtreemark",
+    "own proposal": "zqownproposalmark",
+    "another technician's proposal": "zqproposalmark",
     "another person's technician session": "zqsessionmark",
     "internal ticket note": "zqticketnotemark",
 }
@@ -60,6 +62,8 @@ MARKER_LEAST = {
     "technician wording of a public tree": "technician",
     "unpublished tree": "author",
     "archived tree": "author",
+    "own proposal": "technician",  # the matrix's technician proposed it
+    "another technician's proposal": "author",
     "another person's technician session": "technician",
     "internal ticket note": "technician",
 }
@@ -197,6 +201,7 @@ def arrange(folder: Path, template: Path) -> World:
         reviewer = find_user(session, "reviewer@example.org")
         transition(session, get_tree(session, "mx-archived-tree"), "archive", reviewer)
         victim = create_user(session, "victim@example.org", PASSWORD, role="requester", name="Vic")
+        create_user(session, "tech2@example.org", PASSWORD, role="technician", name="Tess")
         values["victim_token"] = create_token(session, victim, "matrix")
         values["user_id"] = victim.id
         session.commit()
@@ -220,6 +225,21 @@ def arrange(folder: Path, template: Path) -> World:
         headers={"X-CSRFToken": csrf_token(author_client, "/")},
     )
     assert saved.status_code == 200, saved.get_data(as_text=True)
+
+    # Proposals (new articles by technicians go to review): the matrix's technician's own, and
+    # another technician's, which only its proposer and authors and above may see.
+    for who, slug, marker in (
+        ("technician", "mx-own-proposal", "own proposal"),
+        ("tech2@example.org", "mx-proposal", "another technician's proposal"),
+    ):
+        proposer = login(app, who)
+        proposed = proposer.post(
+            "/api/v1/articles",
+            json={**body, "slug": slug, "title": f"Matrix {slug}", "body": MARKERS[marker]},
+            headers={"X-CSRFToken": csrf_token(proposer, "/")},
+        )
+        assert proposed.status_code == 201, proposed.get_data(as_text=True)
+        assert proposed.get_json()["status"] == "in_review"
 
     # Sessions: an anonymous visitor's self-service session on the public tree, and another
     # person's (a technician's) technician session with notes.
@@ -311,7 +331,7 @@ def arrange(folder: Path, template: Path) -> World:
         )
         requester = find_user(session, "requester@example.org")
         for slug in ("change-password", "mx-internal", "mx-draft", "mx-review", "mx-archived",
-                     "mx-pending"):  # fmt: skip
+                     "mx-pending", "mx-own-proposal", "mx-proposal"):  # fmt: skip
             article = get_article(session, slug)
             if article.is_live and article.audience == "public":
                 flag = flag_article(session, article, requester, "outdated", "old")

@@ -46,6 +46,8 @@ ARTICLE_STATES: dict[str, str | None] = {
     "draft": "author",
     "in review": "author",
     "archived": "author",
+    "the technician's own proposal": "technician",  # the proposer, then authors and above
+    "another technician's proposal": "author",
 }
 # Feedback and flags are for live articles only: no role may vote on a draft.
 LIVE_ARTICLE_STATES = {
@@ -53,6 +55,8 @@ LIVE_ARTICLE_STATES = {
     "draft": NOBODY,
     "in review": NOBODY,
     "archived": NOBODY,
+    "the technician's own proposal": NOBODY,
+    "another technician's proposal": NOBODY,
 }
 TREE_STATES: dict[str, str | None] = {
     "public": None,
@@ -85,8 +89,12 @@ class Rule:
     why: str = ""
     # A link that works once (unsubscribe): later roles may find it gone (404).
     once: bool = False
+    # States where the object's own rule replaces the role (a proposer's own proposal).
+    exempt: frozenset[str] = frozenset()
 
     def least_for(self, state: str) -> int:
+        if state in self.exempt:
+            return RANK[self.states[state]]
         return max(RANK[self.least], RANK[self.states[state]])
 
 
@@ -98,8 +106,15 @@ def at_least(role: str) -> Rule:
     return Rule(role)
 
 
-def article(least: str | None = None, states: dict[str, str | None] = ARTICLE_STATES) -> Rule:
-    return Rule(least, states, "the article's audience and status decide, then the role")
+def article(
+    least: str | None = None,
+    states: dict[str, str | None] = ARTICLE_STATES,
+    proposer: bool = False,
+) -> Rule:
+    """The article's audience and status decide, then the role; with ``proposer`` the
+    technician who proposed it may too."""
+    exempt = frozenset({"the technician's own proposal"}) if proposer else frozenset()
+    return Rule(least, states, "audience and status, then the role", exempt=exempt)
 
 
 def tree(least: str | None = None) -> Rule:
@@ -149,16 +164,16 @@ TABLE: dict[str, Rule | dict[str, Rule]] = {
     # an author's unpublished draft on a live article is for people who may edit that draft
     "editor.edit": article("technician", {**ARTICLE_STATES, "live with a draft": "author"}),
     "api.update_article": article("technician", {**ARTICLE_STATES, "live with a draft": "author"}),
-    "editor.comment": article("author"),
-    "editor.history": article("author"),
-    "editor.revision": article("author"),
-    "editor.diff": article("author"),
-    "api.article_history": article("author"),
-    "api.article_diff": article("author"),
+    "editor.comment": article("author", proposer=True),
+    "editor.history": article("author", proposer=True),
+    "editor.revision": article("author", proposer=True),
+    "editor.diff": article("author", proposer=True),
+    "api.article_history": article("author", proposer=True),
+    "api.article_diff": article("author", proposer=True),
     "editor.restore": article("author"),
     "api.article_restore": article("author"),
-    "editor.change_status": article("author"),  # action "submit": authors or the proposer
-    "api.article_transition": article("author"),
+    "editor.change_status": article("author", proposer=True),  # "submit": or the proposer
+    "api.article_transition": article("author", proposer=True),
     "editor.dashboard": at_least("requester"),
     # decision trees and diagnostic sessions
     "trees.catalogue": anyone("technician trees and drafts listed for staff only"),
@@ -245,6 +260,8 @@ ARTICLE_SLUGS = {
     "draft": "mx-draft",
     "in review": "mx-review",
     "archived": "mx-archived",
+    "the technician's own proposal": "mx-own-proposal",
+    "another technician's proposal": "mx-proposal",
 }
 TREE_IDS = {
     "public": "mx-public-tree",
@@ -405,7 +422,9 @@ HIDDEN_NAMES = (
     "mx-review",
     "mx-archived",
     "mx-tech-tree",
-)  # prefixes too
+    "mx-own-proposal",
+    "mx-proposal",
+)  # prefixes of hidden trees' ids too
 
 
 LISTINGS = {
