@@ -136,6 +136,7 @@ def _history_entry(revision: ArticleRevision) -> dict[str, Any]:
 @login_required
 def create_article():
     session = get_db()
+    require(current_user, "article.propose")  # before the fields: a requester gets a 403
     payload = json_object()
     doc = workflow.doc_from_fields(payload)
     article = workflow.create_article(session, doc, current_user, str(payload.get("message", "")))
@@ -150,8 +151,8 @@ def create_article():
 @login_required
 def update_article(slug: str):
     session = get_db()
+    article = workflow.editable_article(session, slug, current_user, "edit")
     payload = json_object()
-    article = workflow.editable_article(session, slug, current_user)
     base = payload.get("base_revision_id")
     if not isinstance(base, int):
         raise Invalid(
@@ -252,8 +253,8 @@ def article_diff(slug: str):
 @bp.post("/articles/<slug>/feedback")
 def article_feedback(slug: str):
     session = get_db()
+    article = reading.article_for(session, slug, current_user, "article.feedback")
     payload = json_object()
-    article = reading.article_for(session, slug, current_user)
     if not isinstance(payload.get("helpful"), bool):
         raise Invalid("helpful must be true or false.", fields={"helpful": "true or false"})
     user = current_user if current_user.is_authenticated else None
@@ -274,8 +275,8 @@ def article_feedback(slug: str):
 @login_required
 def article_flag(slug: str):
     session = get_db()
+    article = reading.article_for(session, slug, current_user, "article.flag")
     payload = json_object()
-    article = reading.article_for(session, slug, current_user)
     flag = feedback.flag_article(
         session,
         article,

@@ -237,7 +237,7 @@ def restore(slug: str, number: int):
 @bp.post("/articles/<slug>/feedback")
 def give_feedback(slug: str):
     session = get_db()
-    article = article_for(session, slug, current_user)
+    article = article_for(session, slug, current_user, "article.feedback")
     helpful = request.form.get("helpful")
     if helpful not in ("yes", "no"):
         raise Invalid("Answer yes or no.", fields={"helpful": "yes or no"})

@@ -9,7 +9,7 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from kb.articles.render import pipeline_key, render_markdown
-from kb.auth.policy import can, visible_audiences
+from kb.auth.policy import can, require, visible_audiences
 from kb.errors import NotFound
 from kb.models import Article, ArticleRevision, ArticleStatus, ArticleTag
 from kb.plugins import collect
@@ -36,11 +36,15 @@ def live_articles(user: Any) -> Select:
     )
 
 
-def article_for(session: Session, slug: str, user: Any) -> Article:
-    """The article, or NotFound when it does not exist *for this person*."""
+def article_for(session: Session, slug: str, user: Any, action: str | None = None) -> Article:
+    """The article, or NotFound when it does not exist *for this person*. With ``action``,
+    also Forbidden unless this person may do it to the article: views ask before they read the
+    request's fields, so someone who may not act gets a 403, not a 422 about the fields."""
     article = session.scalar(select(Article).where(Article.slug == slug))
     if article is None or not can(user, "article.read", article):
         raise NotFound(f"No article '{slug}'.")
+    if action is not None:
+        require(user, action, article)
     return article
 
 

@@ -295,9 +295,14 @@ def open_review_comments(session: Session, article: Article) -> list[ArticleEven
     return list(reversed(result))
 
 
-def editable_article(session: Session, slug: str, actor: Any) -> Article:
+def editable_article(session: Session, slug: str, actor: Any, action: str | None = None) -> Article:
+    """The article for a workflow view. With ``action`` (a transition such as "edit") also
+    Forbidden or Conflict unless the actor may do it now, before the request's fields are
+    read: someone who may not act gets a 403, not a 422 about the fields."""
     article = get_article(session, slug)
     if article is None:
         raise NotFound(f"No article '{slug}'.")
     require(actor, "article.read", article)
+    if action is not None:
+        require_transition(actor, action, article)
     return article

@@ -33,6 +33,7 @@ from kb.models import (
     SessionStep,
     Tree,
     TreeRevision,
+    TreeStatus,
     utcnow,
 )
 
@@ -114,16 +115,26 @@ def node_view(
 # --- finding and starting ----------------------------------------------------------------
 
 
-def session_by_token(session: Session, token: str, user: Any) -> DiagnosticSession:
-    """The session behind an unguessable URL; technician sessions exist only for technicians."""
+def visible_session(session: Session, token: str, user: Any) -> DiagnosticSession | None:
+    """The session behind an unguessable URL, or None; technician sessions exist only for
+    technicians (for everything that takes a session's address: its pages, its JSON and the
+    escalation form filled from it)."""
     found = session.scalar(
         select(DiagnosticSession)
         .options(joinedload(DiagnosticSession.revision))
         .where(DiagnosticSession.token == token)
     )
     if found is None:
-        raise NotFound("This diagnostic session does not exist. Check the link or start again.")
+        return None
     if found.mode == SessionMode.TECHNICIAN and not can(user, "tree.run_technician"):
+        return None
+    return found
+
+
+def session_by_token(session: Session, token: str, user: Any) -> DiagnosticSession:
+    """The session behind an unguessable URL; NotFound when it does not exist for ``user``."""
+    found = visible_session(session, token, user)
+    if found is None:
         raise NotFound("This diagnostic session does not exist. Check the link or start again.")
     return found
 
@@ -157,7 +168,13 @@ def start_session(
     require_tree(user, tree)
     if revision is None:
         if not tree.is_live or tree.published_revision is None:
-            raise NotFound(f"The diagnostic '{tree.id}' is not published yet.")
+            # The tree exists for this person (an author): a conflict with its status, not a 404.
+            archived = tree.status == TreeStatus.ARCHIVED
+            raise Conflict(
+                f"The diagnostic '{tree.id}' is "
+                + ("archived." if archived else "not published yet: try its draft from its page."),
+                status=tree.status,
+            )
         revision = tree.published_revision
     elif revision.id != tree.published_revision_id:
         require(user, "tree.edit")

@@ -17,6 +17,7 @@ from kb.diagnostics.engine import (
     session_graph,
     transcript,
     transcript_text,
+    visible_session,
 )
 from kb.models import DiagnosticSession, SessionStatus
 
@@ -77,8 +78,10 @@ def session_snapshot(ds: DiagnosticSession, groups: dict[str, str]) -> SessionSn
     )
 
 
-def escalated_snapshot(session: Session, token: str, groups: dict[str, str]):
-    ds = session.scalar(select(DiagnosticSession).where(DiagnosticSession.token == token))
+def escalated_snapshot(session: Session, token: str, groups: dict[str, str], viewer: Any = None):
+    """The escalated session behind ``token`` as ``viewer`` may open it (None: an anonymous
+    visitor), or None: someone else's technician session does not exist for a requester."""
+    ds = visible_session(session, token, viewer)
     if ds is None or ds.status != SessionStatus.ESCALATED:
         return None
     return session_snapshot(ds, groups)
@@ -111,15 +114,16 @@ def escalation_fields(snapshot: SessionSnapshot, default_group: str) -> dict[str
     }
 
 
-def escalation_request(session: Session, kb: Any, token: str):
-    """The escalation form's starting point for an escalated session, or None.
+def escalation_request(session: Session, kb: Any, token: str, viewer: Any = None):
+    """The escalation form's starting point for an escalated session ``viewer`` may open (None:
+    an anonymous visitor), or None.
 
     Used by kb.escalation (which owns EscalationRequest); imported lazily so diagnostics
     works without it.
     """
     from kb.escalation.service import EscalationRequest  # type: ignore[import-not-found]
 
-    snapshot = escalated_snapshot(session, token, kb.config.get("SUPPORT_GROUPS") or {})
+    snapshot = escalated_snapshot(session, token, kb.config.get("SUPPORT_GROUPS") or {}, viewer)
     if snapshot is None:
         return None
     default_group = kb.config.get("DEFAULT_ESCALATION_GROUP", "service-desk")

@@ -36,7 +36,7 @@ def _prefill_from_session(token: str | None) -> EscalationRequest | None:
         return None
     from kb.diagnostics.handoff import escalation_request
 
-    return escalation_request(get_db(), kb_state(), token)
+    return escalation_request(get_db(), kb_state(), token, current_user)
 
 
 def transcript_shown(token: str | None, as_sent: str) -> str:

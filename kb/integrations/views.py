@@ -79,12 +79,9 @@ def inbound_ticket_resolved():
         raise Unauthorized("X-KB-Source must be a short name (letters, digits, . _ -).")
     secret = inbound_secret(state.config, source)
     delivery = request.headers.get("X-KB-Delivery", "").strip()
-    if not delivery or len(delivery) > 120:
-        raise Invalid(
-            "X-KB-Delivery must carry the delivery's id (at most 120 characters).",
-            fields={"X-KB-Delivery": "required"},
-        )
     body = request.get_data(cache=True)
+    # The signature first (it covers the delivery id): an unsigned caller gets a 401 whatever
+    # else is missing, and only a proven sender hears about its delivery id.
     signing.verify(
         secret,
         request.headers.get("X-KB-Timestamp", ""),
@@ -94,6 +91,11 @@ def inbound_ticket_resolved():
         delivery=delivery,
         tolerance=float(state.config.get("WEBHOOK_TOLERANCE_SECONDS") or 300),
     )
+    if not delivery or len(delivery) > 120:
+        raise Invalid(
+            "X-KB-Delivery must carry the delivery's id (at most 120 characters).",
+            fields={"X-KB-Delivery": "required"},
+        )
     payload = parse_json(body)
     result = receive_resolution(state, source, delivery, parse_resolution(payload))
     return jsonify(result)
