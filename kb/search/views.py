@@ -35,7 +35,7 @@ def _filters() -> dict[str, str | None]:
 
 def _whole(name: str, default: int, highest: int) -> int:
     raw = request.args.get(name) or str(default)
-    if not raw.isdigit() or len(raw) > 6 or not 1 <= int(raw) <= highest:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 6 or not 1 <= int(raw) <= highest:
         raise Invalid(f"{name} must be a whole number from 1 to {highest}.", fields={name: "range"})
     return int(raw)
 

@@ -116,6 +116,7 @@ def test_bad_parameters_get_a_message_not_a_stack_trace(client) -> None:
         {"page": "99999999999999999999999"},
         {"per_page": "0"},
         {"per_page": "101"},
+        {"page": "\u00b2"},  # a digit to str.isdigit, not to int()
         {"kind": "ticket"},
     ):
         response = client.get("/api/v1/search", query_string={"q": "vpn", **params})
