@@ -30,3 +30,17 @@ def test_an_article_address_already_in_use_is_a_conflict(client, admin_headers):
     body = response.get_json()
     assert body["error"] == "conflict"
     assert "already used" in body["fields"]["slug"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["to=0001-01-05", "from=0001-01-01&to=0001-01-02", "to=9999-12-31", "from=9999-12-31"],
+)
+def test_a_report_period_at_the_edge_of_the_calendar_is_refused_or_shown(
+    client, admin_headers, query
+):
+    """A date the calendar can hold but whose period runs off it was a 500 (OverflowError)."""
+    response = client.get(f"/api/v1/reports/sla?{query}", headers=admin_headers)
+    assert response.status_code in (200, 422), response.get_json()
+    if response.status_code == 422:
+        assert "date" in response.get_json()["message"].lower()

@@ -88,12 +88,18 @@ def csv(name: str):
 @bp.get("/api/v1/reports/<name>")
 @api_doc(
     query={
-        "to": {"type": "string", "format": "date", "description": "default today"},
+        "to": {
+            "type": "string",
+            "format": "date",
+            # 1970-01-01 to 2999-12-31 (kb.reports.base.EARLIEST, LATEST)
+            "pattern": r"^(19[7-9][0-9]|2[0-9]{3})-",
+            "description": "default today",
+        },
         "tree": text(100),
     },
     response=ANY_OBJECT,
-    notes="Also read: from (an ISO date, not after to and at most 366 days before it; default "
-    "27 days before to).",
+    notes="Dates are ISO dates from 1970-01-01 to 2999-12-31. Also read: from (not after to "
+    "and at most 366 days before it; default 27 days before to).",
 )
 @login_required
 def api(name: str):
