@@ -98,12 +98,13 @@ def text(max_length: int = 1000) -> Schema:
 
 
 def words(max_length: int = 200) -> Schema:
-    """Text that must say something (not blank): starts with a letter or digit."""
+    """Text that must say something: at least three characters once the spaces around it are
+    stripped (as the services do), starting with a letter or digit."""
     return {
         "type": "string",
         "minLength": 3,
         "maxLength": max_length,
-        "pattern": r"^[A-Za-z0-9][A-Za-z0-9 .,:;!?'()/-]*$",
+        "pattern": r"^[A-Za-z0-9][A-Za-z0-9 .,:;!?'()/-]*[A-Za-z0-9.!?)]$",
     }
 
 

@@ -7,7 +7,19 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from kb.api import json_object
-from kb.api.docs import BOOLEAN, INTEGER, SLUG, STRING, api_doc, array, body, obj, one_of, text
+from kb.api.docs import (
+    BOOLEAN,
+    INTEGER,
+    SLUG,
+    STRING,
+    api_doc,
+    array,
+    body,
+    obj,
+    one_of,
+    text,
+    words,
+)
 from kb.auth.policy import require
 from kb.auth.users import find_user
 from kb.db import get_db
@@ -209,7 +221,7 @@ def resolve(ticket_id: int):
 @api_doc(
     body=body(
         {
-            "resolution": text(10_000),
+            "resolution": words(10_000),
             "articles": array(SLUG, max_items=20),
             "create_draft": BOOLEAN,
         },
