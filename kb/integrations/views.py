@@ -22,6 +22,7 @@ from kb.integrations.webhooks import (
     receive_resolution,
     valid_source,
 )
+from kb.limits import whole_number
 from kb.models import Escalation
 
 rt_bp = Blueprint("request_tracker", __name__)
@@ -57,9 +58,10 @@ def rt_ticket_resolved():
         raise Unauthorized("Missing or wrong X-KB-RT-Secret.")
     payload = request_json()
     ticket = payload.get("ticket") if isinstance(payload, dict) else None
-    if isinstance(ticket, bool) or not str(ticket or "").strip().isdigit():
+    number = None if isinstance(ticket, bool) else whole_number(str(ticket or "").strip())
+    if number is None:
         raise Invalid('Send {"ticket": <RT ticket number>}.', fields={"ticket": "a number"})
-    ref = str(int(str(ticket).strip()))
+    ref = str(number)
     escalation = get_db().scalar(
         select(Escalation).where(
             Escalation.ticket_system == rt_tickets.SYSTEM, Escalation.ticket_ref == ref
