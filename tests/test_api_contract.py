@@ -108,3 +108,9 @@ def test_a_check_parameter_in_other_digits_stays_text(client, auth):
 def test_a_search_page_number_in_other_digits_is_a_422(client, name):
     response = client.get(f"/api/v1/search?{name}={SUPERSCRIPT_TWO}")
     assert response.status_code == 422
+
+
+def test_a_page_number_past_any_database_integer_is_an_empty_page(client):
+    """/articles?page=<30 digits> was a 500 (the offset overflowed SQLite's integer)."""
+    response = client.get("/articles?page=" + "9" * 30)
+    assert response.status_code == 200
