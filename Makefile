@@ -4,7 +4,7 @@ VENV   := .venv
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test lint bench clean-venv
+.PHONY: run test fuzz lint bench clean-venv
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Only the schemathesis run against /api/v1 (part of `make test` too); KB_FUZZ_EXAMPLES=300
+# or KB_FUZZ_RANDOM=1 for a longer or a fresh look.
+fuzz: $(VENV)/.installed-test
+	$(VENV)/bin/pytest -m fuzz $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .

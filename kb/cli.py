@@ -33,6 +33,7 @@ from kb.auth.users import (
 from kb.content import export_content, import_content
 from kb.errors import KbError
 from kb.extensions import kb_state
+from kb.limits import whole_number
 from kb.models import Role, User
 
 
@@ -431,9 +432,10 @@ def user_token_revoke(what: str, revoke_all: bool) -> None:
             session.commit()
             click.echo(f"Revoked {count} token(s) of {what}.")
             return
-        if not what.isdigit():
+        number = whole_number(what)
+        if number is None:
             raise click.UsageError("give a token number (kb user token list EMAIL), or --all EMAIL")
-        row = revoke_token(session, int(what))
+        row = revoke_token(session, number)
         session.commit()
         click.echo(f"Token {row.id} ({row.name}) of {row.user.email} is revoked.")
 

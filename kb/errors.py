@@ -87,6 +87,15 @@ class Invalid(KbError):
         return body
 
 
+class Taken(Invalid):
+    """A name (an article's address, a tree's id) another record already has: the request is
+    well formed but conflicts with what exists, so it is a 409. Like Invalid it names the
+    field, and forms show the message beside it."""
+
+    status = 409
+    code = "conflict"
+
+
 class PluginError(KbError):
     """A plugin could not be loaded or misbehaved at start-up; the message names it."""
 

@@ -65,3 +65,12 @@ def too_long(items: Any, name: str = "LIST_MAX_ITEMS") -> str | None:
     if isinstance(items, list | tuple) and len(items) > limit:
         return f"at most {limit} items"
     return None
+
+
+def whole_number(text: str) -> int | None:
+    """The number ``text`` spells in ASCII digits 0-9 (a non-negative int), else None.
+    ``str.isdigit()`` is no guard before ``int()``: it is true for "²", which int() refuses
+    (a 500 where a 422 was meant), and for "٣", which int() reads as 3."""
+    if not text or not text.isascii() or not text.isdigit():
+        return None
+    return int(text)

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask
 
 from kb import __name__ as package
+from kb.api.docs import ApiDoc, doc_of
 
 PARAM = re.compile(r"<(?:(?P<converter>[a-z]+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
 TYPES = {"int": {"type": "integer"}, "float": {"type": "number"}}
@@ -40,13 +41,17 @@ def build(app: Flask, version: str = "0.1.0") -> dict[str, Any]:
             parameters.append({"name": name, "in": "path", "required": True, "schema": schema})
             path = path.replace(match.group(0), "{" + name + "}")
         view = app.view_functions[rule.endpoint]
+        doc = doc_of(view, rule.endpoint) or ApiDoc()
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            success: dict[str, Any] = {"description": "OK" if doc.status == 200 else "Created"}
+            if doc.response is not None:
+                success["content"] = {"application/json": {"schema": doc.response}}
             operation: dict[str, Any] = {
                 "operationId": f"{rule.endpoint}.{method.lower()}",
                 "summary": _summary(view, rule.endpoint),
                 "tags": [rule.endpoint.split(".")[0]],
                 "responses": {
-                    "200": {"description": "OK (201 when something was created)"},
+                    str(doc.status): success,
                     "4XX": {
                         "description": "A problem with the request",
                         "content": {
@@ -55,12 +60,18 @@ def build(app: Flask, version: str = "0.1.0") -> dict[str, Any]:
                     },
                 },
             }
-            if parameters:
-                operation["parameters"] = parameters
-            if method in ("POST", "PUT", "PATCH"):
+            query = [
+                {"name": name, "in": "query", "required": False, "schema": schema}
+                for name, schema in doc.query.items()
+            ]
+            if doc.notes:
+                operation["description"] = doc.notes
+            if parameters or query:
+                operation["parameters"] = parameters + query
+            if doc.body is not None and method in ("POST", "PUT", "PATCH"):
                 operation["requestBody"] = {
-                    "required": False,
-                    "content": {"application/json": {"schema": {"type": "object"}}},
+                    "required": doc.body_required,
+                    "content": {"application/json": {"schema": doc.body}},
                 }
             paths.setdefault(path, {})[method.lower()] = operation
     return {

@@ -8,6 +8,26 @@ from flask import Blueprint, jsonify, request
 from flask_login import current_user, login_required
 
 from kb.api import json_object
+from kb.api.docs import (
+    ANY_OBJECT,
+    BOOLEAN,
+    DATE_TIME,
+    FILTER,
+    INTEGER,
+    NULLABLE_INT,
+    NULLABLE_STRING,
+    SLUG,
+    STRING,
+    TAG,
+    api_doc,
+    array,
+    body,
+    obj,
+    one_of,
+    text,
+    whole,
+    words,
+)
 from kb.articles import feedback, reading, workflow
 from kb.articles.diffing import diff_texts, unified
 from kb.articles.revisions import doc_from_revision
@@ -19,6 +39,62 @@ from kb.models import Article, ArticleRevision
 from kb.throttle import client_fingerprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+SUMMARY = obj(
+    {
+        "slug": STRING,
+        "title": STRING,
+        "summary": STRING,
+        "category": STRING,
+        "service": STRING,
+        "audience": one_of("public", "internal"),
+        "tags": array(STRING),
+        "status": STRING,
+        "updated_at": DATE_TIME,
+        "url": STRING,
+    },
+    required=["slug", "title", "status", "url"],
+)
+DETAIL = obj(
+    {
+        **SUMMARY["properties"],
+        "owner": STRING,
+        "review_by": NULLABLE_STRING,
+        "revision": INTEGER,
+        "revision_id": INTEGER,
+        "live": BOOLEAN,
+        "markdown": STRING,
+        "html": STRING,
+        "head_revision_id": NULLABLE_INT,
+    },
+    required=["slug", "title", "revision", "revision_id", "markdown", "html"],
+)
+# What the editor checks (kb.articles.document.validate_fields); the slug is required here
+# although kb makes one from the title when it is left out, since not every title gives one.
+ARTICLE_FIELDS = {
+    "title": words(300),
+    "slug": SLUG,
+    "summary": text(1000),
+    "body": {**text(5000), "pattern": r"^[A-Za-z0-9 .,:;!?'\n]*$"},
+    "tags": array(TAG, max_items=10),
+    "category": FILTER,
+    "service": FILTER,
+    "audience": one_of("public", "internal"),
+    "owner": text(254),
+    "review_by": {"type": "string", "format": "date"},
+    "message": text(500),
+}
+HISTORY_ENTRY = obj(
+    {
+        "number": INTEGER,
+        "id": INTEGER,
+        "author": STRING,
+        "message": STRING,
+        "created_at": DATE_TIME,
+        "content_hash": STRING,
+    },
+    required=["number", "id"],
+)
 
 
 def _int_arg(name: str, default: int, minimum: int = 1, maximum: int = 10_000) -> int:
@@ -76,6 +152,7 @@ def article_detail(
 
 
 @bp.get("/openapi.json")
+@api_doc(response=obj({"openapi": STRING, "paths": ANY_OBJECT}, required=["openapi", "paths"]))
 def openapi():
     """The OpenAPI document of this API."""
     from flask import current_app
@@ -86,6 +163,19 @@ def openapi():
 
 
 @bp.get("/articles")
+@api_doc(
+    query={
+        "page": whole(),
+        "per_page": whole(1, 200),
+        "category": FILTER,
+        "service": FILTER,
+        "tag": FILTER,
+    },
+    response=obj(
+        {"items": array(SUMMARY), "total": INTEGER, "page": INTEGER, "per_page": INTEGER},
+        required=["items", "total", "page", "per_page"],
+    ),
+)
 def list_articles():
     session = get_db()
     per_page = _int_arg("per_page", kb_state().config["ITEMS_PER_PAGE"], maximum=200)
@@ -109,6 +199,7 @@ def list_articles():
 
 
 @bp.get("/articles/<slug>")
+@api_doc(query={"draft": text(5)}, response=DETAIL)
 def get_article(slug: str):
     session = get_db()
     article = reading.article_for(session, slug, current_user)
@@ -133,6 +224,11 @@ def _history_entry(revision: ArticleRevision) -> dict[str, Any]:
 
 
 @bp.post("/articles")
+@api_doc(
+    body=body({**ARTICLE_FIELDS, "submit": BOOLEAN}, required=["title", "slug"]),
+    response=DETAIL,
+    status=201,
+)
 @login_required
 def create_article():
     session = get_db()
@@ -148,6 +244,12 @@ def create_article():
 
 
 @bp.put("/articles/<slug>")
+@api_doc(
+    body=body(
+        {**ARTICLE_FIELDS, "base_revision_id": INTEGER}, required=["title", "base_revision_id"]
+    ),
+    response=DETAIL,
+)
 @login_required
 def update_article(slug: str):
     session = get_db()
@@ -170,6 +272,13 @@ def update_article(slug: str):
 @bp.post(
     "/articles/<slug>/<any(submit, approve, request_changes, publish, archive, unarchive):action>"
 )
+@api_doc(
+    body=body({"comment": text(2000)}),
+    body_required=False,
+    response=obj(
+        {"slug": STRING, "status": STRING, "live": BOOLEAN}, required=["slug", "status", "live"]
+    ),
+)
 @login_required
 def article_transition(slug: str, action: str):
     session = get_db()
@@ -181,6 +290,7 @@ def article_transition(slug: str, action: str):
 
 
 @bp.post("/articles/<slug>/restore/<int:number>")
+@api_doc(body=body({"base_revision_id": INTEGER}), body_required=False, response=HISTORY_ENTRY)
 @login_required
 def article_restore(slug: str, number: int):
     session = get_db()
@@ -194,6 +304,19 @@ def article_restore(slug: str, number: int):
 
 
 @bp.get("/articles/<slug>/history")
+@api_doc(
+    response=obj(
+        {
+            "slug": STRING,
+            "status": STRING,
+            "head_revision": NULLABLE_INT,
+            "published_revision": NULLABLE_INT,
+            "revisions": array(HISTORY_ENTRY),
+            "events": array(obj({"action": STRING, "at": DATE_TIME}, required=["action"])),
+        },
+        required=["slug", "status", "revisions", "events"],
+    )
+)
 @login_required
 def article_history(slug: str):
     session = get_db()
@@ -225,6 +348,19 @@ def article_history(slug: str):
 
 
 @bp.get("/articles/<slug>/diff")
+@api_doc(
+    query={"from": whole(), "to": whole()},
+    response=obj(
+        {
+            "from": INTEGER,
+            "to": INTEGER,
+            "added": INTEGER,
+            "removed": INTEGER,
+            "unified": STRING,
+        },
+        required=["from", "to", "unified"],
+    ),
+)
 @login_required
 def article_diff(slug: str):
     session = get_db()
@@ -251,6 +387,11 @@ def article_diff(slug: str):
 
 
 @bp.post("/articles/<slug>/feedback")
+@api_doc(
+    body=body({"helpful": BOOLEAN, "comment": text(1000)}, required=["helpful"]),
+    response=obj({"helpful": INTEGER, "not_helpful": INTEGER}, required=["helpful", "not_helpful"]),
+    status=201,
+)
 def article_feedback(slug: str):
     session = get_db()
     article = reading.article_for(session, slug, current_user, "article.feedback")
@@ -272,6 +413,14 @@ def article_feedback(slug: str):
 
 
 @bp.post("/articles/<slug>/flag")
+@api_doc(
+    body=body(
+        {"reason": one_of("outdated", "wrong", "unclear"), "comment": text(1000)},
+        required=["reason"],
+    ),
+    response=obj({"id": INTEGER, "reason": STRING}, required=["id", "reason"]),
+    status=201,
+)
 @login_required
 def article_flag(slug: str):
     session = get_db()

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user, login_required
 
 from kb.api import json_object
+from kb.api.docs import STRING, api_doc, body, obj, text
 from kb.articles import dashboards, feedback, workflow
 from kb.articles.diffing import diff_texts
 from kb.articles.document import ArticleDoc
@@ -305,6 +306,10 @@ def dashboard():
 
 
 @bp.post("/api/v1/preview")
+@api_doc(
+    body=body({"markdown": text(20_000)}, required=["markdown"]),
+    response=obj({"html": STRING}, required=["html"]),
+)
 @login_required
 def preview_api():
     require(current_user, "article.propose")

@@ -69,6 +69,8 @@ def list_articles(
         )
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     page = max(1, page)
+    if (page - 1) * per_page >= total:  # past the last page (maybe past any SQL integer)
+        return Page([], total, page, per_page)
     items = session.scalars(
         query.order_by(Article.title).limit(per_page).offset((page - 1) * per_page)
     ).all()

@@ -21,7 +21,7 @@ from kb.articles.revisions import (
 )
 from kb.auth.policy import has_role, require, require_transition
 from kb.db import storable_int
-from kb.errors import Conflict, Invalid, NotFound, StaleWrite
+from kb.errors import Conflict, Invalid, NotFound, StaleWrite, Taken
 from kb.models import Article, ArticleEvent, ArticleRevision, ArticleStatus, Role, User
 
 NEW_ARTICLE_BODY = """## Issue
@@ -102,7 +102,7 @@ def _record(
 def _check_slug_free(session: Session, slug: str, article: Article | None) -> None:
     other = session.scalar(select(Article).where(Article.slug == slug))
     if other is not None and (article is None or other.id != article.id):
-        raise Invalid(
+        raise Taken(
             f"The address '{slug}' is already used by another article.",
             fields={"slug": f"already used by “{other.title}”; choose another"},
         )

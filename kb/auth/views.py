@@ -16,6 +16,7 @@ from flask import (
 )
 from flask_login import AnonymousUserMixin, current_user, login_required, login_user, logout_user
 
+from kb.api.docs import BOOLEAN, STRING, api_doc, obj
 from kb.auth import users
 from kb.auth.forms import LoginForm
 from kb.auth.policy import require
@@ -139,6 +140,12 @@ def logout():
 
 
 @bp.get("/api/v1/me")
+@api_doc(
+    response=obj(
+        {"authenticated": BOOLEAN, "email": STRING, "name": STRING, "role": STRING},
+        required=["authenticated"],
+    )
+)
 def me():
     if not current_user.is_authenticated:
         return jsonify({"authenticated": False})

@@ -8,6 +8,7 @@ from flask import Blueprint, jsonify, request
 from flask_login import current_user
 
 from kb.api import request_json
+from kb.api.docs import ANY_OBJECT, INTEGER, STRING, api_doc, array, body, obj, one_of, text
 from kb.db import get_db
 from kb.diagnostics import catalog, engine
 from kb.diagnostics.graph import graph_to_data
@@ -19,6 +20,34 @@ from kb.models import DiagnosticSession, Tree
 from kb.outages.service import open_for_service
 
 bp = Blueprint("trees_api", __name__, url_prefix="/api/v1")
+
+TREE = obj(
+    {
+        "id": STRING,
+        "title": STRING,
+        "summary": STRING,
+        "service": STRING,
+        "category": STRING,
+        "audience": STRING,
+        "tags": array(STRING),
+        "status": STRING,
+        "revision": {"type": ["integer", "null"]},
+        "url": STRING,
+    },
+    required=["id", "title", "url"],
+)
+SESSION = obj(
+    {
+        "id": STRING,
+        "tree": STRING,
+        "revision": INTEGER,
+        "mode": STRING,
+        "status": STRING,
+        "node": ANY_OBJECT,
+        "url": STRING,
+    },
+    required=["id", "tree", "revision", "mode", "status", "node", "url"],
+)
 
 
 def tree_summary(tree: Tree) -> dict[str, Any]:
@@ -82,12 +111,18 @@ def payload() -> dict[str, Any]:
 
 
 @bp.get("/trees")
+@api_doc(response=obj({"items": array(TREE), "total": INTEGER}, required=["items", "total"]))
 def list_trees():
     trees = catalog.live_trees(get_db(), current_user)
     return jsonify({"items": [tree_summary(t) for t in trees], "total": len(trees)})
 
 
 @bp.get("/trees/<tree_id>")
+@api_doc(
+    response=obj(
+        {"nodes": array(ANY_OBJECT), "edges": array(ANY_OBJECT)}, required=["nodes", "edges"]
+    )
+)
 def get_tree_json(tree_id: str):
     tree = visible_tree(tree_id)
     revision = tree.published_revision if tree.is_live else tree.head_revision
@@ -95,6 +130,17 @@ def get_tree_json(tree_id: str):
 
 
 @bp.post("/sessions")
+@api_doc(
+    body=body(
+        {
+            "tree": {"type": "string", "minLength": 1, "maxLength": 100},
+            "mode": one_of("self_service"),
+        },
+        required=["tree"],
+    ),
+    response=SESSION,
+    status=201,
+)
 def start_session():
     data = payload()
     tree_id = data.get("tree")
@@ -113,12 +159,21 @@ def start_session():
 
 
 @bp.get("/sessions/<token>")
+@api_doc(response=SESSION)
 def get_session(token: str):
     ds = engine.session_by_token(get_db(), token, current_user)
     return jsonify(session_body(ds, full=True))
 
 
 @bp.post("/sessions/<token>/answer")
+@api_doc(
+    body=body({"notes": text(2000)}),
+    body_required=False,
+    response=SESSION,
+    notes="Also read: answer (the label of one of node.answers) and "
+    "value (for an input node, see node.input). Which answers are valid depends on the session's "
+    "current node, so they are not in the schema; another answer is a 422.",
+)
 def answer(token: str):
     data = payload()
     session = get_db()
@@ -143,6 +198,7 @@ def answer(token: str):
 
 
 @bp.post("/sessions/<token>/back")
+@api_doc(response=SESSION)
 def back(token: str):
     session = get_db()
     ds = engine.session_by_token(session, token, current_user)
@@ -152,6 +208,7 @@ def back(token: str):
 
 
 @bp.post("/sessions/<token>/didnt-help")
+@api_doc(body=body({"notes": text(2000)}), body_required=False, response=SESSION)
 def didnt_help(token: str):
     data = payload()
     session = get_db()
@@ -162,6 +219,7 @@ def didnt_help(token: str):
 
 
 @bp.post("/sessions/<token>/abandon")
+@api_doc(response=SESSION)
 def abandon(token: str):
     session = get_db()
     ds = engine.session_by_token(session, token, current_user)

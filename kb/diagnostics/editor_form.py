@@ -15,6 +15,7 @@ from typing import Any
 import networkx as nx
 
 from kb.diagnostics.graph import ACTION_ANSWERS, exits
+from kb.limits import whole_number
 
 NODE_FIELD = re.compile(r"^node-(\d+)-([a-z_]+)$")
 EDGE_FIELD = re.compile(r"^node-(\d+)-edge-(\d+)-(label|target)$")
@@ -240,7 +241,8 @@ def graph_from_form(form: TreeForm) -> Built:
                     problems.append((node.id, f"params: write each as name=value ('{line}')"))
                     continue
                 value = value.strip()
-                params[key.strip()] = int(value) if value.isdigit() else value
+                number = whole_number(value)
+                params[key.strip()] = value if number is None else number
             attrs["params"] = params
         elif node.kind == "escalation":
             attrs.update(group=node.group, impact=node.impact, urgency=node.urgency)

@@ -21,7 +21,7 @@ from kb.diagnostics.store import (
     revision_by_number,
     revision_graph,
 )
-from kb.errors import Conflict, Invalid, NotFound, StaleWrite
+from kb.errors import Conflict, Invalid, NotFound, StaleWrite, Taken
 from kb.models import Tree, TreeEvent, TreeRevision, TreeStatus, User
 
 ACTION_LABELS = {
@@ -69,7 +69,7 @@ def create_tree(
     tree_id = graph.graph.get("id")
     check_tree(session, kb, graph)
     if get_tree(session, str(tree_id)) is not None:
-        raise Invalid(
+        raise Taken(
             f"A tree '{tree_id}' already exists.",
             fields={"tree": "id: already used; choose another"},
         )

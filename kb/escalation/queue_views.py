@@ -7,6 +7,19 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from kb.api import json_object
+from kb.api.docs import (
+    BOOLEAN,
+    INTEGER,
+    SLUG,
+    STRING,
+    api_doc,
+    array,
+    body,
+    obj,
+    one_of,
+    text,
+    words,
+)
 from kb.auth.policy import require
 from kb.auth.users import find_user
 from kb.db import get_db
@@ -18,6 +31,11 @@ from kb.extensions import kb_state
 from kb.models import Article, Role, User, utcnow
 
 bp = Blueprint("queue", __name__)
+
+ROW = obj(
+    {"id": INTEGER, "status": STRING, "summary": STRING, "group": STRING, "priority": STRING},
+    required=["id", "status"],
+)
 STATES = ("on_track", "at_risk", "breached")
 
 
@@ -82,6 +100,16 @@ def queue():
 
 
 @bp.get("/api/v1/queue")
+@api_doc(
+    query={
+        "group": text(100),
+        "priority": one_of("P1", "P2", "P3", "P4"),
+        "state": one_of("on_track", "at_risk", "breached"),
+        "mine": one_of("0", "1"),
+        "resolved": one_of("0", "1"),
+    },
+    response=obj({"items": array(ROW), "total": INTEGER}, required=["items", "total"]),
+)
 @login_required
 def queue_api():
     require(current_user, "ticket.work")
@@ -190,6 +218,17 @@ def resolve(ticket_id: int):
 
 
 @bp.post("/api/v1/queue/<int:ticket_id>/resolve")
+@api_doc(
+    body=body(
+        {
+            "resolution": words(10_000),
+            "articles": array(SLUG, max_items=20),
+            "create_draft": BOOLEAN,
+        },
+        required=["resolution"],
+    ),
+    response=obj({**ROW["properties"], "skipped": array(obj({"slug": STRING}))}, required=["id"]),
+)
 @login_required
 def resolve_api(ticket_id: int):
     require(current_user, "ticket.work")

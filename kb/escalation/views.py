@@ -7,6 +7,7 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask_login import current_user, login_required
 
 from kb.api import json_object
+from kb.api.docs import STRING, api_doc, body, obj, one_of, text, words
 from kb.auth.policy import can, require
 from kb.db import get_db
 from kb.errors import Invalid, NotFound
@@ -148,6 +149,23 @@ def _public_notes(escalation):
 
 
 @bp.get("/api/v1/escalations/<public_id>")
+@api_doc(
+    response=obj(
+        {
+            "id": STRING,
+            "status": STRING,
+            "summary": STRING,
+            "priority": STRING,
+            "group": STRING,
+            "created_at": STRING,
+            "response_due": STRING,
+            "resolve_due": STRING,
+            "ticket": {"type": ["object", "null"]},
+            "resolution": {"type": ["string", "null"]},
+        },
+        required=["id", "status", "summary", "priority"],
+    )
+)
 def status_api(public_id: str):
     escalation = by_public_id(get_db(), public_id)
     if escalation is None:
@@ -175,6 +193,31 @@ def status_api(public_id: str):
 
 
 @bp.post("/api/v1/escalations")
+@api_doc(
+    body=body(
+        {
+            "summary": words(300),
+            "details": text(10_000),
+            "requester_name": words(200),
+            "requester_email": {
+                "type": "string",
+                "maxLength": 254,
+                "pattern": r"^[a-z0-9._-]{1,64}@[a-z0-9-]{1,63}\.[a-z]{2,10}$",
+            },
+            "requester_phone": text(50),
+            "requester_location": text(200),
+            "impact": one_of("high", "medium", "low"),
+            "urgency": one_of("high", "medium", "low"),
+            "session": {**text(100), "description": "a diagnostic session that escalated"},
+        },
+        required=["summary", "requester_name", "requester_email", "impact", "urgency"],
+    ),
+    response=obj(
+        {"id": STRING, "priority": STRING, "status_url": STRING},
+        required=["id", "priority", "status_url"],
+    ),
+    status=201,
+)
 def create_api():
     payload = json_object()
     token = payload.get("session")

@@ -27,6 +27,7 @@ from kb.escalation.resilience import with_retries
 from kb.escalation.service import ResolutionInput, record_first_response, resolve_escalation
 from kb.escalation.snapshots import EscalationSnapshot, FollowUpSnapshot
 from kb.integrations.rt_client import RTClient, RTError, parse_rt_date
+from kb.limits import whole_number
 from kb.models import Escalation, FollowUp
 
 log = logging.getLogger(__name__)
@@ -385,7 +386,7 @@ def follow_tickets(kb: Any, client: RTClient, batch: int = 50) -> FollowReport:
                     Escalation.status.not_in(("resolved", "closed")),
                 )
             )
-            if ref and ref.isdigit()
+            if ref and whole_number(ref) is not None
         }
     refs = sorted(open_ones, key=int)
     for start in range(0, len(refs), batch):

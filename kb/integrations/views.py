@@ -9,6 +9,7 @@ from flask import Blueprint, jsonify, request
 from sqlalchemy import select
 
 from kb.api import parse_json, request_json
+from kb.api.docs import BOOLEAN, STRING, api_doc, array, body, obj, text, whole
 from kb.db import get_db
 from kb.errors import Invalid, KbError, NotFound, Unauthorized
 from kb.extensions import authenticates_itself, kb_state
@@ -21,6 +22,7 @@ from kb.integrations.webhooks import (
     receive_resolution,
     valid_source,
 )
+from kb.limits import whole_number
 from kb.models import Escalation
 
 rt_bp = Blueprint("request_tracker", __name__)
@@ -35,6 +37,14 @@ class UpstreamError(KbError):
 
 
 @rt_bp.post("/api/v1/integrations/rt/ticket-resolved")
+@api_doc(
+    body=body({"ticket": whole(1, 10**9)}, required=["ticket"]),
+    response=obj(
+        {"ticket": STRING, "escalation": STRING, "outcome": STRING},
+        required=["ticket", "escalation", "outcome"],
+    ),
+    notes="Called by an RT scrip; send X-KB-RT-Secret.",
+)
 @authenticates_itself
 def rt_ticket_resolved():
     """Called by an RT scrip on resolution. Only the ticket number is read from the payload:
@@ -48,9 +58,10 @@ def rt_ticket_resolved():
         raise Unauthorized("Missing or wrong X-KB-RT-Secret.")
     payload = request_json()
     ticket = payload.get("ticket") if isinstance(payload, dict) else None
-    if isinstance(ticket, bool) or not str(ticket or "").strip().isdigit():
+    number = None if isinstance(ticket, bool) else whole_number(str(ticket or "").strip())
+    if number is None:
         raise Invalid('Send {"ticket": <RT ticket number>}.', fields={"ticket": "a number"})
-    ref = str(int(str(ticket).strip()))
+    ref = str(number)
     escalation = get_db().scalar(
         select(Escalation).where(
             Escalation.ticket_system == rt_tickets.SYSTEM, Escalation.ticket_ref == ref
@@ -70,6 +81,27 @@ def rt_ticket_resolved():
 
 
 @webhooks_bp.post("/api/v1/webhooks/ticket-resolved")
+@api_doc(
+    body=body(
+        {
+            "escalation": text(64),
+            "ticket_ref": text(120),
+            "ticket_system": text(40),
+            "resolution": text(20_000),
+            "resolver": text(254),
+            "articles": array(text(200)),
+            "create_draft": BOOLEAN,
+            "followup_days": whole(1, 365),
+        },
+        required=["resolution", "resolver"],
+    ),
+    response=obj(
+        {"escalation": STRING, "status": STRING, "changed": BOOLEAN},
+        required=["escalation", "status", "changed"],
+    ),
+    notes="Signed: X-KB-Source, X-KB-Delivery, X-KB-Timestamp and X-KB-Signature "
+    "(docs/plugins.md); escalation or ticket_ref names the request.",
+)
 @authenticates_itself
 def inbound_ticket_resolved():
     """Another ticketing system says a ticket kb escalated is resolved."""

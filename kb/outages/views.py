@@ -9,6 +9,7 @@ from flask import Blueprint, Flask, flash, g, jsonify, redirect, render_template
 from flask_login import current_user, login_required
 
 from kb.api import json_object
+from kb.api.docs import INTEGER, STRING, api_doc, array, body, obj, one_of, words
 from kb.auth.policy import can, require
 from kb.db import get_db
 from kb.errors import Invalid
@@ -17,6 +18,11 @@ from kb.models import Outage
 from kb.outages import service
 
 bp = Blueprint("outages", __name__)
+
+OUTAGE = obj(
+    {"id": INTEGER, "service": STRING, "title": STRING, "status": STRING},
+    required=["id", "service", "title"],
+)
 
 
 def parse_when(value: Any, name: str) -> datetime | None:
@@ -213,6 +219,7 @@ def unsubscribe(token: str):
 
 
 @bp.get("/api/v1/outages")
+@api_doc(response=obj({"open": array(OUTAGE), "past": array(OUTAGE)}, required=["open", "past"]))
 def list_api():
     session = get_db()
     return jsonify(
@@ -224,6 +231,7 @@ def list_api():
 
 
 @bp.get("/api/v1/outages/<int:outage_id>")
+@api_doc(response=OUTAGE)
 def get_api(outage_id: int):
     return jsonify(outage_json(service.get(get_db(), outage_id)))
 
@@ -250,6 +258,21 @@ def typed(payload: dict[str, Any], texts: dict[str, str], times: tuple[str, ...]
 
 
 @bp.post("/api/v1/outages")
+@api_doc(
+    notes="Also read: started_at and expected_restoration_at (ISO date-times, the expected "
+    "end after the start; a local time without zone is UTC).",
+    body=body(
+        {
+            "service": words(100),
+            "title": words(200),
+            "user_message": words(2000),
+            "impact": one_of("high", "medium", "low"),
+        },
+        required=["service", "title", "user_message"],
+    ),
+    response=OUTAGE,
+    status=201,
+)
 @login_required
 def declare_api():
     require(current_user, "outage.declare")
@@ -265,6 +288,12 @@ def declare_api():
 
 
 @bp.post("/api/v1/outages/<int:outage_id>/updates")
+@api_doc(
+    body=body({"text": words(2000)}, required=["text"]),
+    response=OUTAGE,
+    status=201,
+    notes="Also read: expected_restoration_at (an ISO date-time after the start).",
+)
 @login_required
 def update_api(outage_id: int):
     require(current_user, "outage.declare")
@@ -277,6 +306,11 @@ def update_api(outage_id: int):
 
 
 @bp.post("/api/v1/outages/<int:outage_id>/close")
+@api_doc(
+    body=body({"cause": words(2000)}, required=["cause"]),
+    response=OUTAGE,
+    notes="Also read: restored_at (an ISO date-time, not before the start; default now).",
+)
 @login_required
 def close_api(outage_id: int):
     require(current_user, "outage.declare")

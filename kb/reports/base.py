@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -12,6 +13,9 @@ from kb.csvfiles import csv_text
 from kb.errors import Invalid
 
 MAX_DAYS = 366
+# Reports look at kb's own records; outside these a period would run off the calendar
+# (the day after 9999-12-31, 27 days before 0001-01-05).
+EARLIEST, LATEST = date(1970, 1, 1), date(2999, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -36,13 +40,22 @@ class Period:
     def parse(cls, start: str | None, end: str | None, today: date | None = None) -> Period:
         """From ?from=&to= (ISO dates); the last 28 days by default."""
         today = today or datetime.now(UTC).date()
-        try:
-            end_day = date.fromisoformat(end) if end else today
-            start_day = date.fromisoformat(start) if start else end_day - timedelta(days=27)
-        except ValueError:
-            raise Invalid(
-                "Dates must look like 2026-11-01.", fields={"from": "date", "to": "date"}
-            ) from None
+
+        def day(text: str | None, name: str, default: Callable[[], date]) -> date:
+            try:
+                value = date.fromisoformat(text) if text else default()
+            except ValueError:
+                raise Invalid(
+                    "Dates must look like 2026-11-01.", fields={"from": "date", "to": "date"}
+                ) from None
+            if not EARLIEST <= value <= LATEST:
+                raise Invalid(
+                    f"Dates must be between {EARLIEST} and {LATEST}.", fields={name: "range"}
+                )
+            return value
+
+        end_day = day(end, "to", lambda: today)
+        start_day = day(start, "from", lambda: end_day - timedelta(days=27))
         if start_day > end_day:
             raise Invalid("The start date is after the end date.", fields={"from": "after to"})
         if (end_day - start_day).days >= MAX_DAYS:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from flask import Blueprint, Response, jsonify, render_template, request
 from flask_login import current_user, login_required
 
+from kb.api.docs import ANY_OBJECT, api_doc, text
 from kb.auth.policy import require
 from kb.db import get_db
 from kb.errors import NotFound
@@ -85,6 +86,21 @@ def csv(name: str):
 
 
 @bp.get("/api/v1/reports/<name>")
+@api_doc(
+    query={
+        "to": {
+            "type": "string",
+            "format": "date",
+            # 1970-01-01 to 2999-12-31 (kb.reports.base.EARLIEST, LATEST)
+            "pattern": r"^(19[7-9][0-9]|2[0-9]{3})-",
+            "description": "default today",
+        },
+        "tree": text(100),
+    },
+    response=ANY_OBJECT,
+    notes="Dates are ISO dates from 1970-01-01 to 2999-12-31. Also read: from (not after to "
+    "and at most 366 days before it; default 27 days before to).",
+)
 @login_required
 def api(name: str):
     return jsonify(_build(name).to_json())
