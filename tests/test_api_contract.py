@@ -100,10 +100,6 @@ def test_a_check_parameter_in_other_digits_stays_text(client, auth):
     assert "problems" in response.get_json()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="kb/search/views.py _whole() checks isdigit(); left to the search rewrite",
-)
 @pytest.mark.parametrize("name", ["page", "per_page"])
 def test_a_search_page_number_in_other_digits_is_a_422(client, name):
     response = client.get(f"/api/v1/search?{name}={SUPERSCRIPT_TWO}")

@@ -13,8 +13,7 @@ so a body names the fields the view reads with the bounds the services check; fi
 not name are ignored. A few bounds cannot be written in JSON schema (an expected end after the
 start, an answer the current node offers): such fields are explained in ``notes`` instead.
 
-Views in packages this module does not own describe themselves in ``ELSEWHERE`` instead (by
-endpoint name); tests/test_openapi.py fails when a JSON endpoint has no description."""
+tests/test_openapi.py fails when a JSON endpoint has no description."""
 
 from __future__ import annotations
 
@@ -62,7 +61,7 @@ def api_doc(
 
 
 def doc_of(view: Callable[..., Any], endpoint: str) -> ApiDoc | None:
-    return getattr(view, "kb_api_doc", None) or ELSEWHERE.get(endpoint)
+    return getattr(view, "kb_api_doc", None)
 
 
 # --- building blocks -------------------------------------------------------------------------
@@ -122,53 +121,3 @@ ANY_OBJECT: Schema = {"type": "object"}
 SLUG: Schema = {"type": "string", "pattern": r"^[a-z0-9]+(?:-[a-z0-9]+)*$", "maxLength": 120}
 TAG: Schema = {"type": "string", "pattern": r"^[a-z0-9][a-z0-9 .+#/-]{0,58}$"}
 FILTER: Schema = {"type": "string", "maxLength": 100}
-
-
-# --- views that live where this module may not be edited ------------------------------------
-
-_HIT = obj(
-    {
-        "kind": one_of("article", "tree"),
-        "slug": STRING,
-        "title": STRING,
-        "url": STRING,
-    },
-    required=["kind", "slug", "title", "url"],
-)
-
-ELSEWHERE: dict[str, ApiDoc] = {
-    # kb/search/views.py (owned by the search rewrite)
-    "search.api_search": ApiDoc(
-        query={
-            "q": text(200),
-            "kind": one_of("article", "tree"),
-            "category": FILTER,
-            "service": FILTER,
-            "tag": FILTER,
-            "page": {**whole(1, 1000), "description": "default 1"},
-            "per_page": {**whole(1, 100), "description": "default SEARCH_PER_PAGE"},
-        },
-        response=obj(
-            {
-                "query": STRING,
-                "results": array(_HIT),
-                "total": INTEGER,
-                "page": INTEGER,
-                "pages": INTEGER,
-                "per_page": INTEGER,
-                "facets": {
-                    "type": "object",
-                    "additionalProperties": array(
-                        obj({"value": STRING, "count": INTEGER}, required=["value", "count"])
-                    ),
-                },
-                "suggestion": NULLABLE_STRING,
-            },
-            required=["query", "results", "total", "page", "pages", "per_page", "facets"],
-        ),
-    ),
-    "search.api_suggest": ApiDoc(
-        query={"q": text(200)},
-        response=obj({"suggestions": array(_HIT)}, required=["suggestions"]),
-    ),
-}

@@ -8,9 +8,11 @@ from flask import Blueprint, abort, jsonify, redirect, render_template, request,
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from kb.api.docs import INTEGER, NULLABLE_STRING, STRING, api_doc, array, obj, one_of, text, whole
 from kb.db import get_db
 from kb.errors import Invalid
 from kb.extensions import kb_state
+from kb.limits import whole_number
 from kb.outages.service import open_outages
 from kb.search import service
 from kb.search.backend import Hit
@@ -20,6 +22,20 @@ bp = Blueprint("search", __name__)
 FILTERS = ("kind", "category", "service", "tag")
 KINDS = {"article", "tree"}
 MAX_PER_PAGE = 100
+
+_FILTER = {"type": "string", "maxLength": 100}
+_HIT = obj(
+    {
+        "kind": one_of("article", "tree"),
+        "slug": STRING,
+        "title": STRING,
+        "summary": STRING,
+        "snippet": {**STRING, "description": "HTML: escaped text, matches in <mark>"},
+        "score": {"type": "number", "description": "technicians and above only"},
+        "url": STRING,
+    },
+    required=["kind", "slug", "title", "url"],
+)
 
 
 def _serializer() -> URLSafeSerializer:
@@ -35,9 +51,10 @@ def _filters() -> dict[str, str | None]:
 
 def _whole(name: str, default: int, highest: int) -> int:
     raw = request.args.get(name) or str(default)
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 6 or not 1 <= int(raw) <= highest:
+    number = whole_number(raw) if len(raw) <= 6 else None
+    if number is None or not 1 <= number <= highest:
         raise Invalid(f"{name} must be a whole number from 1 to {highest}.", fields={name: "range"})
-    return int(raw)
+    return number
 
 
 def target_url(kind: str, slug: str) -> str:
@@ -122,6 +139,35 @@ def hit_json(hit: Hit, link: str) -> dict[str, Any]:
 
 
 @bp.get("/api/v1/search")
+@api_doc(
+    query={
+        "q": text(200),
+        "kind": one_of("article", "tree"),
+        "category": _FILTER,
+        "service": _FILTER,
+        "tag": _FILTER,
+        "page": {**whole(1, 1000), "description": "default 1"},
+        "per_page": {**whole(1, MAX_PER_PAGE), "description": "default SEARCH_PER_PAGE"},
+    },
+    response=obj(
+        {
+            "query": STRING,
+            "results": array(_HIT),
+            "total": INTEGER,
+            "page": INTEGER,
+            "pages": INTEGER,
+            "per_page": INTEGER,
+            "facets": {
+                "type": "object",
+                "additionalProperties": array(
+                    obj({"value": STRING, "count": INTEGER}, required=["value", "count"])
+                ),
+            },
+            "suggestion": NULLABLE_STRING,
+        },
+        required=["query", "results", "total", "page", "pages", "per_page", "facets"],
+    ),
+)
 def api_search():
     """Search published articles and diagnostics the caller may see (ranked, with facets)."""
     outcome, text, _filters_used = _run("api")
@@ -148,6 +194,10 @@ def api_search():
 
 
 @bp.get("/api/v1/search/suggest")
+@api_doc(
+    query={"q": text(200)},
+    response=obj({"suggestions": array(_HIT)}, required=["suggestions"]),
+)
 def api_suggest():
     """Titles that start with what has been typed so far, for search-as-you-type."""
     suggestions = service.suggest(kb_state(), current_user, request.args.get("q", ""))
