@@ -121,10 +121,18 @@ def init_command(if_needed: bool, no_content: bool) -> None:
                 Path(current_app.config["BUNDLED_ARTICLES"]),
                 Path(current_app.config["BUNDLED_TREES"]),
             ]
-            report = import_content(session, [p for p in paths if p.exists()])
+            missing = [str(p) for p in paths if not p.is_dir()]
+            if missing:
+                raise click.ClickException(
+                    f"bundled content not found at {', '.join(missing)}; reinstall kb"
+                )
+            report = import_content(session, paths)
             for line in report.error_lines:
                 click.echo(line, err=True)
             click.echo(f"Imported bundled content: {report.summary()}")
+            if report.failed:
+                # No admin yet: the instance stays uninitialised and `kb init` can run again.
+                raise click.ClickException("bundled content failed to import (see above)")
         email, password, generated = _first_admin()
         create_user(session, email, password, role=Role.ADMIN.value, name="Administrator")
         session.commit()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -171,9 +172,14 @@ class Defaults:
 
 
 def bundled_paths() -> tuple[Path, Path]:
-    """The folders of articles and trees that ship with kb."""
+    """The folders of articles and trees that ship with kb: ``articles/`` beside the package
+    in a checkout, ``<prefix>/share/kb/articles`` when installed from a wheel (pyproject's
+    data-files put them there)."""
     package = Path(__file__).resolve().parent
-    return package.parent / "articles", package / "decision_trees"
+    articles = package.parent / "articles"
+    if not articles.is_dir():
+        articles = Path(sys.prefix) / "share" / "kb" / "articles"
+    return articles, package / "decision_trees"
 
 
 def configure_app(app: Flask, test_config: dict[str, Any] | None) -> None:

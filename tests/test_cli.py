@@ -108,3 +108,19 @@ def test_export_then_import_is_a_no_op(runner, tmp_path) -> None:
     result = runner.invoke(cli, ["import", str(tmp_path)])
     assert result.exit_code == 0
     assert " 0 created, 0 updated" in result.output
+
+
+def test_init_fails_loudly_when_bundled_content_does_not_import(tmp_path) -> None:
+    """A broken or missing bundled folder is an error, not an empty knowledge base."""
+    instance, content = tmp_path / "instance", tmp_path / "content"
+    content.mkdir()
+    (content / "broken.md").write_text("---\ntitle: x\naudience: everyone\n---\nBody\n")
+    env = {"KB_ADMIN_PASSWORD": "a-long-password", "KB_BUNDLED_ARTICLES": str(content)}
+    failed = run_kb(instance, "init", env=env)
+    assert failed.returncode == 1
+    assert "broken.md" in failed.stderr and "failed to import" in failed.stderr
+    assert "Created admin account" not in failed.stdout
+    missing = run_kb(instance, "init", env={**env, "KB_BUNDLED_ARTICLES": "/no/such/folder"})
+    assert missing.returncode == 1 and "bundled content not found" in missing.stderr
+    fixed = run_kb(instance, "init", env={"KB_ADMIN_PASSWORD": "a-long-password"})
+    assert fixed.returncode == 0, fixed.stderr  # nothing was left half-initialised
