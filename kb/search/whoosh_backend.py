@@ -21,7 +21,6 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -294,9 +293,11 @@ class WhooshBackend:
         empty = SearchResults([], 0, request.page, request.per_page)
         if query_plan.empty:
             return empty
-        population = Population(visible & gen.live, tuple(sorted(request.visibilities)), 0)
-        population = replace(population, count=int(np.count_nonzero(population.mask)))
-        allowed = population.mask
+        seen = visible & gen.live
+        population = Population(
+            seen, tuple(sorted(request.visibilities)), int(np.count_nonzero(seen))
+        )
+        allowed = seen
         for fieldname, values in parsed.filters.items():
             allowed = allowed & gen.mask(fieldname, values)
         excluded = self._excluded(gen, query_plan)
