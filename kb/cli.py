@@ -21,7 +21,6 @@ from kb.auth.users import (
     count_users,
     create_token,
     create_user,
-    find_user,
     require_user,
     revoke_token,
     revoke_tokens,
@@ -353,9 +352,7 @@ def user_set_password(email: str) -> None:
     if not password:
         raise click.UsageError("no password: set KB_USER_PASSWORD or run in a terminal")
     with _session() as session:
-        user = find_user(session, email)
-        if user is None:
-            raise click.UsageError(f"no user {email}")
+        user = require_user(session, email)
         set_password(user, password)
         session.commit()
     click.echo(f"Password of {email} changed.")
@@ -404,10 +401,7 @@ def token_group() -> None:
 def user_token(email: str, name: str) -> None:
     """Issue an API token for EMAIL (shown once)."""
     with _session() as session:
-        user = find_user(session, email)
-        if user is None:
-            raise click.UsageError(f"no user {email}")
-        token = create_token(session, user, name)
+        token = create_token(session, require_user(session, email), name)
         session.commit()
     click.echo(token)
 

@@ -17,18 +17,7 @@ from kb.extensions import kb_state
 from kb.models import User
 from tests.conftest import AuthActions, csrf_token
 from tests.diagnostics.helpers import form_fields
-
-ARTICLE = {
-    "title": "Printer offline after Windows update",
-    "slug": "printer-offline-after-update",
-    "summary": "The printer shows Offline after an update.",
-    "tags": "printing",
-    "category": "Printing",
-    "service": "printing",
-    "audience": "public",
-    "owner": "author@example.org",
-    "body": "## Issue\n\nThe printer shows `Offline`.",
-}
+from tests.trust.articles import ARTICLE
 
 
 @contextmanager

@@ -7,18 +7,8 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import AuthActions, csrf_token
+from tests.trust.articles import ARTICLE
 
-ARTICLE = {
-    "title": "Printer offline after Windows update",
-    "slug": "printer-offline-after-update",
-    "summary": "The printer shows Offline after an update.",
-    "tags": "printing",
-    "category": "Printing",
-    "service": "printing",
-    "audience": "public",
-    "owner": "author@example.org",
-    "body": "## Issue\n\nThe printer shows `Offline`.",
-}
 SECRET = "Unreviewed idea: reinstall the whole print server."
 
 
