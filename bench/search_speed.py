@@ -101,7 +101,7 @@ class Answer:
 
     slugs: tuple[str, ...]  # the page of hits, best first
     total: int  # everything that matched
-    strategy: str = "all"  # all: every term; fuzzy: with spelling fixes; any: widened
+    strategy: str = "all"  # all: every word; fuzzy: spelling fixes; any: best lacks a word
 
     @property
     def widened(self) -> bool:
@@ -453,7 +453,10 @@ def overlap(left: Samples, right: Samples) -> float:
 
 
 def print_sanity(runs: Sequence[SizeRun]) -> None:
-    print("What was found (mean per query; widened: fell back from every term to any term)")
+    print(
+        "What was found (mean per query; widened: kb's best result lacks a meaningful word, "
+        "FTS5 fell back from every term to any term)"
+    )
     print(
         f"{'size':>7}  {'class':<6} {'whoosh hits':>11} {'total':>7} {'zero':>6} {'widened':>8}"
         f" {'fts5 hits':>10} {'total':>7} {'zero':>6} {'widened':>8} {'same top 10':>12}"
@@ -485,9 +488,9 @@ def print_sanity(runs: Sequence[SizeRun]) -> None:
 
 
 def print_strategies(runs: Sequence[SizeRun]) -> None:
-    """API latency by how the backend answered: every term, with spelling fixes, or widened."""
-    print("API latency by how the query was answered (all: every term; fuzzy: spelling fixes;")
-    print("any: too few matched every term, so widened to the rarest terms)")
+    """API latency by how the backend answered: every word, with spelling fixes, or not."""
+    print("API latency by how the query was answered (all: the best result has every meaningful")
+    print("word; fuzzy: spelling fixes; any: the best result lacks one)")
     print(f"{'size':>7}  {'class':<6} {'answered':<9} {'n':>4} {'p50 ms':>8} {'p95 ms':>8}")
     for run in runs:
         for query_class in CLASSES:

@@ -34,7 +34,8 @@ class Alternative:
 
 @dataclass
 class Concept:
-    word: str  # as typed (first word of a synonym phrase)
+    """A word typed (or a synonym phrase), and the ways of saying it that count as it."""
+
     role: str
     alternatives: list[Alternative] = field(default_factory=list)
 
@@ -88,7 +89,7 @@ def plan(parsed: ParsedQuery, synonyms: Synonyms, known: Known, nearby: Nearby) 
         first = alternatives[0]
         if len(first) == 1 and is_function_word(first[0]):
             continue
-        concept = Concept(word=" ".join(first), role=_role(first))
+        concept = Concept(role=_role(first))
         for position, member in enumerate(alternatives):
             terms = tuple(index_terms(" ".join(member)))
             if not terms:
@@ -112,7 +113,7 @@ def plan(parsed: ParsedQuery, synonyms: Synonyms, known: Known, nearby: Nearby) 
         for word in typed:
             terms = tuple(index_terms(word))
             if terms:
-                result.concepts.append(Concept(word, MEANINGFUL, [Alternative(terms)]))
+                result.concepts.append(Concept(MEANINGFUL, [Alternative(terms)]))
                 result.order.extend(terms)
     for phrase in parsed.phrases:
         terms = tuple(index_terms(" ".join(phrase)))

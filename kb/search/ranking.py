@@ -105,9 +105,9 @@ def _alternative_weight(
 
 def concept_scores(
     gen: Generation, population: Population, concept: Concept
-) -> tuple[np.ndarray, float, np.ndarray] | None:
+) -> tuple[np.ndarray, np.ndarray] | None:
     """BM25F of a concept, its synonyms and corrections scored as one term (so a rare synonym
-    never outweighs the word typed): the scores, the idf, and where a correction matched."""
+    never outweighs the word typed): the scores, and where a correction matched."""
     weighted = None
     corrected = np.zeros(gen.size, bool)
     for alt in concept.alternatives:
@@ -121,7 +121,7 @@ def concept_scores(
         return None
     present = weighted > 0
     idf = _idf(int(np.count_nonzero(present & population.mask)), max(1, population.count))
-    return idf * weighted * (K1 + 1.0) / (weighted + K1), idf, corrected
+    return idf * weighted * (K1 + 1.0) / (weighted + K1), corrected
 
 
 def rank(
@@ -144,7 +144,7 @@ def rank(
         scored = concept_scores(gen, population, concept)
         if scored is None:
             continue  # nothing anyone may see contains it: it cannot tell documents apart
-        best, _, corrected = scored
+        best, corrected = scored
         corrected_hits |= corrected
         if concept.role != MEANINGFUL:
             best = best * WEAK_WEIGHT
