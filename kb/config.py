@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
-import sys
+import sysconfig
 from pathlib import Path
 from typing import Any
 
@@ -173,12 +174,14 @@ class Defaults:
 
 def bundled_paths() -> tuple[Path, Path]:
     """The folders of articles and trees that ship with kb: ``articles/`` beside the package
-    in a checkout, ``<prefix>/share/kb/articles`` when installed from a wheel (pyproject's
-    data-files put them there)."""
+    in a checkout, else ``share/kb/articles`` under the install's data folder, where a wheel's
+    data-files go (the environment's, or the user's for ``pip install --user``)."""
     package = Path(__file__).resolve().parent
-    articles = package.parent / "articles"
-    if not articles.is_dir():
-        articles = Path(sys.prefix) / "share" / "kb" / "articles"
+    candidates = [package.parent / "articles"]
+    for scheme in (sysconfig.get_default_scheme(), f"{os.name}_user"):
+        with contextlib.suppress(KeyError):
+            candidates.append(Path(sysconfig.get_path("data", scheme)) / "share/kb/articles")
+    articles = next((path for path in candidates if path.is_dir()), candidates[-1])
     return articles, package / "decision_trees"
 
 
