@@ -8,7 +8,7 @@ from flask import Blueprint, abort, jsonify, redirect, render_template, request,
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from kb.api.docs import INTEGER, NULLABLE_STRING, STRING, api_doc, array, obj, one_of, text, whole
+from kb.api.docs import INTEGER, NULLABLE_STRING, STRING, api_doc, array, obj, one_of, whole
 from kb.db import get_db
 from kb.errors import Invalid
 from kb.extensions import kb_state
@@ -141,7 +141,7 @@ def hit_json(hit: Hit, link: str) -> dict[str, Any]:
 @bp.get("/api/v1/search")
 @api_doc(
     query={
-        "q": text(200),
+        "q": {**STRING, "description": "what to look for; text past 500 characters is ignored"},
         "kind": one_of("article", "tree"),
         "category": _FILTER,
         "service": _FILTER,
@@ -195,7 +195,7 @@ def api_search():
 
 @bp.get("/api/v1/search/suggest")
 @api_doc(
-    query={"q": text(200)},
+    query={"q": {**STRING, "description": "what has been typed; past 100 characters ignored"}},
     response=obj({"suggestions": array(_HIT)}, required=["suggestions"]),
 )
 def api_suggest():
