@@ -18,9 +18,9 @@ from pathlib import Path
 from kb import create_app
 from kb.auth.users import create_token, create_user
 from kb.content import import_content
-from kb.diagnostics import engine
-from kb.diagnostics.store import get_tree
 from kb.extensions import kb_state
+from kb.trees import engine
+from kb.trees.store import get_tree
 
 
 def generated_tree(size: int) -> dict:

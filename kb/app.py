@@ -68,7 +68,7 @@ def configure_state(app: Flask, plugins: list[object]) -> KbState:
 
 def configure_checks(state: KbState) -> None:
     """Collect the automated checks now, so a duplicate or broken one fails at start-up."""
-    from kb.diagnostics.checks import registered_checks
+    from kb.trees.checks import registered_checks
 
     registered_checks(state)
 
@@ -115,14 +115,14 @@ def configure_blueprints(app: Flask, state: KbState) -> None:
     from kb.articles.editor_views import bp as editor_bp
     from kb.articles.views import bp as articles_bp
     from kb.auth.views import bp as auth_bp
-    from kb.diagnostics.api import bp as trees_api_bp
-    from kb.diagnostics.editor_views import bp as tree_editor_bp
-    from kb.diagnostics.views import bp as trees_bp
     from kb.escalation.views import bp as escalation_bp
     from kb.outages.views import bp as outages_bp
     from kb.outages.views import init_banner
     from kb.reports.views import bp as reports_bp
     from kb.search.views import bp as search_bp
+    from kb.trees.api import bp as trees_api_bp
+    from kb.trees.editor_views import bp as tree_editor_bp
+    from kb.trees.views import bp as trees_bp
 
     init_banner(app)
     for blueprint in (

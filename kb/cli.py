@@ -199,7 +199,7 @@ def tree_group() -> None:
 def tree_validate(paths: tuple[Path, ...]) -> None:
     """Check tree files (*.json; articles given as *.md count as existing), or every stored
     tree when no PATH is given. Prints each problem with its file and node; exit 2 if any."""
-    from kb.diagnostics.cli_support import validate_paths, validate_stored
+    from kb.trees.cli_support import validate_paths, validate_stored
 
     with _session() as session:
         lines, checked = validate_paths(session, list(paths)) if paths else validate_stored(session)

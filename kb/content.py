@@ -9,8 +9,8 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from kb.articles.interchange import ImportReport, export_articles, import_articles, markdown_files
-from kb.diagnostics.interchange import TreeImportReport, export_trees, import_trees, json_files
-from kb.diagnostics.store import known_tree_ids
+from kb.trees.interchange import TreeImportReport, export_trees, import_trees, json_files
+from kb.trees.store import known_tree_ids
 
 
 @dataclass

@@ -47,7 +47,7 @@ def kb_article_published(kb, article):
 def kb_tree_changed(kb, tree):
     """A decision tree was created, edited, imported, published, archived or unarchived.
 
-    Fires after commit. ``tree`` is a :class:`kb.diagnostics.snapshot.TreeSnapshot` of the
+    Fires after commit. ``tree`` is a :class:`kb.trees.snapshot.TreeSnapshot` of the
     tree as people will see it (its live revision when one is published). Return value
     ignored; failures are logged with the plugin's name.
     """
@@ -165,10 +165,10 @@ def kb_register_checks(kb):
     """Collect the automated checks that decision trees name in their ``check`` nodes.
 
     Called once per app when the checks are first needed (validation, a technician running a
-    tree). Return a list of check objects (see :class:`kb.diagnostics.checks.Check`: ``name``,
+    tree). Return a list of check objects (see :class:`kb.trees.checks.Check`: ``name``,
     ``description``, ``params`` as a mapping of parameter name to
-    :class:`kb.diagnostics.checks.Param`, and ``run(params, timeout)`` returning a
-    :class:`kb.diagnostics.checks.CheckResult` with outcome pass, fail or error), or None.
+    :class:`kb.trees.checks.Param`, and ``run(params, timeout)`` returning a
+    :class:`kb.trees.checks.CheckResult` with outcome pass, fail or error), or None.
     Two plugins registering the same name is an error at start-up; a site replaces a
     built-in check by disabling its plugin (DISABLED_PLUGINS) and registering its own.
     """
@@ -191,7 +191,7 @@ def kb_session_escalated(kb, session):
     """A diagnostic session ended escalated: it reached an escalation node, or the person
     said "This didn't help".
 
-    Fires after commit. ``session`` is a :class:`kb.diagnostics.handoff.SessionSnapshot`:
+    Fires after commit. ``session`` is a :class:`kb.trees.handoff.SessionSnapshot`:
     a plain copy of the session (token, tree id, revision, mode, transcript entries and text,
     variables, the escalation node with group, impact, urgency and what to ask, articles
     viewed, checks run, requester user id). Return value ignored; failures are logged with

@@ -76,7 +76,7 @@ def test_kb_user_token_revoke_with_other_digits_is_a_usage_error(runner):
 def test_a_check_parameter_in_other_digits_stays_text(client, auth):
     """The tree editor reads name=value lines; a value like "²" is text, not a crash."""
     from tests.conftest import csrf_token
-    from tests.diagnostics.helpers import form_fields
+    from tests.trees.helpers import form_fields
 
     auth.login("author")
     fields = form_fields(client.get("/trees/new").get_data(as_text=True), "tree-editor")

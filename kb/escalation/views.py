@@ -35,7 +35,7 @@ def _prefill_from_session(token: str | None) -> EscalationRequest | None:
     """The diagnostic session's transcript and escalation node, if the session exists."""
     if not token:
         return None
-    from kb.diagnostics.handoff import escalation_request
+    from kb.trees.handoff import escalation_request
 
     return escalation_request(get_db(), kb_state(), token, current_user)
 
@@ -46,7 +46,7 @@ def transcript_shown(token: str | None, as_sent: str) -> str:
     self-service projection (nothing if the session is gone)."""
     if not token or can(current_user, "tree.read_internal"):
         return as_sent
-    from kb.diagnostics.handoff import transcript_text_for
+    from kb.trees.handoff import transcript_text_for
 
     groups = kb_state().config.get("SUPPORT_GROUPS") or {}
     return transcript_text_for(get_db(), token, current_user, groups) or ""

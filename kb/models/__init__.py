@@ -25,13 +25,13 @@ from kb.models.escalation import (
 from kb.models.outages import Outage, OutageSubscription, OutageUpdate
 from kb.models.search import SearchLog
 from kb.models.trees import (
-    DiagnosticSession,
     SessionMode,
     SessionStatus,
     SessionStep,
     Tree,
     TreeEvent,
     TreeRevision,
+    TreeSession,
     TreeStatus,
 )
 from kb.models.users import ApiToken, Role, User
@@ -49,7 +49,6 @@ __all__ = [
     "Audience",
     "Base",
     "Change",
-    "DiagnosticSession",
     "Escalation",
     "FlagReason",
     "FollowUp",
@@ -67,6 +66,7 @@ __all__ = [
     "Tree",
     "TreeEvent",
     "TreeRevision",
+    "TreeSession",
     "TreeStatus",
     "User",
     "WebhookReceipt",

@@ -138,10 +138,10 @@ class SessionMode(StrEnum):
     TECHNICIAN = "technician"
 
 
-class DiagnosticSession(Base):
+class TreeSession(Base):
     """One walk through a tree, resumable from its unguessable ``token``."""
 
-    __tablename__ = "diagnostic_sessions"
+    __tablename__ = "tree_sessions"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     token: Mapped[str] = mapped_column(String(64), unique=True, index=True)
@@ -186,7 +186,7 @@ class SessionStep(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     session_id: Mapped[int] = mapped_column(
-        ForeignKey("diagnostic_sessions.id", ondelete="CASCADE"), index=True
+        ForeignKey("tree_sessions.id", ondelete="CASCADE"), index=True
     )
     seq: Mapped[int] = mapped_column(Integer)
     action: Mapped[str] = mapped_column(String(20))  # answer|value|check|back|end
@@ -203,4 +203,4 @@ class SessionStep(Base):
     undone: Mapped[bool] = mapped_column(Boolean, default=False)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    session: Mapped[DiagnosticSession] = relationship(back_populates="steps")
+    session: Mapped[TreeSession] = relationship(back_populates="steps")

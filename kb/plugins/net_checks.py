@@ -22,8 +22,8 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from kb import hookimpl
-from kb.diagnostics.checks import CheckResult, Param
 from kb.errors import PluginError
+from kb.trees.checks import CheckResult, Param
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network

@@ -19,9 +19,6 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from kb.auth.users import create_user, find_user
-from kb.diagnostics import engine
-from kb.diagnostics.graph import CHECK_ANSWERS
-from kb.diagnostics.store import revision_graph
 from kb.escalation.service import (
     EscalationRequest,
     ResolutionInput,
@@ -33,15 +30,18 @@ from kb.models import (
     Article,
     ArticleFeedback,
     ArticleFlag,
-    DiagnosticSession,
     Escalation,
     OutboxMessage,
     Role,
     Ticket,
     TicketNote,
     Tree,
+    TreeSession,
     utcnow,
 )
+from kb.trees import engine
+from kb.trees.graph import CHECK_ANSWERS
+from kb.trees.store import revision_graph
 
 # How often each tree is used on a weekday, and how likely each escalation is handed over.
 POPULARITY = {
@@ -143,7 +143,7 @@ class DemoSummary:
 
 
 def has_history(session: Session) -> bool:
-    return (session.scalar(select(func.count(DiagnosticSession.id))) or 0) > 0
+    return (session.scalar(select(func.count(TreeSession.id))) or 0) > 0
 
 
 def _people(session: Session, rng: random.Random) -> tuple[list[Any], list[Any]]:
@@ -315,7 +315,7 @@ def _poisson(rng: random.Random, mean: float) -> int:
 
 
 def _escalate(session, kb, ds, ended, now, rng, techs, slugs, summary) -> None:
-    from kb.diagnostics.handoff import escalation_fields, session_snapshot
+    from kb.trees.handoff import escalation_fields, session_snapshot
 
     fields = escalation_fields(
         session_snapshot(ds, kb.config.get("SUPPORT_GROUPS") or {}),
@@ -541,7 +541,7 @@ def _searches(session, kb, rng, start, now, summary) -> None:
 
 def counts(session: Session) -> dict[str, int]:
     return {
-        "sessions": session.scalar(select(func.count(DiagnosticSession.id))) or 0,
+        "sessions": session.scalar(select(func.count(TreeSession.id))) or 0,
         "escalations": session.scalar(select(func.count(Escalation.id))) or 0,
         "tickets": session.scalar(select(func.count(Ticket.id))) or 0,
     }

@@ -15,8 +15,8 @@ from kb.extensions import kb_state
 from kb.reports.articles import article_health_report
 from kb.reports.base import Period, Report
 from kb.reports.content_gaps import content_gaps_report
-from kb.reports.diagnostics import deflection_report, heatmap_report, recurring_report
 from kb.reports.service_desk import sla_report, workload_report
+from kb.reports.trees import deflection_report, heatmap_report, recurring_report
 
 bp = Blueprint("reports", __name__)
 

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from kb.articles.snapshot import ArticleSnapshot
 from kb.articles.snapshot import snapshot as article_snapshot
-from kb.diagnostics.snapshot import TreeSnapshot
 from kb.models import Article, ArticleStatus, Tree, TreeStatus
+from kb.trees.snapshot import TreeSnapshot
 
 PUBLIC = "public"
 STAFF = "staff"  # internal articles and technician trees: technicians and above
@@ -154,7 +154,7 @@ def document_for(session: Session, kind: str, key: str) -> SearchDocument | None
         article = session.scalar(select(Article).where(Article.slug == key))
         return from_article(article_snapshot(article)) if article is not None else None
     if kind == "tree":
-        from kb.diagnostics.catalog import tree_snapshot
+        from kb.trees.catalog import tree_snapshot
 
         tree = tree_snapshot(session, key)
         return from_tree(tree) if tree is not None else None
@@ -171,7 +171,7 @@ _LIVE_TREE = (Tree.published_revision_id.is_not(None), Tree.status != TreeStatus
 
 def live_documents(session: Session) -> Iterator[SearchDocument]:
     """Every document the index should hold, straight from the database."""
-    from kb.diagnostics.catalog import all_tree_snapshots
+    from kb.trees.catalog import all_tree_snapshots
 
     articles = session.scalars(
         select(Article).where(*_LIVE_ARTICLE).order_by(Article.id).execution_options(yield_per=500)

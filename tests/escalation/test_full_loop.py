@@ -12,7 +12,7 @@ from kb.escalation.writeback import resolution_log
 from kb.extensions import kb_state
 from kb.models import Escalation, Ticket
 from tests.conftest import AuthActions, csrf_token
-from tests.diagnostics.helpers import Api, answers_along, bundled_tree
+from tests.trees.helpers import Api, answers_along, bundled_tree
 
 
 def walk_to(client, tree_id: str, kind: str) -> tuple[str, str]:

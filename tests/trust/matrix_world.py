@@ -23,17 +23,17 @@ from kb.articles.feedback import flag_article
 from kb.articles.revisions import get_article
 from kb.auth.users import create_token, create_user, find_user
 from kb.content import import_content
-from kb.diagnostics.graph import graph_from_data
-from kb.diagnostics.store import get_tree
-from kb.diagnostics.workflow import create_tree, transition
 from kb.escalation.followups import run_due
 from kb.escalation.outbox import dispatch
 from kb.escalation.service import EscalationRequest, create_escalation
 from kb.extensions import kb_state
 from kb.models import ArticleFlag, FollowUp, OutageSubscription, OutboxMessage, Ticket, utcnow
 from kb.outages import service as outages
+from kb.trees.graph import graph_from_data
+from kb.trees.store import get_tree
+from kb.trees.workflow import create_tree, transition
 from tests.conftest import PASSWORD, AuthActions, _base_config, csrf_token
-from tests.diagnostics.trees import small, write_tree
+from tests.trees.trees import small, write_tree
 
 # One marker word per hidden thing. Words, so search can find them (for those allowed).
 MARKERS = {

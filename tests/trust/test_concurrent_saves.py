@@ -16,7 +16,7 @@ from kb.db import get_db
 from kb.extensions import kb_state
 from kb.models import User
 from tests.conftest import AuthActions, csrf_token
-from tests.diagnostics.helpers import form_fields
+from tests.trees.helpers import form_fields
 from tests.trust.articles import ARTICLE
 
 

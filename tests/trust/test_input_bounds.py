@@ -168,7 +168,7 @@ def test_kb_serve_times_out_requests(runner, monkeypatch):
 
 
 def test_a_tree_with_too_many_tags_is_refused(runner, tmp_path):
-    from tests.diagnostics.trees import small, write_tree
+    from tests.trees.trees import small, write_tree
 
     path = write_tree(tmp_path, small(tags=[f"t{i}" for i in range(500)]))
     result = runner.invoke(cli, ["tree", "validate", str(path)])

@@ -100,8 +100,8 @@ def test_an_unsigned_webhook_without_a_delivery_id_is_unauthorised(make_app):
 def test_starting_a_tree_that_is_not_live_is_a_conflict_for_an_author_and_404_for_others(
     app, client, auth, tmp_path
 ):
-    from tests.diagnostics.helpers import import_tree
-    from tests.diagnostics.trees import small
+    from tests.trees.helpers import import_tree
+    from tests.trees.trees import small
 
     import_tree(app, tmp_path / "trees", small(id="retired-printer"))
     auth.login("reviewer")

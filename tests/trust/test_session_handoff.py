@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from kb.extensions import kb_state
 from kb.models import Escalation
 from tests.conftest import AuthActions, csrf_token
-from tests.diagnostics.helpers import import_tree
-from tests.diagnostics.trees import small
+from tests.trees.helpers import import_tree
+from tests.trees.trees import small
 
 NOTE = "Caller mentioned the backup admin password"
 

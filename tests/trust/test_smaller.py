@@ -11,7 +11,7 @@ import pytest
 from kb import create_app
 from kb.cli import cli
 from kb.extensions import kb_state
-from tests.diagnostics.trees import small, write_tree
+from tests.trees.trees import small, write_tree
 
 
 @pytest.mark.parametrize(

@@ -15,12 +15,12 @@ from sqlalchemy.orm import Session
 from kb.changes import record_change
 from kb.config import Defaults
 from kb.db import queue_event, storable_int
-from kb.diagnostics.checks import check_specs
-from kb.diagnostics.graph import content_hash, graph_from_data, graph_to_data, searchable_text
-from kb.diagnostics.snapshot import TreeSnapshot
-from kb.diagnostics.validate import Context, Report, validate_tree
 from kb.errors import Invalid, StaleWrite
 from kb.models import Article, Tree, TreeRevision, TreeStatus, User, utcnow
+from kb.trees.checks import check_specs
+from kb.trees.graph import content_hash, graph_from_data, graph_to_data, searchable_text
+from kb.trees.snapshot import TreeSnapshot
+from kb.trees.validate import Context, Report, validate_tree
 
 _CACHE_SIZE = 256
 _graphs: OrderedDict[str, nx.DiGraph] = OrderedDict()

@@ -11,10 +11,13 @@ from sqlalchemy import select
 
 from kb.auth.policy import require, require_tree, require_tree_transition, tree_actions
 from kb.db import get_db
-from kb.diagnostics import workflow
-from kb.diagnostics.checks import registered_checks
-from kb.diagnostics.diffing import diff_graphs
-from kb.diagnostics.editor_form import (
+from kb.errors import Conflict, Invalid, NotFound
+from kb.extensions import kb_state
+from kb.models import Article, Tree
+from kb.trees import workflow
+from kb.trees.checks import registered_checks
+from kb.trees.diffing import diff_graphs
+from kb.trees.editor_form import (
     NodeForm,
     TreeForm,
     blank_tree_form,
@@ -22,14 +25,11 @@ from kb.diagnostics.editor_form import (
     form_from_graph,
     graph_from_form,
 )
-from kb.diagnostics.flowchart import render_svg
-from kb.diagnostics.graph import CATEGORIES, INPUT_TYPES, KINDS, LEVELS, OUTCOMES, SERVICES
-from kb.diagnostics.store import get_tree, revision_by_number, revision_graph, validation_context
-from kb.diagnostics.validate import validate_tree
-from kb.diagnostics.web import groups
-from kb.errors import Conflict, Invalid, NotFound
-from kb.extensions import kb_state
-from kb.models import Article, Tree
+from kb.trees.flowchart import render_svg
+from kb.trees.graph import CATEGORIES, INPUT_TYPES, KINDS, LEVELS, OUTCOMES, SERVICES
+from kb.trees.store import get_tree, revision_by_number, revision_graph, validation_context
+from kb.trees.validate import validate_tree
+from kb.trees.web import groups
 
 bp = Blueprint("tree_editor", __name__)
 WORKFLOW_ACTIONS = {"submit", "approve", "request_changes", "publish", "archive", "unarchive"}

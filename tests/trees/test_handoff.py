@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from kb.diagnostics.handoff import escalation_request
 from kb.extensions import kb_state
-from tests.diagnostics.helpers import Api, import_tree
-from tests.diagnostics.trees import small
+from kb.trees.handoff import escalation_request
+from tests.trees.helpers import Api, import_tree
+from tests.trees.trees import small
 
 
 @pytest.fixture

@@ -11,10 +11,10 @@ import networkx as nx
 from flask.testing import FlaskClient
 
 from kb.content import import_content
-from kb.diagnostics.graph import CHECK_ANSWERS, parse_tree
 from kb.extensions import kb_state
+from kb.trees.graph import CHECK_ANSWERS, parse_tree
 from tests.conftest import csrf_token
-from tests.diagnostics.trees import write_tree
+from tests.trees.trees import write_tree
 
 REPO = Path(__file__).resolve().parents[2]
 BY_OUTCOME = {outcome: answer for answer, outcome in CHECK_ANSWERS.items()}

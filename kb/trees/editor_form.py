@@ -14,8 +14,8 @@ from typing import Any
 
 import networkx as nx
 
-from kb.diagnostics.graph import ACTION_ANSWERS, exits
 from kb.limits import whole_number
+from kb.trees.graph import ACTION_ANSWERS, exits
 
 NODE_FIELD = re.compile(r"^node-(\d+)-([a-z_]+)$")
 EDGE_FIELD = re.compile(r"^node-(\d+)-edge-(\d+)-(label|target)$")

@@ -11,7 +11,7 @@ from typing import Any
 
 import networkx as nx
 
-from kb.diagnostics.graph import dump_tree, exits
+from kb.trees.graph import dump_tree, exits
 
 
 @dataclass

@@ -7,8 +7,8 @@ import pytest
 
 from kb import hookimpl
 from tests.conftest import csrf_token
-from tests.diagnostics.helpers import form_fields, import_tree, start, step
-from tests.diagnostics.trees import small
+from tests.trees.helpers import form_fields, import_tree, start, step
+from tests.trees.trees import small
 
 
 class TreeChanges:

@@ -7,11 +7,11 @@ from flask_login import current_user
 
 from kb.auth.policy import require_tree
 from kb.db import get_db
-from kb.diagnostics.checks import CheckResult, run_check
-from kb.diagnostics.engine import CheckRunner
-from kb.diagnostics.store import get_tree
 from kb.extensions import kb_state
 from kb.models import Tree
+from kb.trees.checks import CheckResult, run_check
+from kb.trees.engine import CheckRunner
+from kb.trees.store import get_tree
 
 
 def groups() -> dict[str, str]:

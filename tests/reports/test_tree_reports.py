@@ -9,9 +9,9 @@ import pytest
 
 from kb.escalation.service import EscalationRequest, create_escalation
 from kb.extensions import kb_state
-from kb.models import DiagnosticSession, Tree
+from kb.models import Tree, TreeSession
 from kb.reports.base import Period
-from kb.reports.diagnostics import deflection_report, heatmap_report, recurring_report
+from kb.reports.trees import deflection_report, heatmap_report, recurring_report
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 PERIOD = Period(date(2026, 11, 1), date(2026, 11, 20))
@@ -21,7 +21,7 @@ TREE = "printer-not-printing"
 def add(
     session, tree, status, path, when, mode="self_service", end_reason="terminal", updated=None
 ):
-    ds = DiagnosticSession(
+    ds = TreeSession(
         token=secrets.token_urlsafe(8),
         tree_id=tree.id,
         revision_id=tree.published_revision_id,

@@ -11,10 +11,10 @@ import threading
 import pytest
 
 from kb import hookimpl
-from kb.diagnostics.checks import CheckResult, Param, registered_checks, run_check
 from kb.errors import PluginError
 from kb.extensions import kb_state
 from kb.plugins.net_checks import DnsResolve, HttpStatus, NetworkPolicy, TcpConnect
+from kb.trees.checks import CheckResult, Param, registered_checks, run_check
 
 LOCAL = {"CHECK_ALLOWED_NETWORKS": ["127.0.0.0/8"], "CHECK_TIMEOUT_SECONDS": 2}
 

@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kb.config import Defaults
-from kb.diagnostics.graph import graph_from_data
-from kb.diagnostics.validate import Context, validate_tree
+from kb.trees.graph import graph_from_data
+from kb.trees.validate import Context, validate_tree
 
 CAPACITY = {"question": 6, "action": 2, "input": 1, "check": 3}
 CONTEXT = Context(

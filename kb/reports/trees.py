@@ -11,27 +11,27 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kb.diagnostics.flowchart import render_svg
-from kb.diagnostics.store import revision_graph
 from kb.errors import NotFound
 from kb.models import (
     Article,
     ArticleFlag,
-    DiagnosticSession,
     Escalation,
     SessionMode,
     Tree,
+    TreeSession,
     utcnow,
 )
 from kb.reports import charts, recurring
 from kb.reports.base import Period, Report, Table
+from kb.trees.flowchart import render_svg
+from kb.trees.store import revision_graph
 
 OUTCOMES = ("resolved", "escalated", "abandoned")
 # A session nobody touched for this long was walked away from: it counts as abandoned.
 STALE_AFTER = timedelta(hours=24)
 
 
-def outcome_of(ds: DiagnosticSession, now: datetime) -> str:
+def outcome_of(ds: TreeSession, now: datetime) -> str:
     if ds.status == "active":
         last = ds.updated_at or ds.started_at
         return "abandoned" if now - last > STALE_AFTER else "active"
@@ -40,15 +40,15 @@ def outcome_of(ds: DiagnosticSession, now: datetime) -> str:
 
 def _sessions(
     session: Session, period: Period, tree_id: str | None = None, mode: str | None = None
-) -> list[DiagnosticSession]:
-    query = select(DiagnosticSession).where(
-        DiagnosticSession.started_at >= period.start_at,
-        DiagnosticSession.started_at < period.end_at,
+) -> list[TreeSession]:
+    query = select(TreeSession).where(
+        TreeSession.started_at >= period.start_at,
+        TreeSession.started_at < period.end_at,
     )
     if tree_id:
-        query = query.where(DiagnosticSession.tree_id == tree_id)
+        query = query.where(TreeSession.tree_id == tree_id)
     if mode:
-        query = query.where(DiagnosticSession.mode == mode)
+        query = query.where(TreeSession.mode == mode)
     return list(session.scalars(query))
 
 
@@ -282,9 +282,7 @@ def recurring_report(
                     f"escalation {esc.public_id[:8]}",
                 )
             )
-    for ds in session.scalars(
-        select(DiagnosticSession).where(DiagnosticSession.started_at >= since)
-    ):
+    for ds in session.scalars(select(TreeSession).where(TreeSession.started_at >= since)):
         label = titles.get(ds.tree_id, ds.tree_id)
         events.append(("tree", ds.tree_id, label, ds.started_at, f"session {ds.token[:8]}"))
         if ds.status == "escalated" and ds.ended_at:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import networkx as nx
 import pytest
 
-from tests.diagnostics.helpers import REPO, Api, answers_along, bundled_tree, start, step, terminals
+from tests.trees.helpers import REPO, Api, answers_along, bundled_tree, start, step, terminals
 
 TREES = sorted(p.stem for p in (REPO / "kb" / "decision_trees").glob("*.json"))
 

@@ -8,9 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kb.auth.policy import has_role
-from kb.diagnostics.snapshot import TreeSnapshot
-from kb.diagnostics.store import get_tree, snapshot
 from kb.models import Role, Tree, TreeStatus
+from kb.trees.snapshot import TreeSnapshot
+from kb.trees.store import get_tree, snapshot
 
 
 def all_tree_snapshots(session: Session) -> list[TreeSnapshot]:

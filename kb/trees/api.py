@@ -10,14 +10,14 @@ from flask_login import current_user
 from kb.api import request_json
 from kb.api.docs import ANY_OBJECT, INTEGER, STRING, api_doc, array, body, obj, one_of, text
 from kb.db import get_db
-from kb.diagnostics import catalog, engine
-from kb.diagnostics.graph import graph_to_data
-from kb.diagnostics.projection import for_viewer
-from kb.diagnostics.store import get_tree, revision_graph
-from kb.diagnostics.web import check_runner, groups, visible_tree
 from kb.errors import Invalid, NotFound
-from kb.models import DiagnosticSession, Tree
+from kb.models import Tree, TreeSession
 from kb.outages.service import open_for_service
+from kb.trees import catalog, engine
+from kb.trees.graph import graph_to_data
+from kb.trees.projection import for_viewer
+from kb.trees.store import get_tree, revision_graph
+from kb.trees.web import check_runner, groups, visible_tree
 
 bp = Blueprint("trees_api", __name__, url_prefix="/api/v1")
 
@@ -65,7 +65,7 @@ def tree_summary(tree: Tree) -> dict[str, Any]:
     }
 
 
-def session_body(ds: DiagnosticSession, full: bool = False) -> dict[str, Any]:
+def session_body(ds: TreeSession, full: bool = False) -> dict[str, Any]:
     graph = engine.session_graph(ds, current_user)
     view = engine.node_view(graph, ds.current_node, ds.mode, ds.variables or {}, groups())
     body: dict[str, Any] = {

@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kb.diagnostics.engine import (
+from kb.models import SessionStatus, TreeSession
+from kb.trees.engine import (
     checks_run,
     graph_of,
     node_view,
@@ -19,7 +20,6 @@ from kb.diagnostics.engine import (
     transcript_text,
     visible_session,
 )
-from kb.models import DiagnosticSession, SessionStatus
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class SessionSnapshot:
     requester_id: int | None = None
 
 
-def session_snapshot(ds: DiagnosticSession, groups: dict[str, str]) -> SessionSnapshot:
+def session_snapshot(ds: TreeSession, groups: dict[str, str]) -> SessionSnapshot:
     graph = graph_of(ds)
     view = node_view(graph, ds.current_node, ds.mode, ds.variables or {}, groups)
     terminal = None
@@ -136,7 +136,7 @@ def transcript_text_for(
     """A session's transcript as ``viewer`` may see it (the tree through the projection), for
     pages that show what was tried to someone other than the help desk; None when the session
     no longer exists."""
-    ds = session.scalar(select(DiagnosticSession).where(DiagnosticSession.token == token))
+    ds = session.scalar(select(TreeSession).where(TreeSession.token == token))
     if ds is None:
         return None
     return transcript_text(ds, groups, session_graph(ds, viewer))

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from kb import hookimpl
-from kb.models import DiagnosticSession, SessionStep
+from kb.models import SessionStep, TreeSession
 from tests.conftest import csrf_token
-from tests.diagnostics.helpers import Api, import_tree, start, step
-from tests.diagnostics.trees import node, small
+from tests.trees.helpers import Api, import_tree, start, step
+from tests.trees.trees import node, small
 
 
 @pytest.fixture
@@ -223,7 +223,7 @@ def test_each_step_is_recorded_with_time_spent(app, client, db) -> None:
     step(client, token, value="HP")
     step(client, token, action="back")
     step(client, token, value="HP2")
-    ds = db.scalar(select(DiagnosticSession).where(DiagnosticSession.token == token))
+    ds = db.scalar(select(TreeSession).where(TreeSession.token == token))
     rows = db.scalars(select(SessionStep).where(SessionStep.session_id == ds.id)).all()
     assert [(r.action, r.node_id, r.undone) for r in rows] == [
         ("value", "ask_name", True),

@@ -13,7 +13,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import networkx as nx
 
-from kb.diagnostics.graph import exits
+from kb.trees.graph import exits
 
 NODE_W, NODE_H = 184, 56
 H_GAP, V_GAP = 40, 62

@@ -14,7 +14,8 @@ from typing import Any
 
 import networkx as nx
 
-from kb.diagnostics.graph import (
+from kb.limits import too_long
+from kb.trees.graph import (
     ACTION_ANSWERS,
     AUDIENCES,
     CATEGORIES,
@@ -31,7 +32,6 @@ from kb.diagnostics.graph import (
     node_texts,
     placeholders,
 )
-from kb.limits import too_long
 
 
 @dataclass(frozen=True)

@@ -16,26 +16,26 @@ from sqlalchemy.orm import Session, joinedload, object_session
 
 from kb.auth.policy import can, require, require_tree
 from kb.db import queue_event
-from kb.diagnostics import projection
-from kb.diagnostics.checks import CheckResult
-from kb.diagnostics.graph import (
-    CHECK_ANSWERS,
-    TERMINAL_KINDS,
-    exits,
-    fill,
-)
-from kb.diagnostics.store import revision_graph
 from kb.errors import Conflict, Forbidden, Invalid, NotFound
 from kb.models import (
-    DiagnosticSession,
     SessionMode,
     SessionStatus,
     SessionStep,
     Tree,
     TreeRevision,
+    TreeSession,
     TreeStatus,
     utcnow,
 )
+from kb.trees import projection
+from kb.trees.checks import CheckResult
+from kb.trees.graph import (
+    CHECK_ANSWERS,
+    TERMINAL_KINDS,
+    exits,
+    fill,
+)
+from kb.trees.store import revision_graph
 
 RUN_CHECK = "Run check"
 TEXT_LIMIT = 500
@@ -115,14 +115,14 @@ def node_view(
 # --- finding and starting ----------------------------------------------------------------
 
 
-def visible_session(session: Session, token: str, user: Any) -> DiagnosticSession | None:
+def visible_session(session: Session, token: str, user: Any) -> TreeSession | None:
     """The session behind an unguessable URL, or None; technician sessions exist only for
     technicians (for everything that takes a session's address: its pages, its JSON and the
     escalation form filled from it)."""
     found = session.scalar(
-        select(DiagnosticSession)
-        .options(joinedload(DiagnosticSession.revision))
-        .where(DiagnosticSession.token == token)
+        select(TreeSession)
+        .options(joinedload(TreeSession.revision))
+        .where(TreeSession.token == token)
     )
     if found is None:
         return None
@@ -131,7 +131,7 @@ def visible_session(session: Session, token: str, user: Any) -> DiagnosticSessio
     return found
 
 
-def session_by_token(session: Session, token: str, user: Any) -> DiagnosticSession:
+def session_by_token(session: Session, token: str, user: Any) -> TreeSession:
     """The session behind an unguessable URL; NotFound when it does not exist for ``user``."""
     found = visible_session(session, token, user)
     if found is None:
@@ -163,7 +163,7 @@ def start_session(
     mode: str | None = None,
     revision: TreeRevision | None = None,
     now: datetime | None = None,
-) -> DiagnosticSession:
+) -> TreeSession:
     """Begin a walk on the live revision (authors may try out another revision)."""
     require_tree(user, tree)
     if revision is None:
@@ -182,7 +182,7 @@ def start_session(
     graph = revision_graph(revision)
     start = graph.graph["start"]
     now = now or utcnow()
-    ds = DiagnosticSession(
+    ds = TreeSession(
         token=secrets.token_urlsafe(24),
         tree=tree,
         revision=revision,
@@ -203,19 +203,19 @@ def start_session(
     return ds
 
 
-def session_graph(ds: DiagnosticSession, viewer: Any) -> nx.DiGraph:
-    """The session's tree as ``viewer`` may see it (kb.diagnostics.projection)."""
+def session_graph(ds: TreeSession, viewer: Any) -> nx.DiGraph:
+    """The session's tree as ``viewer`` may see it (kb.trees.projection)."""
     return projection.for_viewer(graph_of(ds), viewer)
 
 
-def graph_of(ds: DiagnosticSession) -> nx.DiGraph:
+def graph_of(ds: TreeSession) -> nx.DiGraph:
     return revision_graph(ds.revision)
 
 
 # --- stepping ------------------------------------------------------------------------------
 
 
-def _require_active(ds: DiagnosticSession) -> None:
+def _require_active(ds: TreeSession) -> None:
     if ds.finished:
         raise Conflict(
             f"This diagnostic session has already ended ({ds.status}). Start a new one to try "
@@ -224,7 +224,7 @@ def _require_active(ds: DiagnosticSession) -> None:
         )
 
 
-def _record(session: Session, ds: DiagnosticSession, step: SessionStep) -> None:
+def _record(session: Session, ds: TreeSession, step: SessionStep) -> None:
     """Add a step row without loading the session's earlier ones."""
     ds.step_count = (ds.step_count or 0) + 1
     step.seq = ds.step_count
@@ -232,7 +232,7 @@ def _record(session: Session, ds: DiagnosticSession, step: SessionStep) -> None:
     session.add(step)
 
 
-def steps_of(ds: DiagnosticSession) -> list[SessionStep]:
+def steps_of(ds: TreeSession) -> list[SessionStep]:
     session = object_session(ds)
     if session is None:
         return list(ds.steps)
@@ -243,11 +243,11 @@ def steps_of(ds: DiagnosticSession) -> list[SessionStep]:
     )
 
 
-def _spent_ms(ds: DiagnosticSession, now: datetime) -> int:
+def _spent_ms(ds: TreeSession, now: datetime) -> int:
     return max(0, int((now - ds.step_started_at).total_seconds() * 1000))
 
 
-def _arrive(graph: nx.DiGraph, ds: DiagnosticSession, node: str, now: datetime) -> None:
+def _arrive(graph: nx.DiGraph, ds: TreeSession, node: str, now: datetime) -> None:
     ds.current_node = node
     ds.step_started_at = now
     ds.updated_at = now
@@ -296,7 +296,7 @@ def _validate_value(attrs: dict[str, Any], value: Any) -> tuple[str, Any]:
 
 def answer(
     session: Session,
-    ds: DiagnosticSession,
+    ds: TreeSession,
     *,
     user: Any,
     answer: str | None = None,
@@ -353,7 +353,7 @@ def answer(
 
 
 def _check_result(
-    ds: DiagnosticSession,
+    ds: TreeSession,
     attrs: dict[str, Any],
     answer: str | None,
     user: Any,
@@ -376,7 +376,7 @@ def _check_result(
 
 def _finish(
     session: Session,
-    ds: DiagnosticSession,
+    ds: TreeSession,
     graph: nx.DiGraph,
     outcome: str,
     reason: str,
@@ -411,7 +411,7 @@ def _finish(
     if status == SessionStatus.RESOLVED:
         _schedule_followup(session, ds, graph, now)
     if status == SessionStatus.ESCALATED:
-        from kb.diagnostics.handoff import session_snapshot
+        from kb.trees.handoff import session_snapshot
 
         groups = (session.info["kb"].config if "kb" in session.info else {}).get(
             "SUPPORT_GROUPS"
@@ -419,9 +419,7 @@ def _finish(
         queue_event(session, "kb_session_escalated", session=session_snapshot(ds, groups))
 
 
-def _schedule_followup(
-    session: Session, ds: DiagnosticSession, graph: nx.DiGraph, now: datetime
-) -> None:
+def _schedule_followup(session: Session, ds: TreeSession, graph: nx.DiGraph, now: datetime) -> None:
     """A resolution node with a follow-up ("check in 2 days that printing still works")
     schedules one for the signed-in person who ran the session: the requester in self-service,
     the technician (to call the requester back) in technician mode."""
@@ -453,7 +451,7 @@ def _schedule_followup(
     )
 
 
-def back(session: Session, ds: DiagnosticSession, now: datetime | None = None) -> None:
+def back(session: Session, ds: TreeSession, now: datetime | None = None) -> None:
     """Undo the last answer: the previous step is shown again, its value forgotten."""
     _require_active(ds)
     if len(ds.path or []) < 2:
@@ -486,7 +484,7 @@ def back(session: Session, ds: DiagnosticSession, now: datetime | None = None) -
     _arrive(graph, ds, ds.path[-1], now)
 
 
-def _replay_variables(graph: nx.DiGraph, ds: DiagnosticSession) -> dict[str, Any]:
+def _replay_variables(graph: nx.DiGraph, ds: TreeSession) -> dict[str, Any]:
     """Variables from the values still standing (not taken back)."""
     variables: dict[str, Any] = {}
     for step in steps_of(ds):
@@ -498,7 +496,7 @@ def _replay_variables(graph: nx.DiGraph, ds: DiagnosticSession) -> dict[str, Any
 
 
 def didnt_help(
-    session: Session, ds: DiagnosticSession, notes: str = "", now: datetime | None = None
+    session: Session, ds: TreeSession, notes: str = "", now: datetime | None = None
 ) -> None:
     """ "This didn't help": end escalated at the current step, transcript and all."""
     _require_active(ds)
@@ -506,7 +504,7 @@ def didnt_help(
     _finish(session, ds, graph_of(ds), "escalated", "didnt_help", now, notes=notes.strip()[:2000])
 
 
-def abandon(session: Session, ds: DiagnosticSession, now: datetime | None = None) -> None:
+def abandon(session: Session, ds: TreeSession, now: datetime | None = None) -> None:
     _require_active(ds)
     _finish(session, ds, graph_of(ds), "abandoned", "abandoned", now or utcnow())
 
@@ -535,7 +533,7 @@ class TranscriptEntry:
         return dict(self.__dict__)
 
 
-def transcript(ds: DiagnosticSession, graph: nx.DiGraph | None = None) -> list[TranscriptEntry]:
+def transcript(ds: TreeSession, graph: nx.DiGraph | None = None) -> list[TranscriptEntry]:
     """The steps that stand (answers taken back are left out), in order, then the end.
     Pages and the API pass ``graph`` as the viewer may see it (``session_graph``)."""
     graph = graph if graph is not None else graph_of(ds)
@@ -566,7 +564,7 @@ def transcript(ds: DiagnosticSession, graph: nx.DiGraph | None = None) -> list[T
     return entries
 
 
-def path_nodes(ds: DiagnosticSession) -> list[str]:
+def path_nodes(ds: TreeSession) -> list[str]:
     return list(ds.path or [])
 
 
@@ -586,7 +584,7 @@ def _entry_line(number: int, entry: TranscriptEntry) -> list[str]:
 
 
 def transcript_text(
-    ds: DiagnosticSession, groups: dict[str, str] | None = None, graph: nx.DiGraph | None = None
+    ds: TreeSession, groups: dict[str, str] | None = None, graph: nx.DiGraph | None = None
 ) -> str:
     """The transcript in plain language, ready to paste into a ticket."""
     graph = graph if graph is not None else graph_of(ds)
@@ -607,7 +605,7 @@ def transcript_text(
     return "\n".join(lines).rstrip() + "\n"
 
 
-def outcome_lines(ds: DiagnosticSession, graph: nx.DiGraph, groups: dict[str, str]) -> list[str]:
+def outcome_lines(ds: TreeSession, graph: nx.DiGraph, groups: dict[str, str]) -> list[str]:
     variables = ds.variables or {}
     if ds.status == SessionStatus.ACTIVE:
         view = node_view(graph, ds.current_node, ds.mode, variables, groups)
@@ -635,7 +633,7 @@ def outcome_lines(ds: DiagnosticSession, graph: nx.DiGraph, groups: dict[str, st
     return lines
 
 
-def last_check(ds: DiagnosticSession, graph: nx.DiGraph | None = None) -> dict[str, Any] | None:
+def last_check(ds: TreeSession, graph: nx.DiGraph | None = None) -> dict[str, Any] | None:
     """The result of the check answered just now (so the next page can show it), or None."""
     session = object_session(ds)
     if session is None or not ds.step_count:
@@ -663,7 +661,7 @@ def last_check(ds: DiagnosticSession, graph: nx.DiGraph | None = None) -> dict[s
     }
 
 
-def checks_run(ds: DiagnosticSession, graph: nx.DiGraph | None = None) -> list[dict[str, Any]]:
+def checks_run(ds: TreeSession, graph: nx.DiGraph | None = None) -> list[dict[str, Any]]:
     """Every check step that stands, automated or answered by hand."""
     graph = graph if graph is not None else graph_of(ds)
     result = []

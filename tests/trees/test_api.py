@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.diagnostics.helpers import Api, import_tree
-from tests.diagnostics.trees import small
+from tests.trees.helpers import Api, import_tree
+from tests.trees.trees import small
 
 
 @pytest.fixture

@@ -12,15 +12,15 @@ from kb.articles.reading import rendered
 from kb.articles.revisions import get_article
 from kb.auth.policy import can, tree_actions
 from kb.db import get_db
-from kb.diagnostics import catalog, engine
-from kb.diagnostics.flowchart import render_svg
-from kb.diagnostics.projection import for_viewer
-from kb.diagnostics.store import revision_by_number, revision_graph
-from kb.diagnostics.web import check_runner, groups, has_endpoint, visible_tree
 from kb.errors import Invalid, NotFound
 from kb.extensions import kb_state
-from kb.models import DiagnosticSession, SessionMode, Tree
+from kb.models import SessionMode, Tree, TreeSession
 from kb.outages.service import open_for_service
+from kb.trees import catalog, engine
+from kb.trees.flowchart import render_svg
+from kb.trees.projection import for_viewer
+from kb.trees.store import revision_by_number, revision_graph
+from kb.trees.web import check_runner, groups, has_endpoint, visible_tree
 
 bp = Blueprint("trees", __name__)
 
@@ -86,7 +86,7 @@ def start(tree_id: str):
     return redirect(url_for("trees.step", token=ds.token))
 
 
-def _step_context(ds: DiagnosticSession, error: str | None = None) -> dict[str, Any]:
+def _step_context(ds: TreeSession, error: str | None = None) -> dict[str, Any]:
     graph = engine.session_graph(ds, current_user)
     view = engine.node_view(graph, ds.current_node, ds.mode, ds.variables or {}, groups())
     return {

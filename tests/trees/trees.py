@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from kb.diagnostics.graph import graph_from_data
+from kb.trees.graph import graph_from_data
 
 SMALL: dict[str, Any] = {
     "directed": True,

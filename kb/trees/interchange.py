@@ -16,8 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kb.articles.interchange import atomic_write
-from kb.diagnostics.graph import TreeFormatError, content_hash, dump_tree, graph_to_data, parse_tree
-from kb.diagnostics.store import (
+from kb.models import Tree, TreeStatus
+from kb.trees.graph import TreeFormatError, content_hash, dump_tree, graph_to_data, parse_tree
+from kb.trees.store import (
     add_revision,
     changed,
     get_tree,
@@ -25,9 +26,8 @@ from kb.diagnostics.store import (
     revision_graph,
     validation_context,
 )
-from kb.diagnostics.validate import validate_tree
-from kb.diagnostics.workflow import record
-from kb.models import Tree, TreeStatus
+from kb.trees.validate import validate_tree
+from kb.trees.workflow import record
 
 IMPORT_AUTHOR = "import"
 

@@ -9,11 +9,11 @@ from sqlalchemy import func, select
 
 from kb.cli import cli
 from kb.content import export_content, import_content
-from kb.diagnostics.catalog import all_tree_snapshots, tree_snapshot
 from kb.extensions import kb_state
 from kb.models import TreeRevision
-from tests.diagnostics.helpers import REPO
-from tests.diagnostics.trees import node, small, write_tree
+from kb.trees.catalog import all_tree_snapshots, tree_snapshot
+from tests.trees.helpers import REPO
+from tests.trees.trees import node, small, write_tree
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ import json
 import pytest
 
 from tests.conftest import AuthActions, csrf_token
-from tests.diagnostics.helpers import Api, import_tree
-from tests.diagnostics.trees import small
+from tests.trees.helpers import Api, import_tree
+from tests.trees.trees import small
 
 # Words only the technician view has: q_power's text_technician and script, c_ping's params.
 TECHNICIAN_ONLY = (

@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session
 
 from kb.articles.document import DocumentError, parse_document
 from kb.articles.interchange import markdown_files
-from kb.diagnostics.interchange import check_files, json_files
-from kb.diagnostics.store import revision_graph, validation_context
-from kb.diagnostics.validate import validate_tree
 from kb.models import Tree
+from kb.trees.interchange import check_files, json_files
+from kb.trees.store import revision_graph, validation_context
+from kb.trees.validate import validate_tree
 
 
 def articles_in(paths: list[Path]) -> dict[str, str]:

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from kb.config import Defaults
-from kb.diagnostics.graph import TreeFormatError, dump_tree, graph_from_data, parse_tree
-from kb.diagnostics.validate import Context, validate_tree
-from tests.diagnostics.trees import node, small
+from kb.trees.graph import TreeFormatError, dump_tree, graph_from_data, parse_tree
+from kb.trees.validate import Context, validate_tree
+from tests.trees.trees import node, small
 
 REPO = Path(__file__).resolve().parents[2]
 CHECKS = {
@@ -198,7 +198,7 @@ BUNDLED = sorted((REPO / "kb" / "decision_trees").glob("*.json"))
 
 
 def bundled_articles() -> dict[str, str]:
-    from kb.diagnostics.cli_support import articles_in
+    from kb.trees.cli_support import articles_in
 
     return articles_in([REPO / "articles"])
 

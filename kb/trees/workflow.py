@@ -11,8 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kb.auth.policy import require, require_tree, require_tree_transition
-from kb.diagnostics.graph import content_hash, dump_tree, graph_to_data
-from kb.diagnostics.store import (
+from kb.errors import Conflict, Invalid, NotFound, StaleWrite, Taken
+from kb.models import Tree, TreeEvent, TreeRevision, TreeStatus, User
+from kb.trees.graph import content_hash, dump_tree, graph_to_data
+from kb.trees.store import (
     add_revision,
     changed,
     check_tree,
@@ -21,8 +23,6 @@ from kb.diagnostics.store import (
     revision_by_number,
     revision_graph,
 )
-from kb.errors import Conflict, Invalid, NotFound, StaleWrite, Taken
-from kb.models import Tree, TreeEvent, TreeRevision, TreeStatus, User
 
 ACTION_LABELS = {
     "create": "created",
