@@ -1,46 +1,54 @@
 """What each JSON endpoint reads and answers, declared next to its view so the OpenAPI
 document (kb.api.openapi) says what the code does.
 
-    @bp.get("/api/v1/things")
-    @api_doc(query={"page": PAGE}, response=obj({"items": array(THING)}, required=["items"]))
-    def things(): ...
+    @bp.post("/api/v1/things")
+    @api_doc(body=ThingCreate, response=Thing, status=201)
+    def create_thing():
+        values = from_json(ThingCreate)
 
-``query`` maps each query parameter to its JSON schema (all optional); ``body`` is the JSON
-schema of the request body (``body_required=False`` when it may be left out); ``response`` is
-the schema of the success answer, sent with ``status``; ``notes`` become the operation's
-description. What the document calls valid must be accepted (tests/test_fuzz_api.py checks),
-so a body names the fields the view reads with the bounds the services check; fields it does
-not name are ignored. A few bounds cannot be written in JSON schema (an expected end after the
-start, an answer the current node offers): such fields are explained in ``notes`` instead.
+``body`` and ``query`` name the kb.schemas.Schema class the view reads its input through (the
+same class its HTML form uses), so the document shows exactly what is checked; a body whose
+schema has no required field may be left out. ``response`` is the schema of the success
+answer (a Schema class, or a JSON schema built with ``obj``/``array`` for answers that are not
+a record), sent with ``status``; ``notes`` become the operation's description. What the
+document calls valid must be accepted (tests/test_fuzz_api.py checks). A few bounds cannot be
+written in JSON schema (an expected end after the start, an answer the current node offers):
+such fields are left out of the document (kb.schemas.Undocumented) and explained in ``notes``.
 
 tests/test_openapi.py fails when a JSON endpoint has no description."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from pydantic import BaseModel
+
 Schema = dict[str, Any]
+Model = type[BaseModel]
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 @dataclass(frozen=True)
 class ApiDoc:
-    query: dict[str, Schema] = field(default_factory=dict)
-    body: Schema | None = None
+    """``query`` and ``body`` may still be hand-written JSON schema (a mapping of parameter to
+    schema, a body schema with ``body_required``) for views not yet reading a Schema class."""
+
+    query: Model | dict[str, Schema] | None = None
+    body: Model | Schema | None = None
     body_required: bool = True
-    response: Schema | None = None
+    response: Model | Schema | None = None
     status: int = 200
     notes: str = ""
 
 
 def api_doc(
     *,
-    query: dict[str, Schema] | None = None,
-    body: Schema | None = None,
+    query: Model | dict[str, Schema] | None = None,
+    body: Model | Schema | None = None,
     body_required: bool = True,
-    response: Schema | None = None,
+    response: Model | Schema | None = None,
     status: int = 200,
     notes: str = "",
 ) -> Callable[[F], F]:
@@ -48,7 +56,7 @@ def api_doc(
 
     def decorate(view: F) -> F:
         view.kb_api_doc = ApiDoc(  # type: ignore[attr-defined]
-            query=dict(query or {}),
+            query=query,
             body=body,
             body_required=body_required,
             response=response,

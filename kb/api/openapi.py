@@ -1,15 +1,20 @@
-"""The OpenAPI document of /api/v1, built from the app's own routes so it cannot drift."""
+"""The OpenAPI document of /api/v1, built from the app's own routes and the schema classes
+its views read (kb.schemas), so it cannot drift: request bodies, query parameters and the
+records answered are the pydantic models' own JSON schema, kept once under
+``components/schemas`` and referred to by name."""
 
 from __future__ import annotations
 
 import inspect
 import re
-from typing import Any
+from typing import Any, Literal
 
 from flask import Flask
+from pydantic import BaseModel
 
 from kb import __name__ as package
 from kb.api.docs import ApiDoc, doc_of
+from kb.schemas import DocumentedSchema, has_required
 
 PARAM = re.compile(r"<(?:(?P<converter>[a-z]+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
 TYPES = {"int": {"type": "integer"}, "float": {"type": "number"}}
@@ -23,8 +28,65 @@ def _summary(view: Any, endpoint: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+class Components:
+    """The named schemas of the document: each model once, under its class name."""
+
+    def __init__(self) -> None:
+        self.schemas: dict[str, Any] = {}
+
+    def add(self, name: str, schema: dict[str, Any]) -> None:
+        if self.schemas.setdefault(name, schema) != schema:
+            raise ValueError(f"two different schemas are both called {name!r}")
+
+    def ref(
+        self, model: type[BaseModel], mode: Literal["validation", "serialization"]
+    ) -> dict[str, Any]:
+        generated = model.model_json_schema(
+            ref_template="#/components/schemas/{model}",
+            schema_generator=DocumentedSchema,
+            mode=mode,
+        )
+        for name, definition in generated.pop("$defs", {}).items():
+            self.add(name, definition)
+        self.add(model.__name__, generated)
+        return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+    def schema(self, given: Any, mode: Literal["validation", "serialization"]) -> Any:
+        if isinstance(given, type) and issubclass(given, BaseModel):
+            return self.ref(given, mode)
+        return given
+
+
+def _not_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """A query parameter's schema: a query string has no null, so ``X | None`` is X."""
+    options = schema.get("anyOf")
+    if options:
+        kept = [option for option in options if option != {"type": "null"}]
+        if len(kept) == 1:
+            schema = {**kept[0], **{k: v for k, v in schema.items() if k != "anyOf"}}
+    if schema.get("default", 0) is None:
+        schema = {k: v for k, v in schema.items() if k != "default"}
+    return schema
+
+
+def query_parameters(query: Any) -> list[dict[str, Any]]:
+    """The query parameters of a Schema class (or a hand-written mapping of name to schema)."""
+    if isinstance(query, type) and issubclass(query, BaseModel):
+        generated = query.model_json_schema(schema_generator=DocumentedSchema)
+        required = set(generated.get("required", []))
+        return [
+            {"name": name, "in": "query", "required": name in required, "schema": _not_null(s)}
+            for name, s in generated.get("properties", {}).items()
+        ]
+    return [
+        {"name": name, "in": "query", "required": False, "schema": schema}
+        for name, schema in (query or {}).items()
+    ]
+
+
 def build(app: Flask, version: str = "0.1.0") -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
+    components = Components()
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if not rule.rule.startswith("/api/v1"):
             continue
@@ -45,7 +107,8 @@ def build(app: Flask, version: str = "0.1.0") -> dict[str, Any]:
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             success: dict[str, Any] = {"description": "OK" if doc.status == 200 else "Created"}
             if doc.response is not None:
-                success["content"] = {"application/json": {"schema": doc.response}}
+                response = components.schema(doc.response, "serialization")
+                success["content"] = {"application/json": {"schema": response}}
             operation: dict[str, Any] = {
                 "operationId": f"{rule.endpoint}.{method.lower()}",
                 "summary": _summary(view, rule.endpoint),
@@ -60,18 +123,18 @@ def build(app: Flask, version: str = "0.1.0") -> dict[str, Any]:
                     },
                 },
             }
-            query = [
-                {"name": name, "in": "query", "required": False, "schema": schema}
-                for name, schema in doc.query.items()
-            ]
+            query = query_parameters(doc.query)
             if doc.notes:
                 operation["description"] = doc.notes
             if parameters or query:
                 operation["parameters"] = parameters + query
             if doc.body is not None and method in ("POST", "PUT", "PATCH"):
+                model = isinstance(doc.body, type) and issubclass(doc.body, BaseModel)
                 operation["requestBody"] = {
-                    "required": doc.body_required,
-                    "content": {"application/json": {"schema": doc.body}},
+                    "required": has_required(doc.body) if model else doc.body_required,
+                    "content": {
+                        "application/json": {"schema": components.schema(doc.body, "validation")}
+                    },
                 }
             paths.setdefault(path, {})[method.lower()] = operation
     return {
@@ -90,6 +153,7 @@ def build(app: Flask, version: str = "0.1.0") -> dict[str, Any]:
                 "token": {"type": "http", "scheme": "bearer"},
             },
             "schemas": {
+                **components.schemas,
                 "Error": {
                     "type": "object",
                     "required": ["error", "message"],
@@ -98,7 +162,7 @@ def build(app: Flask, version: str = "0.1.0") -> dict[str, Any]:
                         "message": {"type": "string"},
                         "fields": {"type": "object"},
                     },
-                }
+                },
             },
         },
         "security": [{"session": []}, {"token": []}, {}],

@@ -4,38 +4,42 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify
 from flask_login import current_user, login_required
 
-from kb.api import json_object
 from kb.api.docs import (
     ANY_OBJECT,
     BOOLEAN,
     DATE_TIME,
-    FILTER,
     INTEGER,
     NULLABLE_INT,
     NULLABLE_STRING,
-    SLUG,
     STRING,
-    TAG,
     api_doc,
     array,
-    body,
     obj,
     one_of,
-    text,
-    whole,
-    words,
 )
+from kb.api.openapi import build
 from kb.articles import feedback, reading, workflow
 from kb.articles.diffing import diff_texts, unified
 from kb.articles.revisions import doc_from_revision
+from kb.articles.schemas import (
+    ArticleCreate,
+    ArticleEdit,
+    ArticleListQuery,
+    ArticleQuery,
+    DiffQuery,
+    Feedback,
+    Flag,
+    Restore,
+    Transition,
+)
 from kb.auth.policy import can_transition, require
 from kb.db import get_db
-from kb.errors import Invalid
 from kb.extensions import kb_state
 from kb.models import Article, ArticleRevision
+from kb.schemas import from_json, from_query
 from kb.throttle import client_fingerprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -69,21 +73,6 @@ DETAIL = obj(
     },
     required=["slug", "title", "revision", "revision_id", "markdown", "html"],
 )
-# What the editor checks (kb.articles.document.validate_fields); the slug is required here
-# although kb makes one from the title when it is left out, since not every title gives one.
-ARTICLE_FIELDS = {
-    "title": words(300),
-    "slug": SLUG,
-    "summary": text(1000),
-    "body": {**text(5000), "pattern": r"^[A-Za-z0-9 .,:;!?'\n]*$"},
-    "tags": array(TAG, max_items=10),
-    "category": FILTER,
-    "service": FILTER,
-    "audience": one_of("public", "internal"),
-    "owner": text(254),
-    "review_by": {"type": "string", "format": "date"},
-    "message": text(500),
-}
 HISTORY_ENTRY = obj(
     {
         "number": INTEGER,
@@ -95,19 +84,6 @@ HISTORY_ENTRY = obj(
     },
     required=["number", "id"],
 )
-
-
-def _int_arg(name: str, default: int, minimum: int = 1, maximum: int = 10_000) -> int:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise Invalid(f"{name} must be a whole number.", fields={name: "not a number"}) from None
-    if not minimum <= value <= maximum:
-        raise Invalid(f"{name} must be between {minimum} and {maximum}.", fields={name: "range"})
-    return value
 
 
 def article_summary(article: Article, viewer: Any) -> dict[str, Any]:
@@ -155,22 +131,12 @@ def article_detail(
 @api_doc(response=obj({"openapi": STRING, "paths": ANY_OBJECT}, required=["openapi", "paths"]))
 def openapi():
     """The OpenAPI document of this API."""
-    from flask import current_app
-
-    from kb.api.openapi import build
-
     return jsonify(build(current_app))
 
 
 @bp.get("/articles")
 @api_doc(
-    query={
-        "page": whole(),
-        "per_page": whole(1, 200),
-        "category": FILTER,
-        "service": FILTER,
-        "tag": FILTER,
-    },
+    query=ArticleListQuery,
     response=obj(
         {"items": array(SUMMARY), "total": INTEGER, "page": INTEGER, "per_page": INTEGER},
         required=["items", "total", "page", "per_page"],
@@ -178,15 +144,15 @@ def openapi():
 )
 def list_articles():
     session = get_db()
-    per_page = _int_arg("per_page", kb_state().config["ITEMS_PER_PAGE"], maximum=200)
+    query = from_query(ArticleListQuery)
     page = reading.list_articles(
         session,
         current_user,
-        category=request.args.get("category"),
-        service=request.args.get("service"),
-        tag=request.args.get("tag"),
-        page=_int_arg("page", 1),
-        per_page=per_page,
+        category=query.category,
+        service=query.service,
+        tag=query.tag,
+        page=query.page,
+        per_page=query.per_page or kb_state().config["ITEMS_PER_PAGE"],
     )
     return jsonify(
         {
@@ -199,11 +165,12 @@ def list_articles():
 
 
 @bp.get("/articles/<slug>")
-@api_doc(query={"draft": text(5)}, response=DETAIL)
+@api_doc(query=ArticleQuery, response=DETAIL)
 def get_article(slug: str):
     session = get_db()
     article = reading.article_for(session, slug, current_user)
-    revision = reading.reading_revision(article, current_user, bool(request.args.get("draft")))
+    draft = bool(from_query(ArticleQuery).draft)
+    revision = reading.reading_revision(article, current_user, draft)
     html, _toc = reading.rendered(kb_state(), session, revision)
     session.commit()
     return jsonify(article_detail(article, revision, html, current_user))
@@ -224,19 +191,15 @@ def _history_entry(revision: ArticleRevision) -> dict[str, Any]:
 
 
 @bp.post("/articles")
-@api_doc(
-    body=body({**ARTICLE_FIELDS, "submit": BOOLEAN}, required=["title", "slug"]),
-    response=DETAIL,
-    status=201,
-)
+@api_doc(body=ArticleCreate, response=DETAIL, status=201)
 @login_required
 def create_article():
     session = get_db()
     require(current_user, "article.propose")  # before the fields: a requester gets a 403
-    payload = json_object()
-    doc = workflow.doc_from_fields(payload)
-    article = workflow.create_article(session, doc, current_user, str(payload.get("message", "")))
-    if payload.get("submit") and article.status == "draft":
+    values = from_json(ArticleCreate)
+    doc = workflow.doc_from_fields(values.document_fields())
+    article = workflow.create_article(session, doc, current_user, values.message)
+    if values.submit and article.status == "draft":
         workflow.transition(session, article, "submit", current_user)
     session.commit()
     revision = article.head_revision
@@ -244,27 +207,18 @@ def create_article():
 
 
 @bp.put("/articles/<slug>")
-@api_doc(
-    body=body(
-        {**ARTICLE_FIELDS, "base_revision_id": INTEGER}, required=["title", "base_revision_id"]
-    ),
-    response=DETAIL,
-)
+@api_doc(body=ArticleEdit, response=DETAIL)
 @login_required
 def update_article(slug: str):
     session = get_db()
     article = workflow.editable_article(session, slug, current_user, "edit")
-    payload = json_object()
-    base = payload.get("base_revision_id")
-    if not isinstance(base, int):
-        raise Invalid(
-            "base_revision_id (the revision you edited) is required.",
-            fields={"base_revision_id": "required"},
-        )
-    doc = workflow.doc_from_fields(payload)
+    values = from_json(ArticleEdit)
+    doc = workflow.doc_from_fields(values.document_fields())
     revision = workflow.save_edit(
-        session, article, doc, current_user, base, str(payload.get("message", ""))
+        session, article, doc, current_user, values.base_revision_id, values.message
     )
+    if values.submit and article.status == "draft":
+        workflow.transition(session, article, "submit", current_user)
     session.commit()
     return jsonify(article_detail(article, revision, "", current_user))
 
@@ -273,8 +227,7 @@ def update_article(slug: str):
     "/articles/<slug>/<any(submit, approve, request_changes, publish, archive, unarchive):action>"
 )
 @api_doc(
-    body=body({"comment": text(2000)}),
-    body_required=False,
+    body=Transition,
     response=obj(
         {"slug": STRING, "status": STRING, "live": BOOLEAN}, required=["slug", "status", "live"]
     ),
@@ -282,23 +235,21 @@ def update_article(slug: str):
 @login_required
 def article_transition(slug: str, action: str):
     session = get_db()
-    payload = json_object(required=False)
+    comment = from_json(Transition).comment
     article = workflow.editable_article(session, slug, current_user)
-    workflow.transition(session, article, action, current_user, str(payload.get("comment", "")))
+    workflow.transition(session, article, action, current_user, comment)
     session.commit()
     return jsonify({"slug": article.slug, "status": article.status, "live": article.is_live})
 
 
 @bp.post("/articles/<slug>/restore/<int:number>")
-@api_doc(body=body({"base_revision_id": INTEGER}), body_required=False, response=HISTORY_ENTRY)
+@api_doc(body=Restore, response=HISTORY_ENTRY)
 @login_required
 def article_restore(slug: str, number: int):
     session = get_db()
-    payload = json_object(required=False)
+    base = from_json(Restore).base_revision_id
     article = workflow.editable_article(session, slug, current_user)
-    revision = workflow.restore(
-        session, article, number, current_user, payload.get("base_revision_id")
-    )
+    revision = workflow.restore(session, article, number, current_user, base)
     session.commit()
     return jsonify(_history_entry(revision))
 
@@ -349,7 +300,7 @@ def article_history(slug: str):
 
 @bp.get("/articles/<slug>/diff")
 @api_doc(
-    query={"from": whole(), "to": whole()},
+    query=DiffQuery,
     response=obj(
         {
             "from": INTEGER,
@@ -366,8 +317,9 @@ def article_diff(slug: str):
     session = get_db()
     article = workflow.editable_article(session, slug, current_user)
     require(current_user, "article.history", article)
-    new_number = _int_arg("to", article.head_revision.number if article.head_revision else 1)
-    old_number = _int_arg("from", max(1, new_number - 1))
+    query = from_query(DiffQuery)
+    new_number = query.to or (article.head_revision.number if article.head_revision else 1)
+    old_number = query.from_ or max(1, new_number - 1)
     old = workflow.revision_by_number(session, article, old_number)
     new = workflow.revision_by_number(session, article, new_number)
     old_text = doc_from_revision(old, "").to_text()
@@ -388,24 +340,17 @@ def article_diff(slug: str):
 
 @bp.post("/articles/<slug>/feedback")
 @api_doc(
-    body=body({"helpful": BOOLEAN, "comment": text(1000)}, required=["helpful"]),
+    body=Feedback,
     response=obj({"helpful": INTEGER, "not_helpful": INTEGER}, required=["helpful", "not_helpful"]),
     status=201,
 )
 def article_feedback(slug: str):
     session = get_db()
     article = reading.article_for(session, slug, current_user, "article.feedback")
-    payload = json_object()
-    if not isinstance(payload.get("helpful"), bool):
-        raise Invalid("helpful must be true or false.", fields={"helpful": "true or false"})
+    values = from_json(Feedback)
     user = current_user if current_user.is_authenticated else None
     feedback.record_feedback(
-        session,
-        article,
-        user,
-        payload["helpful"],
-        str(payload.get("comment", "")),
-        voter=client_fingerprint(),
+        session, article, user, values.helpful, values.comment, voter=client_fingerprint()
     )
     session.commit()
     counts = feedback.counts(session, article)
@@ -414,10 +359,7 @@ def article_feedback(slug: str):
 
 @bp.post("/articles/<slug>/flag")
 @api_doc(
-    body=body(
-        {"reason": one_of("outdated", "wrong", "unclear"), "comment": text(1000)},
-        required=["reason"],
-    ),
+    body=Flag,
     response=obj({"id": INTEGER, "reason": STRING}, required=["id", "reason"]),
     status=201,
 )
@@ -425,13 +367,8 @@ def article_feedback(slug: str):
 def article_flag(slug: str):
     session = get_db()
     article = reading.article_for(session, slug, current_user, "article.flag")
-    payload = json_object()
-    flag = feedback.flag_article(
-        session,
-        article,
-        current_user,
-        str(payload.get("reason", "")),
-        str(payload.get("comment", "")),
-    )
+    require(current_user, "article.feedback", article)  # a refusal is a 403, not a 422
+    values = from_json(Flag)
+    flag = feedback.flag_article(session, article, current_user, values.reason, values.comment)
     session.commit()
     return jsonify({"id": flag.id, "reason": flag.reason}), 201

@@ -3,18 +3,29 @@ the form, calls one workflow/feedback function, commits, and renders or redirect
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from kb.api import json_object
-from kb.api.docs import STRING, api_doc, body, obj, text
+from kb.api.docs import STRING, api_doc, obj
 from kb.articles import dashboards, feedback, workflow
 from kb.articles.diffing import diff_texts
 from kb.articles.document import ArticleDoc
-from kb.articles.forms import ArticleForm, FlagForm
-from kb.articles.reading import article_for
+from kb.articles.forms import ArticleForm
+from kb.articles.reading import article_for, facet_counts
 from kb.articles.render import render_markdown
 from kb.articles.revisions import doc_from_revision
+from kb.articles.schemas import (
+    ArticleCreate,
+    ArticleEdit,
+    ArticleFields,
+    Feedback,
+    Flag,
+    Preview,
+    Restore,
+    Transition,
+)
 from kb.auth.policy import ACTION_LABELS, has_role, require, require_transition
 from kb.db import get_db
 from kb.errors import Conflict, Invalid
@@ -23,9 +34,11 @@ from kb.limits import markdown_problem
 from kb.models import Role
 from kb.plugins import collect
 from kb.redirects import local_target
+from kb.schemas import from_form, from_json
 from kb.throttle import client_fingerprint
 
 bp = Blueprint("editor", __name__)
+Fields = TypeVar("Fields", bound=ArticleFields)
 
 
 def _preview(text: str, field: str = "body") -> str:
@@ -39,8 +52,6 @@ def _preview(text: str, field: str = "body") -> str:
 
 
 def _known_values() -> dict[str, list[str]]:
-    from kb.articles.reading import facet_counts
-
     facets = facet_counts(get_db(), current_user)
     return {
         "categories": [v for v, _ in facets["category"]],
@@ -48,15 +59,15 @@ def _known_values() -> dict[str, list[str]]:
     }
 
 
-def _validated(form: ArticleForm) -> ArticleDoc | None:
-    """Run the form's checks and kb's own, so every problem shows beside its field at once."""
-    form_ok = form.validate()
+def _validated(form: ArticleForm, model: type[Fields]) -> tuple[Fields, ArticleDoc] | None:
+    """The submitted fields through the schema the JSON twin reads, then kb's document
+    checks; every problem shows beside its field, the typed text stays."""
     try:
-        doc = workflow.doc_from_fields(form.fields_dict())
+        values = from_form(model, {"submit": request.form.get("action") == "submit"})
+        return values, workflow.doc_from_fields(values.document_fields())
     except Invalid as error:
         form.show_errors(error.fields)
         return None
-    return doc if form_ok else None
 
 
 def _editor(form: ArticleForm, article=None, preview: str | None = None, status: int = 200):
@@ -82,13 +93,14 @@ def new():
         return _editor(form)
     if request.form.get("action") == "preview":
         return _preview_page(form)
-    doc = _validated(form)
-    if doc is None:
+    checked = _validated(form, ArticleCreate)
+    if checked is None:
         return _editor(form, status=422)
+    values, doc = checked
     session = get_db()
     try:
-        article = workflow.create_article(session, doc, current_user, form.message.data or "")
-        if request.form.get("action") == "submit" and has_role(current_user, Role.AUTHOR):
+        article = workflow.create_article(session, doc, current_user, values.message)
+        if values.submit and article.status == "draft":
             workflow.transition(session, article, "submit", current_user)
         session.commit()
     except Invalid as error:
@@ -116,14 +128,15 @@ def edit(slug: str):
         return _editor(form, article)
     if request.form.get("action") == "preview":
         return _preview_page(form, article)
-    doc = _validated(form)
-    if doc is None:
+    checked = _validated(form, ArticleEdit)
+    if checked is None:
         return _editor(form, article, status=422)
+    values, doc = checked
     try:
         workflow.save_edit(
-            session, article, doc, current_user, form.base_revision(), form.message.data or ""
+            session, article, doc, current_user, values.base_revision_id, values.message
         )
-        if request.form.get("action") == "submit" and article.status == "draft":
+        if values.submit and article.status == "draft":
             workflow.transition(session, article, "submit", current_user)
         session.commit()
     except Invalid as error:
@@ -151,7 +164,7 @@ def change_status(slug: str, action: str):
         abort(404)
     session = get_db()
     article = workflow.editable_article(session, slug, current_user)
-    workflow.transition(session, article, action, current_user, request.form.get("comment", ""))
+    workflow.transition(session, article, action, current_user, from_form(Transition).comment)
     session.commit()
     flash(f"“{article.title}”: {ACTION_LABELS[action]}.", "success")
     back = url_for("articles.show", slug=article.slug)
@@ -228,7 +241,7 @@ def diff(slug: str):
 def restore(slug: str, number: int):
     session = get_db()
     article = workflow.editable_article(session, slug, current_user)
-    base = request.form.get("base_revision_id", type=int)
+    base = from_form(Restore).base_revision_id
     revision = workflow.restore(session, article, number, current_user, base)
     session.commit()
     flash(f"Revision {number} restored as revision {revision.number}.", "success")
@@ -239,17 +252,10 @@ def restore(slug: str, number: int):
 def give_feedback(slug: str):
     session = get_db()
     article = article_for(session, slug, current_user, "article.feedback")
-    helpful = request.form.get("helpful")
-    if helpful not in ("yes", "no"):
-        raise Invalid("Answer yes or no.", fields={"helpful": "yes or no"})
+    values = from_form(Feedback)  # the buttons send yes / no, the JSON twin true / false
     user = current_user if current_user.is_authenticated else None
     feedback.record_feedback(
-        session,
-        article,
-        user,
-        helpful == "yes",
-        request.form.get("comment", ""),
-        voter=client_fingerprint(),
+        session, article, user, values.helpful, values.comment, voter=client_fingerprint()
     )
     session.commit()
     flash("Thank you for your feedback.", "success")
@@ -260,11 +266,10 @@ def give_feedback(slug: str):
 @login_required
 def flag(slug: str):
     session = get_db()
-    article = article_for(session, slug, current_user)
-    form = FlagForm()
-    feedback.flag_article(
-        session, article, current_user, form.reason.data or "", form.comment.data or ""
-    )
+    article = article_for(session, slug, current_user, "article.feedback")
+    require(current_user, "article.flag")  # before the fields: a refusal is a 403, not a 422
+    values = from_form(Flag)
+    feedback.flag_article(session, article, current_user, values.reason, values.comment)
     session.commit()
     flash("Thank you: the article's owner and reviewers will look at it.", "success")
     return redirect(url_for("articles.show", slug=article.slug))
@@ -306,15 +311,8 @@ def dashboard():
 
 
 @bp.post("/api/v1/preview")
-@api_doc(
-    body=body({"markdown": text(20_000)}, required=["markdown"]),
-    response=obj({"html": STRING}, required=["html"]),
-)
+@api_doc(body=Preview, response=obj({"html": STRING}, required=["html"]))
 @login_required
 def preview_api():
     require(current_user, "article.propose")
-    payload = json_object(required=False)
-    text = payload.get("markdown")
-    if not isinstance(text, str):
-        raise Invalid('Send {"markdown": "..."}.', fields={"markdown": "required"})
-    return jsonify({"html": _preview(text, "markdown")})
+    return jsonify({"html": _preview(from_json(Preview).markdown, "markdown")})

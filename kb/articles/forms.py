@@ -1,4 +1,6 @@
-"""Editor forms (Flask-WTF for CSRF and field rendering; kb's own validation decides)."""
+"""Editor forms: Flask-WTF for CSRF and field rendering only. What is valid is decided by the
+schema classes (kb.articles.schemas) the JSON twins read too; lengths and choices shown here
+are read from them, so a form carries no second set of rules."""
 
 from __future__ import annotations
 
@@ -14,63 +16,59 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, Optional
 
 from kb.articles.document import ArticleDoc
-from kb.models import ArticleRevision, FlagReason
+from kb.articles.schemas import ArticleFields
+from kb.articles.schemas import Flag as FlagSchema
+from kb.models import ArticleRevision
+from kb.schemas import choices, max_length
+
+AUDIENCE_LABELS = {"public": "Public: everyone", "internal": "Internal: technicians and above"}
+REASON_LABELS = {
+    "outdated": "Outdated: the steps no longer match",
+    "wrong": "Wrong: it does not fix the problem",
+    "unclear": "Unclear: hard to follow",
+}
+
+
+def bounded(model: type, name: str) -> dict[str, Any]:
+    """The ``render_kw`` of a text field: its maxlength from the schema."""
+    limit = max_length(model, name)
+    return {"maxlength": limit} if limit else {}
 
 
 class ArticleForm(FlaskForm):
-    title = StringField("Title", validators=[Length(max=300)])
+    title = StringField("Title", render_kw=bounded(ArticleFields, "title"))
     slug = StringField(
         "Address (slug)",
-        validators=[Length(max=120)],
+        render_kw=bounded(ArticleFields, "slug"),
         description="Lowercase words and dashes; leave empty to derive from title.",
     )
     summary = TextAreaField(
         "Summary",
-        validators=[Length(max=1000)],
+        render_kw=bounded(ArticleFields, "summary"),
         description="One or two sentences shown in search results.",
     )
     tags = StringField("Tags", description="Comma-separated, include words people type.")
-    category = StringField("Category", validators=[Length(max=100)])
-    service = StringField("Service", validators=[Length(max=100)])
+    category = StringField("Category", render_kw=bounded(ArticleFields, "category"))
+    service = StringField("Service", render_kw=bounded(ArticleFields, "service"))
     audience = SelectField(
         "Audience",
         choices=[
-            SelectChoice("public", "Public: everyone"),
-            SelectChoice("internal", "Internal: technicians and above"),
+            SelectChoice(value, AUDIENCE_LABELS[value])
+            for value in choices(ArticleFields, "audience")
         ],
+        validate_choice=False,
     )
     owner = StringField(
         "Owner",
-        validators=[Length(max=254)],
+        render_kw=bounded(ArticleFields, "owner"),
         description="Person or team e-mail responsible for keeping it right.",
     )
-    review_by = DateField("Review by", validators=[Optional()])
+    review_by = DateField("Review by")
     body = TextAreaField("Body (Markdown)")
-    message = StringField("What changed", validators=[Length(max=500)])
+    message = StringField("What changed", render_kw=bounded(ArticleFields, "message"))
     base_revision_id = HiddenField()
-
-    def fields_dict(self) -> dict[str, Any]:
-        return {
-            "title": self.title.data,
-            "slug": self.slug.data,
-            "summary": self.summary.data,
-            "tags": self.tags.data or "",
-            "category": self.category.data,
-            "service": self.service.data,
-            "audience": self.audience.data,
-            "owner": self.owner.data,
-            "review_by": self.review_by.data,
-            "body": self.body.data,
-        }
-
-    def base_revision(self) -> int | None:
-        try:
-            return int(self.base_revision_id.data) if self.base_revision_id.data else None
-        except ValueError:
-            return None
 
     def fill_from(self, doc: ArticleDoc | ArticleRevision) -> None:
         for name in (
@@ -88,19 +86,21 @@ class ArticleForm(FlaskForm):
         self.tags.data = ", ".join(doc.tags or [])
 
     def show_errors(self, fields: dict[str, str]) -> None:
+        """Put each field's message beside it (a field the page does not show, such as the
+        hidden base revision, beside the title)."""
         for name, message in fields.items():
             field = getattr(self, name, None)
-            if field is not None and hasattr(field, "errors"):
-                field.errors = [*list(field.errors or []), message]
+            if field is None or not hasattr(field, "errors") or name == "base_revision_id":
+                field, message = self.title, f"{name}: {message}"
+            field.errors = [*list(field.errors or []), message]
 
 
 class FlagForm(FlaskForm):
     reason = RadioField(
         "What is wrong?",
         choices=[
-            SelectChoice(FlagReason.OUTDATED.value, "Outdated: the steps no longer match"),
-            SelectChoice(FlagReason.WRONG.value, "Wrong: it does not fix the problem"),
-            SelectChoice(FlagReason.UNCLEAR.value, "Unclear: hard to follow"),
+            SelectChoice(value, REASON_LABELS[value]) for value in choices(FlagSchema, "reason")
         ],
+        validate_choice=False,
     )
-    comment = TextAreaField("Details (optional)", validators=[Length(max=2000)])
+    comment = TextAreaField("Details (optional)", render_kw=bounded(FlagSchema, "comment"))
