@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Flask, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from kb.api import json_object
-from kb.api.docs import INTEGER, STRING, api_doc, array, body, obj, one_of, words
+from kb.api.docs import INTEGER, STRING, api_doc, array, obj
+from kb.articles.reading import facet_counts
 from kb.auth.policy import can, require
 from kb.db import get_db
 from kb.errors import Invalid
 from kb.extensions import kb_state
 from kb.models import Outage
 from kb.outages import service
+from kb.outages.schemas import OutageClose, OutageDeclare, OutageUpdate, Subscribe
+from kb.schemas import from_form, from_json
 
 bp = Blueprint("outages", __name__)
 
@@ -23,26 +24,6 @@ OUTAGE = obj(
     {"id": INTEGER, "service": STRING, "title": STRING, "status": STRING},
     required=["id", "service", "title"],
 )
-
-
-def parse_when(value: Any, name: str) -> datetime | None:
-    """A date-time from a form or JSON (local input without zone is taken as UTC); anything
-    but text (a number, a list) is refused by name."""
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise Invalid(
-            f"{name} must be a date and time like 2026-11-23T14:30 (as text).",
-            fields={name: "not a date and time"},
-        )
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise Invalid(
-            f"{name} must be a date and time like 2026-11-23T14:30.",
-            fields={name: "not a date and time"},
-        ) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def outage_json(outage: Outage) -> dict[str, Any]:
@@ -97,21 +78,11 @@ def declare():
     require(current_user, "outage.declare")
     errors: dict[str, str] = {}
     if request.method == "POST":
-        form = request.form
         session = get_db()
         try:
+            values = from_form(OutageDeclare)
             outage = service.declare(
-                session,
-                kb_state(),
-                actor=current_user.email,
-                service=form.get("service", ""),
-                title=form.get("title", ""),
-                user_message=form.get("user_message", ""),
-                impact=form.get("impact", "high"),
-                started_at=parse_when(form.get("started_at"), "started_at"),
-                expected_restoration_at=parse_when(
-                    form.get("expected_restoration_at"), "expected_restoration_at"
-                ),
+                session, kb_state(), actor=current_user.email, **values.model_dump()
             )
             session.commit()
         except Invalid as error:
@@ -126,8 +97,6 @@ def declare():
 
 
 def _services() -> list[str]:
-    from kb.articles.reading import facet_counts
-
     return [value for value, _ in facet_counts(get_db(), current_user)["service"]]
 
 
@@ -137,15 +106,9 @@ def add_update(outage_id: int):
     require(current_user, "outage.declare")
     session = get_db()
     outage = service.get(session, outage_id)
+    values = from_form(OutageUpdate)
     service.post_update(
-        session,
-        kb_state(),
-        outage,
-        actor=current_user.email,
-        text=request.form.get("text", ""),
-        expected_restoration_at=parse_when(
-            request.form.get("expected_restoration_at"), "expected_restoration_at"
-        ),
+        session, kb_state(), outage, actor=current_user.email, **values.model_dump()
     )
     session.commit()
     flash("Update posted.", "success")
@@ -158,14 +121,8 @@ def close(outage_id: int):
     require(current_user, "outage.declare")
     session = get_db()
     outage = service.get(session, outage_id)
-    service.close(
-        session,
-        kb_state(),
-        outage,
-        actor=current_user.email,
-        cause=request.form.get("cause", ""),
-        restored_at=parse_when(request.form.get("restored_at"), "restored_at"),
-    )
+    values = from_form(OutageClose)
+    service.close(session, kb_state(), outage, actor=current_user.email, **values.model_dump())
     session.commit()
     flash(f"Outage closed after {outage.duration_minutes} minutes.", "success")
     return redirect(url_for("outages.show", outage_id=outage_id))
@@ -176,7 +133,7 @@ def subscribe(outage_id: int):
     session = get_db()
     outage = service.get(session, outage_id)
     own = current_user.email if current_user.is_authenticated else ""
-    email = (request.form.get("email") or own).strip().lower()
+    email = (from_form(Subscribe).email or own).strip().lower()
     subscription = service.subscribe(
         session, kb_state(), outage, email, confirmed=bool(own) and email == own
     )
@@ -236,60 +193,27 @@ def get_api(outage_id: int):
     return jsonify(outage_json(service.get(get_db(), outage_id)))
 
 
-def typed(payload: dict[str, Any], texts: dict[str, str], times: tuple[str, ...]) -> dict:
-    """The JSON fields an outage call reads, each checked for its type: ``texts`` maps a text
-    field to its default, ``times`` are date-times. Every wrong field is named at once."""
-    values: dict[str, Any] = {}
-    fields: dict[str, str] = {}
-    for name, default in texts.items():
-        value = payload.get(name, default)
-        if isinstance(value, str):
-            values[name] = value
-        else:
-            fields[name] = "must be text"
-    for name in times:
-        try:
-            values[name] = parse_when(payload.get(name), name)
-        except Invalid as error:
-            fields.update(error.fields)
-    if fields:
-        raise Invalid("Some fields have the wrong type.", fields=fields)
-    return values
-
-
 @bp.post("/api/v1/outages")
 @api_doc(
     notes="Also read: started_at and expected_restoration_at (ISO date-times, the expected "
     "end after the start; a local time without zone is UTC).",
-    body=body(
-        {
-            "service": words(100),
-            "title": words(200),
-            "user_message": words(2000),
-            "impact": one_of("high", "medium", "low"),
-        },
-        required=["service", "title", "user_message"],
-    ),
+    body=OutageDeclare,
     response=OUTAGE,
     status=201,
 )
 @login_required
 def declare_api():
     require(current_user, "outage.declare")
-    values = typed(
-        json_object(),
-        {"service": "", "title": "", "user_message": "", "impact": "high"},
-        ("started_at", "expected_restoration_at"),
-    )
+    values = from_json(OutageDeclare)
     session = get_db()
-    outage = service.declare(session, kb_state(), actor=current_user.email, **values)
+    outage = service.declare(session, kb_state(), actor=current_user.email, **values.model_dump())
     session.commit()
     return jsonify(outage_json(outage)), 201
 
 
 @bp.post("/api/v1/outages/<int:outage_id>/updates")
 @api_doc(
-    body=body({"text": words(2000)}, required=["text"]),
+    body=OutageUpdate,
     response=OUTAGE,
     status=201,
     notes="Also read: expected_restoration_at (an ISO date-time after the start).",
@@ -297,26 +221,28 @@ def declare_api():
 @login_required
 def update_api(outage_id: int):
     require(current_user, "outage.declare")
-    values = typed(json_object(required=False), {"text": ""}, ("expected_restoration_at",))
     session = get_db()
     outage = service.get(session, outage_id)
-    service.post_update(session, kb_state(), outage, actor=current_user.email, **values)
+    values = from_json(OutageUpdate)
+    service.post_update(
+        session, kb_state(), outage, actor=current_user.email, **values.model_dump()
+    )
     session.commit()
     return jsonify(outage_json(outage)), 201
 
 
 @bp.post("/api/v1/outages/<int:outage_id>/close")
 @api_doc(
-    body=body({"cause": words(2000)}, required=["cause"]),
+    body=OutageClose,
     response=OUTAGE,
     notes="Also read: restored_at (an ISO date-time, not before the start; default now).",
 )
 @login_required
 def close_api(outage_id: int):
     require(current_user, "outage.declare")
-    values = typed(json_object(required=False), {"cause": ""}, ("restored_at",))
     session = get_db()
     outage = service.get(session, outage_id)
-    service.close(session, kb_state(), outage, actor=current_user.email, **values)
+    values = from_json(OutageClose)
+    service.close(session, kb_state(), outage, actor=current_user.email, **values.model_dump())
     session.commit()
     return jsonify(outage_json(outage))
