@@ -3,19 +3,24 @@ follow-up list and the admins' outbox page."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from kb.api import json_object
-from kb.api.docs import STRING, api_doc, body, obj, one_of, text, words
+from kb.api.docs import STRING, api_doc, obj
 from kb.auth.policy import can, require
 from kb.db import get_db
 from kb.errors import Invalid, NotFound
 from kb.escalation import followups, outbox
 from kb.escalation.priority import sla_state
+from kb.escalation.schemas import EscalationCreate
 from kb.escalation.service import EscalationRequest, by_public_id, create_escalation
 from kb.extensions import kb_state
 from kb.models import OutboxMessage, utcnow
+from kb.schemas import check, form_values
 
 bp = Blueprint("escalation", __name__)
 
@@ -52,27 +57,35 @@ def transcript_shown(token: str | None, as_sent: str) -> str:
     return transcript_text_for(get_db(), token, current_user, groups) or ""
 
 
-def request_from_form(form, base: EscalationRequest | None) -> EscalationRequest:
+def request_from(
+    given: EscalationCreate, answers: Mapping[str, Any], base: EscalationRequest | None
+) -> EscalationRequest:
+    """The escalation to create: what the person gave (form or JSON, through one schema),
+    filled in from the diagnostic session's escalation step; ``answers`` holds the answers
+    to the step's questions (``ask-0``, ``ask-1``...)."""
     config = kb_state().config
     asks = base.answers_to_ask.keys() if base else []
-    answers = {question: form.get(f"ask-{i}", "").strip()[:1000] for i, question in enumerate(asks)}
+    replies = {
+        question: str(answers.get(f"ask-{i}") or "").strip()[:1000]
+        for i, question in enumerate(asks)
+    }
     person = current_user if current_user.is_authenticated else None
     values = dict(
-        summary=form.get("summary", "").strip() or (base.summary if base else ""),
-        details=form.get("details", "").strip(),
-        requester_name=form.get("requester_name", ""),
-        requester_email=form.get("requester_email", ""),
-        requester_phone=form.get("requester_phone", ""),
-        requester_location=form.get("requester_location", ""),
+        summary=given.summary.strip() or (base.summary if base else ""),
+        details=given.details.strip(),
+        requester_name=given.requester_name,
+        requester_email=given.requester_email,
+        requester_phone=given.requester_phone,
+        requester_location=given.requester_location,
         requester_id=person.id if person else None,
-        impact=(base.impact if base and base.impact else form.get("impact", "")),
-        urgency=(base.urgency if base and base.urgency else form.get("urgency", "")),
+        impact=(base.impact if base and base.impact else given.impact or ""),
+        urgency=(base.urgency if base and base.urgency else given.urgency or ""),
         group=base.group if base else config["DEFAULT_ESCALATION_GROUP"],
     )
     if base is None:
         return EscalationRequest(**values)
     base_fields = {k: v for k, v in base.__dict__.items() if k not in values}
-    base_fields["answers_to_ask"] = answers
+    base_fields["answers_to_ask"] = replies
     return EscalationRequest(**values, **base_fields)
 
 
@@ -86,8 +99,11 @@ def new_escalation():
     if request.method == "POST":
         session = get_db()
         try:
+            given = check(
+                EscalationCreate, {**form_values(EscalationCreate, request.form), "session": token}
+            )
             escalation = create_escalation(
-                session, kb_state(), request_from_form(request.form, base)
+                session, kb_state(), request_from(given, request.form, base)
             )
             session.commit()
         except Invalid as error:
@@ -194,24 +210,7 @@ def status_api(public_id: str):
 
 @bp.post("/api/v1/escalations")
 @api_doc(
-    body=body(
-        {
-            "summary": words(300),
-            "details": text(10_000),
-            "requester_name": words(200),
-            "requester_email": {
-                "type": "string",
-                "maxLength": 254,
-                "pattern": r"^[a-z0-9._-]{1,64}@[a-z0-9-]{1,63}\.[a-z]{2,10}$",
-            },
-            "requester_phone": text(50),
-            "requester_location": text(200),
-            "impact": one_of("high", "medium", "low"),
-            "urgency": one_of("high", "medium", "low"),
-            "session": {**text(100), "description": "a diagnostic session that escalated"},
-        },
-        required=["summary", "requester_name", "requester_email", "impact", "urgency"],
-    ),
+    body=EscalationCreate,
     response=obj(
         {"id": STRING, "priority": STRING, "status_url": STRING},
         required=["id", "priority", "status_url"],
@@ -220,13 +219,12 @@ def status_api(public_id: str):
 )
 def create_api():
     payload = json_object()
-    token = payload.get("session")
-    base = _prefill_from_session(token) if isinstance(token, str) else None
-    if token and base is None:
+    given = check(EscalationCreate, payload)
+    base = _prefill_from_session(given.session)
+    if given.session and base is None:
         raise NotFound("That diagnostic session does not exist or has not ended in escalation.")
-    form = {k: str(v) for k, v in payload.items() if v is not None}
     session = get_db()
-    escalation = create_escalation(session, kb_state(), request_from_form(form, base))
+    escalation = create_escalation(session, kb_state(), request_from(given, payload, base))
     session.commit()
     return jsonify(
         {

@@ -1,0 +1,81 @@
+"""The input of an escalation request, one class read by the requester's form and by its JSON
+twin alike (kb.schemas). A request from a diagnostic session (``session``) may leave out what
+the session already says (the summary, the impact and urgency of its escalation step)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator
+
+from kb.escalation.service import EMAIL
+from kb.schemas import WORDS_PATTERN, Level, Schema, documented, text
+
+EMAIL_DOCUMENTED = r"^[a-z0-9._-]{1,64}@[a-z0-9-]{1,63}\.[a-z]{2,10}$"
+
+
+def _name(value: str) -> str:
+    if not value.strip():
+        raise ValueError("tell us your name")
+    return value
+
+
+def _documented_required(schema: dict[str, Any]) -> None:
+    """Without a session, these must be given (the validators below say so by field)."""
+    schema["required"] = ["summary", "requester_name", "requester_email", "impact", "urgency"]
+
+
+class EscalationCreate(Schema):
+    """Ask the help desk: what is wrong, who you are and how to reach you, how bad it is."""
+
+    model_config = {"json_schema_extra": _documented_required}
+
+    session: Annotated[
+        str | None, Field(max_length=100, description="a diagnostic session that escalated")
+    ] = None
+    summary: Annotated[
+        str, Field(max_length=300, **documented(minLength=3, pattern=WORDS_PATTERN))
+    ] = ""
+    details: text(10_000) = ""
+    requester_name: Annotated[
+        str,
+        Field(max_length=200, validate_default=True, **documented(pattern=WORDS_PATTERN)),
+        AfterValidator(_name),
+    ] = ""
+    requester_phone: text(50) = ""
+    requester_email: Annotated[
+        str,
+        Field(
+            max_length=254,
+            validate_default=True,
+            description="an e-mail address or (in requester_phone) a phone number",
+            **documented(pattern=EMAIL_DOCUMENTED),
+        ),
+    ] = ""
+    requester_location: text(200) = ""
+    impact: Annotated[Level | None, Field(validate_default=True)] = None
+    urgency: Annotated[Level | None, Field(validate_default=True)] = None
+
+    @field_validator("summary")
+    @classmethod
+    def _summary(cls, value: str, info: ValidationInfo) -> str:
+        if not info.data.get("session") and len(value.strip()) < 3:
+            raise ValueError("describe the problem in a few words")
+        return value
+
+    @field_validator("requester_email")
+    @classmethod
+    def _reachable(cls, value: str, info: ValidationInfo) -> str:
+        email = value.strip()
+        if not email and not str(info.data.get("requester_phone") or "").strip():
+            raise ValueError("give an e-mail address or a phone number")
+        if email and not EMAIL.match(email):
+            raise ValueError("not an e-mail address")
+        return value
+
+    @field_validator("impact", "urgency")
+    @classmethod
+    def _level(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None and not info.data.get("session"):
+            raise ValueError("high, medium or low")
+        return value
