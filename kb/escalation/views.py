@@ -219,10 +219,11 @@ def status_api(public_id: str):
 )
 def create_api():
     payload = json_object()
-    given = check(EscalationCreate, payload)
-    base = _prefill_from_session(given.session)
-    if given.session and base is None:
+    token = payload.get("session")  # a session that is not there is a 404 before the fields
+    base = _prefill_from_session(token) if isinstance(token, str) else None
+    if token and base is None:
         raise NotFound("That diagnostic session does not exist or has not ended in escalation.")
+    given = check(EscalationCreate, payload)
     session = get_db()
     escalation = create_escalation(session, kb_state(), request_from(given, payload, base))
     session.commit()

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
 from flask_login import current_user
 
-from kb.api import request_json
-from kb.api.docs import ANY_OBJECT, INTEGER, STRING, api_doc, array, body, obj, one_of, text
+from kb.api.docs import ANY_OBJECT, INTEGER, STRING, api_doc, array, obj
 from kb.db import get_db
-from kb.errors import Invalid, NotFound
+from kb.errors import NotFound
 from kb.models import Tree, TreeSession
 from kb.outages.service import open_for_service
+from kb.schemas import from_json
 from kb.trees import catalog, engine
 from kb.trees.graph import graph_to_data
 from kb.trees.projection import for_viewer
+from kb.trees.schemas import SessionAnswer, SessionNotes, SessionStart
 from kb.trees.store import get_tree, revision_graph
-from kb.trees.web import check_runner, groups, visible_tree
+from kb.trees.web import check_runner, draft_revision, groups, visible_tree
 
 bp = Blueprint("trees_api", __name__, url_prefix="/api/v1")
 
@@ -101,15 +102,6 @@ def session_body(ds: TreeSession, full: bool = False) -> dict[str, Any]:
     return body
 
 
-def payload() -> dict[str, Any]:
-    data = request_json()
-    if data is None:
-        data = request.form.to_dict()
-    if not isinstance(data, dict):
-        raise Invalid("Send a JSON object.")
-    return data
-
-
 @bp.get("/trees")
 @api_doc(response=obj({"items": array(TREE), "total": INTEGER}, required=["items", "total"]))
 def list_trees():
@@ -130,30 +122,16 @@ def get_tree_json(tree_id: str):
 
 
 @bp.post("/sessions")
-@api_doc(
-    body=body(
-        {
-            "tree": {"type": "string", "minLength": 1, "maxLength": 100},
-            "mode": one_of("self_service"),
-        },
-        required=["tree"],
-    ),
-    response=SESSION,
-    status=201,
-)
+@api_doc(body=SessionStart, response=SESSION, status=201)
 def start_session():
-    data = payload()
-    tree_id = data.get("tree")
-    if not isinstance(tree_id, str) or not tree_id:
-        raise Invalid('Send {"tree": "<tree id>", "mode": "..."}.', fields={"tree": "required"})
+    given = from_json(SessionStart)
     session = get_db()
-    tree = get_tree(session, tree_id)
+    tree = get_tree(session, given.tree)
     if tree is None:
-        raise NotFound(f"No diagnostic '{tree_id}'.")
-    mode = data.get("mode")
-    if mode is not None and not isinstance(mode, str):
-        raise Invalid("mode must be self_service or technician.", fields={"mode": "text"})
-    ds = engine.start_session(session, tree, current_user, mode=mode or None)
+        raise NotFound(f"No diagnostic '{given.tree}'.")
+    ds = engine.start_session(
+        session, tree, current_user, mode=given.mode, revision=draft_revision(tree, given)
+    )
     session.commit()
     return jsonify(session_body(ds)), 201
 
@@ -167,30 +145,23 @@ def get_session(token: str):
 
 @bp.post("/sessions/<token>/answer")
 @api_doc(
-    body=body({"notes": text(2000)}),
-    body_required=False,
+    body=SessionAnswer,
     response=SESSION,
     notes="Also read: answer (the label of one of node.answers) and "
     "value (for an input node, see node.input). Which answers are valid depends on the session's "
     "current node, so they are not in the schema; another answer is a 422.",
 )
 def answer(token: str):
-    data = payload()
+    given = from_json(SessionAnswer)
     session = get_db()
     ds = engine.session_by_token(session, token, current_user)
-    given = data.get("answer")
-    if given is not None and not isinstance(given, str):
-        raise Invalid("answer must be text.", fields={"answer": "text"})
-    notes = data.get("notes") or ""
-    if not isinstance(notes, str):
-        raise Invalid("notes must be text.", fields={"notes": "text"})
     engine.answer(
         session,
         ds,
         user=current_user,
-        answer=given,
-        value=data.get("value"),
-        notes=notes,
+        answer=given.answer,
+        value=given.value,
+        notes=given.notes or "",
         run_check=check_runner(),
     )
     session.commit()
@@ -208,12 +179,12 @@ def back(token: str):
 
 
 @bp.post("/sessions/<token>/didnt-help")
-@api_doc(body=body({"notes": text(2000)}), body_required=False, response=SESSION)
+@api_doc(body=SessionNotes, response=SESSION)
 def didnt_help(token: str):
-    data = payload()
+    notes = from_json(SessionNotes).notes or ""
     session = get_db()
     ds = engine.session_by_token(session, token, current_user)
-    engine.didnt_help(session, ds, notes=str(data.get("notes") or ""))
+    engine.didnt_help(session, ds, notes=notes)
     session.commit()
     return jsonify(session_body(ds))
 

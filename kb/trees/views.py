@@ -16,11 +16,13 @@ from kb.errors import Invalid, NotFound
 from kb.extensions import kb_state
 from kb.models import SessionMode, Tree, TreeSession
 from kb.outages.service import open_for_service
+from kb.schemas import from_form
 from kb.trees import catalog, engine
 from kb.trees.flowchart import render_svg
 from kb.trees.projection import for_viewer
+from kb.trees.schemas import SessionAnswer, SessionNotes, SessionStart
 from kb.trees.store import revision_by_number, revision_graph
-from kb.trees.web import check_runner, groups, has_endpoint, visible_tree
+from kb.trees.web import check_runner, draft_revision, groups, has_endpoint, visible_tree
 
 bp = Blueprint("trees", __name__)
 
@@ -76,11 +78,9 @@ def landing(tree_id: str):
 def start(tree_id: str):
     session = get_db()
     tree = visible_tree(tree_id)
-    revision = None
-    if request.form.get("revision") == "head" and can(current_user, "tree.edit"):
-        revision = tree.head_revision  # an author trying out an unpublished draft
+    given = from_form(SessionStart, {"tree": tree_id})
     ds = engine.start_session(
-        session, tree, current_user, mode=request.form.get("mode") or None, revision=revision
+        session, tree, current_user, mode=given.mode, revision=draft_revision(tree, given)
     )
     session.commit()
     return redirect(url_for("trees.step", token=ds.token))
@@ -115,17 +115,19 @@ def step(token: str):
         if action == "back":
             engine.back(session, ds)
         elif action == "didnt_help":
-            engine.didnt_help(session, ds, notes=request.form.get("notes", ""))
+            notes = from_form(SessionNotes).notes or ""
+            engine.didnt_help(session, ds, notes=notes)
         elif action == "abandon":
             engine.abandon(session, ds)
         elif action == "answer":
+            given = from_form(SessionAnswer)
             engine.answer(
                 session,
                 ds,
                 user=current_user,
-                answer=request.form.get("answer"),
-                value=request.form.get("value"),
-                notes=request.form.get("notes", ""),
+                answer=given.answer,
+                value=given.value,
+                notes=given.notes or "",
                 run_check=check_runner(),
             )
         else:

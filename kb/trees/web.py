@@ -5,12 +5,13 @@ from __future__ import annotations
 from flask import current_app
 from flask_login import current_user
 
-from kb.auth.policy import require_tree
+from kb.auth.policy import can, require_tree
 from kb.db import get_db
 from kb.extensions import kb_state
-from kb.models import Tree
+from kb.models import Tree, TreeRevision
 from kb.trees.checks import CheckResult, run_check
 from kb.trees.engine import CheckRunner
+from kb.trees.schemas import SessionStart
 from kb.trees.store import get_tree
 
 
@@ -24,6 +25,14 @@ def visible_tree(tree_id: str) -> Tree:
     require_tree(current_user, tree)
     assert tree is not None
     return tree
+
+
+def draft_revision(tree: Tree, given: SessionStart) -> TreeRevision | None:
+    """The head revision when an author asked to try out an unpublished draft, else None
+    (the published revision)."""
+    if given.revision == "head" and can(current_user, "tree.edit"):
+        return tree.head_revision
+    return None
 
 
 def check_runner() -> CheckRunner:
