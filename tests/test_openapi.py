@@ -98,8 +98,6 @@ def test_request_bodies_name_their_fields(client):
     assert schema["properties"]["tags"]["type"] == "array"
     feedback = document["paths"]["/api/v1/articles/{slug}/feedback"]["post"]["requestBody"]
     feedback_schema = resolved(document, feedback["content"]["application/json"]["schema"])
-    assert feedback_schema["properties"]["helpful"] == {
-        "type": "boolean"
-    }
+    assert feedback_schema["properties"]["helpful"] == {"type": "boolean"}
     # an endpoint that reads no body does not pretend to
     assert "requestBody" not in document["paths"]["/api/v1/sessions/{token}/back"]["post"]
