@@ -119,7 +119,7 @@ class Defaults:
     # Integrations: each built-in is off until its first setting is given (docs/plugins.md).
     # The address kb is served at, for links in tickets, e-mails and webhooks.
     BASE_URL = ""
-    # Request Tracker 5 (kb/plugins/request_tracker.py): base URL including its web path.
+    # Request Tracker 5 (kb/plugins/request_tracker/): base URL including its web path.
     RT_URL = ""
     RT_TOKEN = ""  # an RT auth token; or RT_USER and RT_PASSWORD
     RT_USER = ""
@@ -132,7 +132,7 @@ class Defaults:
     RT_SCRIP_SECRET = ""  # shared with the RT scrip that calls kb on resolution
     RT_LINK_VIEWED_ARTICLES = True  # no "kb-articles:" line: log into the articles viewed
     RT_TIMEOUT_SECONDS = 10.0
-    # Webhooks (kb/plugins/webhooks.py): outbound targets signed with WEBHOOK_SECRET, and the
+    # Webhooks (kb/plugins/webhooks/): outbound targets signed with WEBHOOK_SECRET, and the
     # inbound "ticket resolved" endpoint verified with WEBHOOK_INBOUND_SECRET (a mapping
     # source -> secret, or one secret for a single sender without X-KB-Source).
     WEBHOOK_URLS: list[str] = []
@@ -141,7 +141,7 @@ class Defaults:
     WEBHOOK_INBOUND_SECRET: str | dict[str, str] = ""
     WEBHOOK_TOLERANCE_SECONDS = 300
     WEBHOOK_TIMEOUT_SECONDS = 10.0
-    # E-mail (kb/plugins/smtp_notify.py).
+    # E-mail (kb/plugins/smtp_notify/).
     SMTP_HOST = ""
     SMTP_PORT = 0  # 0: 465 with SMTP_SSL, 587 with SMTP_STARTTLS, else 25
     SMTP_USER = ""
