@@ -12,7 +12,7 @@ from flask.cli import FlaskGroup
 
 from kb.app import create_app
 from kb.cli import content, database, demo, index, outbox, plugins, serve, trees, users
-from kb.errors import KbError
+from kb.errors import ConfigError, KbError
 
 
 def _create_app(*_args, **_kwargs):
@@ -20,7 +20,8 @@ def _create_app(*_args, **_kwargs):
 
 
 class KbGroup(FlaskGroup):
-    """Turns usage errors and kb errors into one line on stderr and exit status 2."""
+    """Turns usage errors and kb errors into one line on stderr (a wrong configuration: one line
+    per problem) and exit status 2."""
 
     def main(self, args=None, prog_name=None, **extra):  # type: ignore[override]
         try:
@@ -33,6 +34,10 @@ class KbGroup(FlaskGroup):
         except click.ClickException as error:
             click.echo(f"kb: {error.format_message()}", err=True)
             sys.exit(error.exit_code)
+        except ConfigError as error:
+            for problem in error.problems:
+                click.echo(f"kb: {problem}", err=True)
+            sys.exit(2)
         except KbError as error:
             click.echo(f"kb: {error.message}", err=True)
             sys.exit(2)
