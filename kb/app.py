@@ -11,7 +11,7 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter
 
 from kb import db
-from kb.config import configure_app
+from kb.config import check_configuration, configure_app
 from kb.errors import PluginError, register_error_handlers
 from kb.extensions import KbState, csrf, login_manager
 from kb.plugins import build_plugin_manager, collect
@@ -31,6 +31,7 @@ def create_app(
         instance_relative_config=True,
     )
     configure_app(app, test_config)
+    check_configuration(app.config)
     configure_logging(app)
     state = configure_state(app, plugins or [])
     configure_checks(state)

@@ -1,15 +1,25 @@
-"""Defaults in code; ``instance/config.py`` and ``KB_*`` environment variables override them."""
+"""Defaults in code; ``instance/config.py`` and ``KB_*`` environment variables override them.
+
+The settings whose mistakes would otherwise surface deep inside a request (the priority matrix,
+SLA targets, support groups, the service catalogue) are checked when the app is built, one line
+per problem, so a wrong configuration never starts.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 import sysconfig
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app, has_app_context
+
+from kb.errors import ConfigError
+from kb.escalation.priority import LEVELS, PRIORITIES
 
 
 class Defaults:
@@ -119,7 +129,7 @@ class Defaults:
     # Integrations: each built-in is off until its first setting is given (docs/plugins.md).
     # The address kb is served at, for links in tickets, e-mails and webhooks.
     BASE_URL = ""
-    # Request Tracker 5 (kb/plugins/request_tracker.py): base URL including its web path.
+    # Request Tracker 5 (kb/plugins/request_tracker/): base URL including its web path.
     RT_URL = ""
     RT_TOKEN = ""  # an RT auth token; or RT_USER and RT_PASSWORD
     RT_USER = ""
@@ -132,7 +142,7 @@ class Defaults:
     RT_SCRIP_SECRET = ""  # shared with the RT scrip that calls kb on resolution
     RT_LINK_VIEWED_ARTICLES = True  # no "kb-articles:" line: log into the articles viewed
     RT_TIMEOUT_SECONDS = 10.0
-    # Webhooks (kb/plugins/webhooks.py): outbound targets signed with WEBHOOK_SECRET, and the
+    # Webhooks (kb/plugins/webhooks/): outbound targets signed with WEBHOOK_SECRET, and the
     # inbound "ticket resolved" endpoint verified with WEBHOOK_INBOUND_SECRET (a mapping
     # source -> secret, or one secret for a single sender without X-KB-Source).
     WEBHOOK_URLS: list[str] = []
@@ -141,7 +151,7 @@ class Defaults:
     WEBHOOK_INBOUND_SECRET: str | dict[str, str] = ""
     WEBHOOK_TOLERANCE_SECONDS = 300
     WEBHOOK_TIMEOUT_SECONDS = 10.0
-    # E-mail (kb/plugins/smtp_notify.py).
+    # E-mail (kb/plugins/smtp_notify/).
     SMTP_HOST = ""
     SMTP_PORT = 0  # 0: 465 with SMTP_SSL, 587 with SMTP_STARTTLS, else 25
     SMTP_USER = ""
@@ -162,6 +172,25 @@ class Defaults:
         "applications": "Business Applications",
         "facilities": "Facilities and AV",
     }
+    # The service catalogue: what an article's or a tree's ``service`` may name (an article may
+    # leave it empty). Ids are lowercase words joined by dashes; search facets and outages use
+    # the same ids.
+    SERVICES: list[str] = [
+        "identity",
+        "email",
+        "vpn",
+        "wifi",
+        "printing",
+        "endpoint",
+        "mobile",
+        "file-shares",
+        "backup",
+        "software",
+        "conferencing",
+        "security",
+        "web",
+        "service-desk",
+    ]
 
     # Automated checks (technicians only) may reach only these: host names (exact, or
     # wildcards like "*.example.org") and networks (CIDR). A name matched by a wildcard must
@@ -200,6 +229,173 @@ def configure_app(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config["SECRET_KEY"] = load_or_create_secret(Path(app.instance_path))
     if not app.config.get("DATABASE_URL"):
         app.config["DATABASE_URL"] = "sqlite:///" + str(Path(app.instance_path) / "kb.sqlite3")
+
+
+def service_catalogue() -> tuple[str, ...]:
+    """The running app's SERVICES; outside an app (a script, a unit test) the default."""
+    if has_app_context():
+        return tuple(current_app.config.get("SERVICES") or Defaults.SERVICES)
+    return tuple(Defaults.SERVICES)
+
+
+# --- checked at start ---------------------------------------------------------------------
+
+SERVICE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SERVICE_ID_LIMIT = 100  # the database's service columns
+GROUP_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,59}$")  # escalations.group holds 60
+
+
+def check_configuration(config: Mapping[str, Any]) -> None:
+    """Raise ConfigError with every problem at once; create_app calls this before it builds
+    anything on the configuration."""
+    problems = configuration_problems(config)
+    if problems:
+        raise ConfigError(problems)
+
+
+def configuration_problems(config: Mapping[str, Any]) -> list[str]:
+    """One line per problem, each naming the setting and saying what it should be."""
+    matrix = config.get("PRIORITY_MATRIX")
+    return [
+        *service_problems(config.get("SERVICES")),
+        *support_group_problems(
+            config.get("SUPPORT_GROUPS"), config.get("DEFAULT_ESCALATION_GROUP")
+        ),
+        *priority_matrix_problems(matrix),
+        *sla_problems(config.get("SLA_TARGETS"), produced_priorities(matrix)),
+    ]
+
+
+def _whole_minutes(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def service_problems(services: Any) -> list[str]:
+    if not isinstance(services, list | tuple):
+        return ['SERVICES must be a list of service ids, like ["email", "vpn"]']
+    if not services:
+        return ["SERVICES is empty: list the services articles and trees may name"]
+    problems: list[str] = []
+    seen: set[str] = set()
+    for service in services:
+        if not isinstance(service, str) or not SERVICE_ID.match(service):
+            problems.append(
+                f"SERVICES: {service!r} is not a service id (lowercase words joined by dashes, "
+                "like file-shares)"
+            )
+        elif len(service) > SERVICE_ID_LIMIT:
+            problems.append(f"SERVICES: {service[:20]!r}... is longer than {SERVICE_ID_LIMIT}")
+        elif service in seen:
+            problems.append(f"SERVICES: {service!r} is listed twice")
+        else:
+            seen.add(service)
+    return problems
+
+
+def support_group_problems(groups: Any, default_group: Any) -> list[str]:
+    if not isinstance(groups, Mapping):
+        return [
+            "SUPPORT_GROUPS must map a group id to its display name, "
+            'like {"service-desk": "Service Desk"}'
+        ]
+    if not groups:
+        return ["SUPPORT_GROUPS is empty: escalations need at least one support group"]
+    problems: list[str] = []
+    for group, name in groups.items():
+        if not isinstance(group, str) or not GROUP_ID.match(group):
+            problems.append(
+                f"SUPPORT_GROUPS: {group!r} is not a group id (letters, digits, . _ -; "
+                "at most 60 characters)"
+            )
+        elif not isinstance(name, str) or not name.strip():
+            problems.append(f"SUPPORT_GROUPS[{group!r}]: the display name must be text")
+    if default_group not in groups:
+        problems.append(
+            f"DEFAULT_ESCALATION_GROUP {default_group!r} is not one of SUPPORT_GROUPS "
+            f"({', '.join(map(str, groups))})"
+        )
+    return problems
+
+
+def priority_matrix_problems(matrix: Any) -> list[str]:
+    levels = ", ".join(LEVELS)
+    if not isinstance(matrix, Mapping):
+        return [
+            f"PRIORITY_MATRIX must map impact ({levels}) to urgency ({levels}) to a priority, "
+            'like {"high": {"high": "P1", "medium": "P2", "low": "P3"}, ...}'
+        ]
+    problems = [
+        f"PRIORITY_MATRIX: {impact!r} is not an impact ({levels})"
+        for impact in matrix
+        if impact not in LEVELS
+    ]
+    for impact in LEVELS:
+        row = matrix.get(impact)
+        if row is None:
+            problems.append(f"PRIORITY_MATRIX: no row for impact {impact!r}")
+            continue
+        if not isinstance(row, Mapping):
+            problems.append(f"PRIORITY_MATRIX[{impact!r}] must map urgency ({levels}) to P1-P4")
+            continue
+        problems += [
+            f"PRIORITY_MATRIX[{impact!r}]: {urgency!r} is not an urgency ({levels})"
+            for urgency in row
+            if urgency not in LEVELS
+        ]
+        for urgency in LEVELS:
+            if urgency not in row:
+                problems.append(f"PRIORITY_MATRIX[{impact!r}]: no entry for urgency {urgency!r}")
+            elif row[urgency] not in PRIORITIES:
+                problems.append(
+                    f"PRIORITY_MATRIX[{impact!r}][{urgency!r}] is {row[urgency]!r}: "
+                    f"must be one of {', '.join(PRIORITIES)}"
+                )
+    return problems
+
+
+def produced_priorities(matrix: Any) -> list[str]:
+    """The priorities a (valid) matrix gives, in order; every priority when it is not valid."""
+    if priority_matrix_problems(matrix):
+        return list(PRIORITIES)
+    given = {matrix[impact][urgency] for impact in LEVELS for urgency in LEVELS}
+    return [priority for priority in PRIORITIES if priority in given]
+
+
+def sla_problems(targets: Any, needed: list[str]) -> list[str]:
+    if not isinstance(targets, Mapping):
+        return [
+            "SLA_TARGETS must map each priority to minutes of calendar time, "
+            'like {"P1": {"response": 15, "resolution": 240}, ...}'
+        ]
+    problems = [
+        f"SLA_TARGETS: {priority!r} is not a priority ({', '.join(PRIORITIES)})"
+        for priority in targets
+        if priority not in PRIORITIES
+    ]
+    for priority in needed:
+        target = targets.get(priority)
+        if target is None:
+            problems.append(f"SLA_TARGETS: no targets for {priority}, which PRIORITY_MATRIX gives")
+            continue
+        if not isinstance(target, Mapping):
+            problems.append(
+                f'SLA_TARGETS[{priority!r}] must be {{"response": minutes, "resolution": minutes}}'
+            )
+            continue
+        bad = False
+        for name in ("response", "resolution"):
+            if not _whole_minutes(target.get(name)):
+                bad = True
+                problems.append(
+                    f"SLA_TARGETS[{priority!r}][{name!r}] must be a whole number of minutes "
+                    f"above 0, not {target.get(name)!r}"
+                )
+        if not bad and target["response"] > target["resolution"]:
+            problems.append(
+                f"SLA_TARGETS[{priority!r}]: the response target ({target['response']} min) "
+                f"comes after the resolution target ({target['resolution']} min)"
+            )
+    return problems
 
 
 def follow_session_cookie(config: dict[str, Any]) -> None:

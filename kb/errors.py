@@ -103,6 +103,18 @@ class PluginError(KbError):
     code = "plugin_error"
 
 
+class ConfigError(KbError):
+    """The configuration is wrong, found at start-up; ``problems`` has one line for each thing
+    to fix, so a person reads them all at once instead of meeting them one by one later."""
+
+    status = 500
+    code = "configuration_error"
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("The configuration has problems: " + "; ".join(problems))
+        self.problems = problems
+
+
 def wants_json() -> bool:
     """API paths and clients that prefer JSON get JSON errors; browsers get pages."""
     if request.path.startswith("/api/"):

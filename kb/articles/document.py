@@ -15,6 +15,7 @@ from typing import Any
 import frontmatter
 import yaml
 
+from kb.config import service_catalogue
 from kb.limits import markdown_problem, setting
 
 FIELDS = (
@@ -158,6 +159,8 @@ def validate_fields(
     summary = text_field("summary", limit=1000)
     category = text_field("category", limit=100)
     service = text_field("service", limit=100)
+    if service and service not in service_catalogue():
+        problem("service", "must be one of " + ", ".join(service_catalogue()) + ", or empty")
     owner = text_field("owner", limit=254)
 
     audience = text_field("audience") or "public"

@@ -27,6 +27,7 @@ from kb.articles.schemas import (
     Transition,
 )
 from kb.auth.policy import ACTION_LABELS, has_role, require, require_transition
+from kb.config import service_catalogue
 from kb.db import get_db
 from kb.errors import Conflict, Invalid
 from kb.extensions import kb_state
@@ -55,7 +56,7 @@ def _known_values() -> dict[str, list[str]]:
     facets = facet_counts(get_db(), current_user)
     return {
         "categories": [v for v, _ in facets["category"]],
-        "services": [v for v, _ in facets["service"]],
+        "services": list(service_catalogue()),
     }
 
 

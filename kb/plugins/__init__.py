@@ -25,10 +25,10 @@ log = logging.getLogger(__name__)
 # unaffected; it raises PluginError for a half-done configuration, which stops the start-up.
 BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("whoosh_search", "kb.plugins.whoosh_search"),
-    ("local_tickets", "kb.plugins.local_tickets"),
-    ("request_tracker", "kb.plugins.request_tracker"),
-    ("webhooks", "kb.plugins.webhooks"),
-    ("smtp_notify", "kb.plugins.smtp_notify"),
+    ("local_tickets", "kb.plugins.local_tickets.plugin"),
+    ("request_tracker", "kb.plugins.request_tracker.plugin"),
+    ("webhooks", "kb.plugins.webhooks.plugin"),
+    ("smtp_notify", "kb.plugins.smtp_notify.plugin"),
     ("net_checks", "kb.plugins.net_checks"),
 )
 

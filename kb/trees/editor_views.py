@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from kb.auth.policy import require, require_tree, require_tree_transition, tree_actions
+from kb.config import service_catalogue
 from kb.db import get_db
 from kb.errors import Conflict, Invalid, NotFound
 from kb.extensions import kb_state
@@ -26,7 +27,7 @@ from kb.trees.editor_form import (
     graph_from_form,
 )
 from kb.trees.flowchart import render_svg
-from kb.trees.graph import CATEGORIES, INPUT_TYPES, KINDS, LEVELS, OUTCOMES, SERVICES
+from kb.trees.graph import CATEGORIES, INPUT_TYPES, KINDS, LEVELS, OUTCOMES
 from kb.trees.store import get_tree, revision_by_number, revision_graph, validation_context
 from kb.trees.validate import validate_tree
 from kb.trees.web import groups
@@ -50,7 +51,7 @@ def _check(form: TreeForm, tree_id: str | None) -> tuple[Any, dict[str | None, l
 def _choices() -> dict[str, Any]:
     return {
         "kinds": KINDS,
-        "services": SERVICES,
+        "services": service_catalogue(),
         "categories": CATEGORIES,
         "levels": LEVELS,
         "input_types": INPUT_TYPES,

@@ -24,22 +24,6 @@ OUTCOMES = ("pass", "fail", "error")
 ACTION_ANSWERS = ("It worked", "It didn't work")
 # Self-service people answer a check node by hand; these answers map to outcomes.
 CHECK_ANSWERS = {"Yes": "pass", "No": "fail", "I'm not sure": "error"}
-SERVICES = (
-    "identity",
-    "email",
-    "vpn",
-    "wifi",
-    "printing",
-    "endpoint",
-    "mobile",
-    "file-shares",
-    "backup",
-    "software",
-    "conferencing",
-    "security",
-    "web",
-    "service-desk",
-)
 CATEGORIES = (
     "Accounts and passwords",
     "Email and calendar",

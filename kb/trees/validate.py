@@ -14,6 +14,7 @@ from typing import Any
 
 import networkx as nx
 
+from kb.config import service_catalogue
 from kb.limits import too_long
 from kb.trees.graph import (
     ACTION_ANSWERS,
@@ -25,7 +26,6 @@ from kb.trees.graph import (
     LEVELS,
     NODE_ID,
     OUTCOMES,
-    SERVICES,
     TERMINAL_KINDS,
     TREE_ID,
     VAR_NAME,
@@ -106,8 +106,9 @@ def _check_graph_attributes(graph: nx.DiGraph, context: Context, report: Report)
             report.add(f"graph {name}: is required")
         elif len(value) > limit:
             report.add(f"graph {name}: must be at most {limit} characters")
-    if attrs.get("service") not in SERVICES:
-        report.add("graph service: must be one of " + ", ".join(SERVICES))
+    services = service_catalogue()
+    if attrs.get("service") not in services:
+        report.add("graph service: must be one of " + ", ".join(services))
     if attrs.get("category") not in CATEGORIES:
         report.add("graph category: must be one of " + "; ".join(CATEGORIES))
     if attrs.get("audience") not in AUDIENCES:

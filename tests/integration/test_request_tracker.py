@@ -22,9 +22,9 @@ from kb.escalation.outbox import dispatch
 from kb.escalation.service import by_public_id
 from kb.escalation.writeback import resolution_log
 from kb.extensions import kb_state
-from kb.integrations.rt_client import RTError
-from kb.integrations.rt_tickets import marker
 from kb.models import ArticleStatus, FollowUp, OutboxMessage, utcnow
+from kb.plugins.request_tracker.client import RTError
+from kb.plugins.request_tracker.tickets import marker
 from kb.worker import all_jobs
 from tests.conftest import csrf_token
 from tests.escalation.conftest import add_articles, escalate, writeback_event

@@ -198,7 +198,7 @@ BUNDLED = sorted((REPO / "kb" / "decision_trees").glob("*.json"))
 
 
 def bundled_articles() -> dict[str, str]:
-    from kb.trees.cli_support import articles_in
+    from kb.cli.trees import articles_in
 
     return articles_in([REPO / "articles"])
 

@@ -631,8 +631,8 @@ def test_writes_follow_the_table(world: World) -> None:
 def test_routes_for_other_systems_open_with_their_secret(world: World) -> None:
     """The control for the secret-only entries: with the secret they get past authentication
     (to a 4xx about the empty body), so the matrix's 401s are not a broken route."""
-    from kb.integrations import signing
-    from kb.integrations.webhooks import DEFAULT_SOURCE
+    from kb.plugins.webhooks import signing
+    from kb.plugins.webhooks.inbound import DEFAULT_SOURCE
 
     app = build_app(world.copy_to(world.folder.parent / "secrets"))
     try:

@@ -152,10 +152,10 @@ class FakeProcess:
 def test_kb_serve_times_out_requests(runner, monkeypatch):
     import signal
 
-    import kb.cli
+    import kb.cli.serve
 
     FakeProcess.started = []
-    monkeypatch.setattr(kb.cli.subprocess, "Popen", FakeProcess)
+    monkeypatch.setattr(kb.cli.serve.subprocess, "Popen", FakeProcess)
     monkeypatch.setattr(signal, "signal", lambda *_args: None)
     result = runner.invoke(cli, ["serve", "--no-worker"])
     assert result.exit_code == 0, result.output

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from kb import hookimpl
 from kb.errors import PluginError
-from kb.integrations.webhooks import post_event
+from kb.plugins.webhooks.outbound import post_event
+from kb.plugins.webhooks.views import webhooks_bp
 
 
 def configured(config) -> bool:
@@ -56,6 +57,4 @@ def kb_outage_changed(kb, outage, delivery_key):
 def kb_register_blueprints(kb):
     if not kb.config.get("WEBHOOK_INBOUND_SECRET"):
         return None
-    from kb.integrations.views import webhooks_bp
-
     return [webhooks_bp]

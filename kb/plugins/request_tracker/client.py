@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from kb.integrations.http import Response, TransportError, send_json
+from kb.http_client import Response, TransportError, send_json
 
 # Phrases RT uses in messages that report a failure (RT::Record::Update, SetStatus, rights).
 FAILURE = re.compile(

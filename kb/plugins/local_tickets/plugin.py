@@ -9,6 +9,7 @@ from __future__ import annotations
 from kb import hookimpl
 from kb.escalation.snapshots import TicketRef
 from kb.escalation.tickets import create_local_ticket
+from kb.plugins.local_tickets.views import bp
 
 
 @hookimpl(trylast=True)
@@ -27,6 +28,4 @@ def kb_create_ticket(kb, escalation, idempotency_key):
 
 @hookimpl
 def kb_register_blueprints(kb):
-    from kb.escalation.queue_views import bp
-
     return [bp]

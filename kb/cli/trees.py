@@ -1,14 +1,19 @@
-"""`kb tree validate`: check tree files or the stored trees, one line per problem."""
+"""`kb tree`: decision trees from the command line; `kb tree validate` checks tree files or the
+stored trees, one line per problem."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
+import click
+from flask.cli import with_appcontext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kb.articles.document import DocumentError, parse_document
 from kb.articles.interchange import markdown_files
+from kb.cli.shared import db_session
 from kb.models import Tree
 from kb.trees.interchange import check_files, json_files
 from kb.trees.store import revision_graph, validation_context
@@ -45,3 +50,24 @@ def validate_stored(session: Session) -> tuple[list[str], int]:
         report = validate_tree(revision_graph(tree.head_revision), context)
         lines += [f"{tree.id} (revision {tree.head_revision.number}): {p}" for p in report.problems]
     return lines, len(trees)
+
+
+@click.group("tree")
+def tree_group() -> None:
+    """Decision trees."""
+
+
+@tree_group.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@with_appcontext
+def tree_validate(paths: tuple[Path, ...]) -> None:
+    """Check tree files (*.json; articles given as *.md count as existing), or every stored
+    tree when no PATH is given. Prints each problem with its file and node; exit 2 if any."""
+    with db_session() as session:
+        lines, checked = validate_paths(session, list(paths)) if paths else validate_stored(session)
+    for line in lines:
+        click.echo(line, err=True)
+    if lines:
+        click.echo(f"kb: {len(lines)} problem(s) in the trees checked", err=True)
+        sys.exit(2)
+    click.echo(f"{checked} tree(s) valid.")

@@ -14,9 +14,10 @@ from kb import hookimpl
 from kb.errors import PluginError
 from kb.escalation.outbox import PermanentFailure
 from kb.escalation.snapshots import TicketRef
-from kb.integrations import rt_tickets
-from kb.integrations.rt_client import RTError
 from kb.models import FollowUp
+from kb.plugins.request_tracker import tickets as rt_tickets
+from kb.plugins.request_tracker.client import RTError
+from kb.plugins.request_tracker.views import rt_bp
 from kb.worker import Job
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,4 @@ def kb_register_jobs(kb):
 
 @hookimpl
 def kb_register_blueprints(kb):
-    from kb.integrations.views import rt_bp
-
     return [rt_bp]

@@ -16,8 +16,8 @@ from kb import hookimpl
 from kb.errors import PluginError
 from kb.escalation.events import followup_snapshot
 from kb.escalation.followups import OPEN
-from kb.integrations import mail
 from kb.models import Escalation, FollowUp, OutageSubscription
+from kb.plugins.smtp_notify import mail
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""Articles: front matter, rendering, revisions, review workflow, import/export and pages."""

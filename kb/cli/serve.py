@@ -1,0 +1,77 @@
+"""`kb serve` (gunicorn with the background worker beside it) and `kb worker`."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from kb.extensions import kb_state
+from kb.worker import run_forever
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=4, show_default=True, type=click.IntRange(1, 64))
+@click.option("--no-worker", is_flag=True, help="Do not start the background worker.")
+@with_appcontext
+def serve_command(host: str, port: int, workers: int, no_worker: bool) -> None:
+    """Serve kb with gunicorn on HOST:PORT, with the background worker beside it.
+
+    Sync workers, one request each: gunicorn stops a request that runs longer than
+    REQUEST_TIMEOUT_SECONDS (threads it could not interrupt). Put a buffering proxy (nginx)
+    in front, as for any gunicorn site."""
+    timeout = str(int(current_app.config.get("REQUEST_TIMEOUT_SECONDS") or 30))
+    bin_dir = Path(sys.executable).parent
+    web = [
+        str(bin_dir / "gunicorn"),
+        "--worker-class",
+        "sync",
+        "--workers",
+        str(workers),
+        "--timeout",
+        timeout,
+        "--graceful-timeout",
+        timeout,
+        "--bind",
+        f"{host}:{port}",
+        "--access-logfile",
+        "-",
+        "kb:create_app()",
+    ]
+    children = [subprocess.Popen(web)]
+    if not no_worker:
+        children.append(subprocess.Popen([str(bin_dir / "kb"), "worker"]))
+    click.echo(f"Serving kb on http://{host}:{port}" + ("" if no_worker else " (with worker)"))
+
+    def stop(*_args) -> None:
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+    finally:
+        stop()
+        for child in children:
+            child.wait(timeout=30)
+    sys.exit(children[0].returncode or 0)
+
+
+@click.command("worker")
+@with_appcontext
+def worker_command() -> None:
+    """Run the background worker: outbox deliveries, follow-ups, plugin jobs."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
+    run_forever(kb_state())
