@@ -10,6 +10,7 @@ from pydantic import AfterValidator, BeforeValidator, Field
 
 from kb.articles.document import AUDIENCES, SLUG, TAG
 from kb.articles.feedback import MAX_COMMENT
+from kb.config import service_catalogue
 from kb.limits import setting
 from kb.models import FlagReason
 from kb.schemas import (
@@ -56,6 +57,18 @@ def _slug(value: str) -> str:
     return value
 
 
+def _in_catalogue(value: str) -> str:
+    services = service_catalogue()
+    if value.strip() and value.strip() not in services:
+        raise ValueError("must be one of " + ", ".join(services) + ", or empty")
+    return value
+
+
+def _catalogue_documented(schema: dict[str, Any]) -> None:
+    """The running app's catalogue (the document is built per request)."""
+    schema["enum"] = ["", *service_catalogue()]
+
+
 def _title(value: str) -> str:
     if not value.strip():
         raise ValueError("is required")
@@ -93,7 +106,11 @@ class ArticleFields(Schema):
         ),
     ] = []
     category: text(100) = ""
-    service: text(100) = ""
+    service: Annotated[
+        str,
+        Field(max_length=100, json_schema_extra=_catalogue_documented),
+        AfterValidator(_in_catalogue),
+    ] = ""
     audience: Audience = "public"
     owner: text(254) = ""
     review_by: Day = None
