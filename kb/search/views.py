@@ -8,22 +8,19 @@ from flask import Blueprint, abort, jsonify, redirect, render_template, request,
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from kb.api.docs import INTEGER, NULLABLE_STRING, STRING, api_doc, array, obj, one_of, whole
+from kb.api.docs import INTEGER, NULLABLE_STRING, STRING, api_doc, array, obj, one_of
 from kb.db import get_db
 from kb.errors import Invalid
 from kb.extensions import kb_state
-from kb.limits import whole_number
 from kb.outages.service import open_outages
+from kb.schemas import from_query
 from kb.search import service
 from kb.search.backend import Hit
+from kb.search.schemas import SearchQuery, SuggestQuery
 
 bp = Blueprint("search", __name__)
 
-FILTERS = ("kind", "category", "service", "tag")
 KINDS = {"article", "tree"}
-MAX_PER_PAGE = 100
-
-_FILTER = {"type": "string", "maxLength": 100}
 _HIT = obj(
     {
         "kind": one_of("article", "tree"),
@@ -42,21 +39,6 @@ def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer(kb_state().config["SECRET_KEY"], salt="kb.search.click")
 
 
-def _filters() -> dict[str, str | None]:
-    values = {name: (request.args.get(name) or "").strip()[:100] or None for name in FILTERS}
-    if values["kind"] and values["kind"] not in KINDS:
-        raise Invalid("kind must be article or tree.", fields={"kind": "unknown kind"})
-    return values
-
-
-def _whole(name: str, default: int, highest: int) -> int:
-    raw = request.args.get(name) or str(default)
-    number = whole_number(raw) if len(raw) <= 6 else None
-    if number is None or not 1 <= number <= highest:
-        raise Invalid(f"{name} must be a whole number from 1 to {highest}.", fields={name: "range"})
-    return number
-
-
 def target_url(kind: str, slug: str) -> str:
     if kind == "tree":
         return url_for("trees.landing", tree_id=slug)
@@ -72,19 +54,19 @@ def click_url(log_id: int | None, hit: Hit, rank: int) -> str:
 
 
 def _run(source: str) -> tuple[service.SearchOutcome, str, dict[str, str | None]]:
-    text = request.args.get("q", "")
-    filters = _filters()
+    query = from_query(SearchQuery)
+    filters = query.filters()
     outcome = service.search(
         kb_state(),
         get_db(),
         current_user,
-        text,
+        query.q,
         filters=filters,
-        page=_whole("page", 1, 1000),
-        per_page=_whole("per_page", kb_state().config["SEARCH_PER_PAGE"], MAX_PER_PAGE),
+        page=query.page,
+        per_page=query.per_page or kb_state().config["SEARCH_PER_PAGE"],
         source=source,
     )
-    return outcome, text, filters
+    return outcome, query.q, filters
 
 
 @bp.get("/search")
@@ -140,15 +122,7 @@ def hit_json(hit: Hit, link: str) -> dict[str, Any]:
 
 @bp.get("/api/v1/search")
 @api_doc(
-    query={
-        "q": {**STRING, "description": "what to look for; text past 500 characters is ignored"},
-        "kind": one_of("article", "tree"),
-        "category": _FILTER,
-        "service": _FILTER,
-        "tag": _FILTER,
-        "page": {**whole(1, 1000), "description": "default 1"},
-        "per_page": {**whole(1, MAX_PER_PAGE), "description": "default SEARCH_PER_PAGE"},
-    },
+    query=SearchQuery,
     response=obj(
         {
             "query": STRING,
@@ -195,12 +169,12 @@ def api_search():
 
 @bp.get("/api/v1/search/suggest")
 @api_doc(
-    query={"q": {**STRING, "description": "what has been typed; past 100 characters ignored"}},
+    query=SuggestQuery,
     response=obj({"suggestions": array(_HIT)}, required=["suggestions"]),
 )
 def api_suggest():
     """Titles that start with what has been typed so far, for search-as-you-type."""
-    suggestions = service.suggest(kb_state(), current_user, request.args.get("q", ""))
+    suggestions = service.suggest(kb_state(), current_user, from_query(SuggestQuery).q)
     return jsonify(
         {
             "suggestions": [
