@@ -6,19 +6,12 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from kb.api import json_object
 from kb.api.docs import (
-    BOOLEAN,
     INTEGER,
-    SLUG,
     STRING,
     api_doc,
     array,
-    body,
     obj,
-    one_of,
-    text,
-    words,
 )
 from kb.auth.policy import require
 from kb.auth.users import find_user
@@ -29,6 +22,13 @@ from kb.escalation.priority import PRIORITIES
 from kb.escalation.resilience import with_retries
 from kb.extensions import kb_state
 from kb.models import Article, Role, User, utcnow
+from kb.plugins.local_tickets.schemas import (
+    QueueQuery,
+    TicketAssign,
+    TicketComment,
+    TicketResolve,
+)
+from kb.schemas import from_form, from_json, from_query
 
 bp = Blueprint("queue", __name__)
 
@@ -40,20 +40,13 @@ STATES = ("on_track", "at_risk", "breached")
 
 
 def _filters() -> dict:
-    args = request.args
-    state = args.get("state") or None
-    priority = args.get("priority") or None
-    if state and state not in STATES:
-        raise Invalid("state must be on_track, at_risk or breached.", fields={"state": "unknown"})
-    if priority and priority not in PRIORITIES:
-        raise Invalid("priority must be P1-P4.", fields={"priority": "unknown"})
-    mine = args.get("mine") == "1"
+    query = from_query(QueueQuery)
     return {
-        "group": args.get("group") or None,
-        "priority": priority,
-        "state": state,
-        "assignee_id": current_user.id if mine else None,
-        "include_resolved": args.get("resolved") == "1",
+        "group": query.group,
+        "priority": query.priority,
+        "state": query.state,
+        "assignee_id": current_user.id if query.mine else None,
+        "include_resolved": query.resolved,
     }
 
 
@@ -101,13 +94,7 @@ def queue():
 
 @bp.get("/api/v1/queue")
 @api_doc(
-    query={
-        "group": text(100),
-        "priority": one_of("P1", "P2", "P3", "P4"),
-        "state": one_of("on_track", "at_risk", "breached"),
-        "mine": one_of("0", "1"),
-        "resolved": one_of("0", "1"),
-    },
+    query=QueueQuery,
     response=obj({"items": array(ROW), "total": INTEGER}, required=["items", "total"]),
 )
 @login_required
@@ -154,7 +141,7 @@ def assign(ticket_id: int):
     require(current_user, "ticket.work")
     session = get_db()
     item = tickets.ticket_by_id(session, ticket_id)
-    email = request.form.get("assignee", "").strip()
+    email = from_form(TicketAssign).assignee.strip()
     assignee = find_user(session, email) if email else None
     if email and assignee is None:
         raise Invalid(f"No user {email}.", fields={"assignee": "unknown"})
@@ -170,9 +157,8 @@ def comment(ticket_id: int):
     require(current_user, "ticket.work")
     session = get_db()
     item = tickets.ticket_by_id(session, ticket_id)
-    tickets.comment(
-        item, current_user, request.form.get("body", ""), public=request.form.get("public") == "1"
-    )
+    given = from_form(TicketComment, {"public": request.form.get("public") == "1"})
+    tickets.comment(item, current_user, given.body, public=given.public)
     session.commit()
     flash("Comment added.", "success")
     return redirect(url_for("queue.ticket", ticket_id=ticket_id))
@@ -183,18 +169,16 @@ def comment(ticket_id: int):
 def resolve(ticket_id: int):
     require(current_user, "ticket.work")
     form = request.form
+    # The form's own encoding: ticked article boxes plus a comma-separated box, and a
+    # checkbox that is absent when not ticked.
     articles = [
         s.strip()
         for s in form.getlist("articles") + form.get("more_articles", "").split(",")
         if s.strip()
     ]
-    followup = form.get("followup_days", "").strip()
-    try:
-        days = float(followup) if followup else None
-    except ValueError:
-        raise Invalid(
-            "Follow-up days must be a number.", fields={"followup_days": "number"}
-        ) from None
+    given = from_form(
+        TicketResolve, {"articles": articles, "create_draft": form.get("create_draft") == "1"}
+    )
     user_id = current_user.id
 
     def work(session):
@@ -203,11 +187,11 @@ def resolve(ticket_id: int):
             kb_state(),
             tickets.ticket_by_id(session, ticket_id),
             session.get(User, user_id),
-            form.get("resolution", ""),
-            articles,
-            create_draft=form.get("create_draft") == "1",
-            followup_days=days,
-            followup_text=form.get("followup_text", ""),
+            given.resolution,
+            given.articles,
+            create_draft=given.create_draft,
+            followup_days=given.followup_days,
+            followup_text=given.followup_text,
         )
 
     skipped = with_retries(kb_state(), work)
@@ -219,23 +203,13 @@ def resolve(ticket_id: int):
 
 @bp.post("/api/v1/queue/<int:ticket_id>/resolve")
 @api_doc(
-    body=body(
-        {
-            "resolution": words(10_000),
-            "articles": array(SLUG, max_items=20),
-            "create_draft": BOOLEAN,
-        },
-        required=["resolution"],
-    ),
+    body=TicketResolve,
     response=obj({**ROW["properties"], "skipped": array(obj({"slug": STRING}))}, required=["id"]),
 )
 @login_required
 def resolve_api(ticket_id: int):
     require(current_user, "ticket.work")
-    payload = json_object()
-    articles = payload.get("articles") or []
-    if not isinstance(articles, list) or not all(isinstance(a, str) for a in articles):
-        raise Invalid("articles must be a list of slugs.", fields={"articles": "list"})
+    given = from_json(TicketResolve)
     user_id = current_user.id
 
     def work(session):
@@ -244,9 +218,11 @@ def resolve_api(ticket_id: int):
             kb_state(),
             tickets.ticket_by_id(session, ticket_id),
             session.get(User, user_id),
-            str(payload.get("resolution", "")),
-            articles,
-            create_draft=bool(payload.get("create_draft", True)),
+            given.resolution,
+            given.articles,
+            create_draft=given.create_draft,
+            followup_days=given.followup_days,
+            followup_text=given.followup_text,
         )
 
     skipped = with_retries(kb_state(), work)
