@@ -170,7 +170,10 @@ def summary(fields: dict[str, str]) -> str:
     number."), else a pointer to the fields."""
     if len(fields) == 1:
         name, problem = next(iter(fields.items()))
-        return f"{name.replace('_', ' ')} {problem}." if name != "form" else f"{problem}."
+        if name == "form":
+            return f"{problem}."
+        joined = problem.startswith(("is ", "must ", "at ", "not "))
+        return f"{name.replace('_', ' ')}{' ' if joined else ': '}{problem}."
     return "Some fields need attention."
 
 

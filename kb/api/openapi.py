@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from kb import __name__ as package
 from kb.api.docs import ApiDoc, doc_of
-from kb.schemas import DocumentedSchema, has_required
+from kb.schemas import DocumentedSchema
 
 PARAM = re.compile(r"<(?:(?P<converter>[a-z]+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
 TYPES = {"int": {"type": "integer"}, "float": {"type": "number"}}
@@ -50,6 +50,10 @@ class Components:
             self.add(name, definition)
         self.add(model.__name__, generated)
         return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+    def resolve(self, schema: dict[str, Any]) -> dict[str, Any]:
+        """The named schema a ``$ref`` points to."""
+        return self.schemas[schema["$ref"].rsplit("/", 1)[-1]]
 
     def schema(self, given: Any, mode: Literal["validation", "serialization"]) -> Any:
         if isinstance(given, type) and issubclass(given, BaseModel):
@@ -129,12 +133,12 @@ def build(app: Flask, version: str = "0.1.0") -> dict[str, Any]:
             if parameters or query:
                 operation["parameters"] = parameters + query
             if doc.body is not None and method in ("POST", "PUT", "PATCH"):
-                model = isinstance(doc.body, type) and issubclass(doc.body, BaseModel)
+                schema = components.schema(doc.body, "validation")
                 operation["requestBody"] = {
-                    "required": has_required(doc.body) if model else doc.body_required,
-                    "content": {
-                        "application/json": {"schema": components.schema(doc.body, "validation")}
-                    },
+                    "required": bool(components.resolve(schema).get("required"))
+                    if "$ref" in schema
+                    else doc.body_required,
+                    "content": {"application/json": {"schema": schema}},
                 }
             paths.setdefault(path, {})[method.lower()] = operation
     return {

@@ -90,7 +90,11 @@ class ArticleFields(Schema):
     ]
     slug: Annotated[
         str,
-        Field(max_length=120, description="made from the title when left empty"),
+        Field(
+            max_length=120,
+            description="made from the title when left empty",
+            **documented(pattern=SLUG_PATTERN),
+        ),
         AfterValidator(_slug),
     ] = ""
     summary: text(1000) = ""
@@ -131,7 +135,6 @@ class ArticleFields(Schema):
 def _slug_documented(schema: dict[str, Any]) -> None:
     """The document asks for a slug: not every title makes one (kb derives it when left out)."""
     schema["required"] = [*schema.get("required", []), "slug"]
-    schema["properties"]["slug"].update(pattern=SLUG_PATTERN)
 
 
 class ArticleCreate(ArticleFields):
