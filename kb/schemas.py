@@ -247,6 +247,8 @@ def message(problem: Any) -> str:
         return "must be true or false"
     if kind in ("int_type", "int_parsing", "int_from_float"):
         return "must be a whole number"
+    if kind in ("float_type", "float_parsing", "finite_number"):
+        return "must be a number"
     if kind == "greater_than_equal":
         return f"must be at least {ctx['ge']}"
     if kind == "less_than_equal":

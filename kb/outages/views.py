@@ -16,7 +16,7 @@ from kb.extensions import kb_state
 from kb.models import Outage
 from kb.outages import service
 from kb.outages.schemas import OutageClose, OutageDeclare, OutageUpdate, Subscribe
-from kb.schemas import from_form, from_json
+from kb.schemas import choices, from_form, from_json
 
 bp = Blueprint("outages", __name__)
 
@@ -92,7 +92,11 @@ def declare():
             flash("Outage declared: every page now shows the banner.", "success")
             return redirect(url_for("outages.show", outage_id=outage.id))
     return render_template(
-        "outages/new.html", errors=errors, form=request.form, services=_services()
+        "outages/new.html",
+        errors=errors,
+        form=request.form,
+        services=_services(),
+        impacts=choices(OutageDeclare, "impact"),
     ), (422 if errors else 200)
 
 

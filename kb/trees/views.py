@@ -136,7 +136,9 @@ def step(token: str):
     except Invalid as error:
         session.rollback()
         ds = engine.session_by_token(session, token, current_user)
-        return render_template("trees/step.html", **_step_context(ds, error.message)), 422
+        problems = "; ".join(f"{name}: {text}" for name, text in error.fields.items())
+        message = f"{error.message} {problems}" if len(error.fields) > 1 else error.message
+        return render_template("trees/step.html", **_step_context(ds, message)), 422
     return redirect(url_for("trees.step", token=ds.token))
 
 
