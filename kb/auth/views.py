@@ -20,12 +20,14 @@ from kb.api.docs import BOOLEAN, STRING, api_doc, obj
 from kb.auth import users
 from kb.auth.forms import LoginForm
 from kb.auth.policy import require
+from kb.auth.schemas import SignIn
 from kb.auth.users import authenticate, user_by_session_token, user_for_token
 from kb.db import get_db
-from kb.errors import Unauthorized, wants_json
+from kb.errors import Invalid, Unauthorized, wants_json
 from kb.extensions import csrf, login_manager
 from kb.models import User
 from kb.redirects import local_target
+from kb.schemas import from_form
 
 bp = Blueprint("auth", __name__)
 
@@ -112,19 +114,24 @@ def safe_next(target: str | None) -> str:
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     form = LoginForm()
-    if form.validate_on_submit():
-        session = get_db()
-        user = authenticate(session, form.email.data or "", form.password.data or "")
-        if user is None:
-            session.rollback()
-            form.password.errors = ["E-mail or password is wrong."]
-            return render_template("auth/login.html", form=form), 401
-        session.commit()
-        login_user(user, remember=bool(form.remember.data))
-        flash(f"Signed in as {user.display_name}.", "success")
-        return redirect(safe_next(request.args.get("next")))
-    status = 400 if form.is_submitted() else 200
-    return render_template("auth/login.html", form=form), status
+    if request.method != "POST":
+        return render_template("auth/login.html", form=form)
+    try:
+        given = from_form(SignIn, {"remember": bool(form.remember.data)})
+    except Invalid as error:
+        for name, problem in error.fields.items():
+            getattr(form, name, form.email).errors = [problem]
+        return render_template("auth/login.html", form=form), 422
+    session = get_db()
+    user = authenticate(session, given.email, given.password)
+    if user is None:
+        session.rollback()
+        form.password.errors = ["E-mail or password is wrong."]
+        return render_template("auth/login.html", form=form), 401
+    session.commit()
+    login_user(user, remember=given.remember)
+    flash(f"Signed in as {user.display_name}.", "success")
+    return redirect(safe_next(request.args.get("next")))
 
 
 @bp.post("/logout")
