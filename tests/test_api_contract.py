@@ -92,7 +92,7 @@ def test_a_check_parameter_in_other_digits_stays_text(client, auth):
         }
     )
     response = client.post(
-        "/trees/editor/preview",
+        "/api/v1/trees/preview",
         data=fields,
         headers={"X-CSRFToken": csrf_token(client, "/trees/new")},
     )

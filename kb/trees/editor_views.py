@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from kb.api.docs import STRING, api_doc, array, obj
 from kb.auth.policy import require, require_tree, require_tree_transition, tree_actions
 from kb.config import service_catalogue
 from kb.db import get_db
@@ -165,10 +166,24 @@ def edit(tree_id: str):
     return _handle_post(tree)
 
 
-@bp.post("/trees/editor/preview")
+@bp.post("/api/v1/trees/preview")
+@api_doc(
+    response=obj(
+        {
+            "svg": STRING,
+            "problems": array(
+                obj({"node": STRING, "message": STRING}, required=["node", "message"])
+            ),
+        },
+        required=["svg", "problems"],
+    ),
+    notes="Reads the tree editor's own form fields (application/x-www-form-urlencoded: "
+    "tree-<attr>, node-<i>-<field>, node-<i>-edge-<j>-label/target, tree_id), as the editor "
+    "page posts them while an author types; the JSON twin of the editor's preview.",
+)
 @login_required
 def preview():
-    """The live preview: the flowchart and the problems of the form as it is now (JSON)."""
+    """The live preview: the flowchart and the problems of the editor's form as it is now."""
     require(current_user, "tree.edit")
     form = form_from_fields(request.form)
     tree_id = request.form.get("tree_id") or None

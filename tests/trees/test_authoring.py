@@ -115,7 +115,7 @@ def test_the_live_preview_returns_the_flowchart_and_the_problems(app, client, au
     fields = new_tree_fields(client)
     fields["node-1-text"] = "Fixed with {nothing}."
     response = client.post(
-        "/trees/editor/preview",
+        "/api/v1/trees/preview",
         data=fields,
         headers={"X-CSRFToken": csrf_token(client, "/trees/new")},
     )
