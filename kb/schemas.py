@@ -55,6 +55,21 @@ class Schema(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True, hide_input_in_errors=True)
 
 
+class Record(BaseModel):
+    """What a JSON twin answers: built by the view, sent with ``answer()``, and the same class
+    is the response schema in the API document. Optional parts the view does not set are left
+    out of the answer (not sent as null)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    def answer(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_unset=True)
+
+
+DateTimeText = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
+"""A date and time as the API sends it (ISO 8601 text)."""
+
+
 def documented(**schema: Any) -> dict[str, Any]:
     """``json_schema_extra`` for a field: the documented (narrower) form, see the module."""
     return {"json_schema_extra": schema}

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, Field, ValidationInfo, WithJsonSchema, field_validator
 
 from kb.escalation.service import EMAIL
 from kb.schemas import WORDS_PATTERN, Level, Schema, documented, text
 
+LEVEL_DOCUMENTED = WithJsonSchema({"type": "string", "enum": ["high", "medium", "low"]})
 EMAIL_DOCUMENTED = r"^[a-z0-9._-]{1,64}@[a-z0-9-]{1,63}\.[a-z]{2,10}$"
 
 
@@ -53,8 +54,8 @@ class EscalationCreate(Schema):
         ),
     ] = ""
     requester_location: text(200) = ""
-    impact: Annotated[Level | None, Field(validate_default=True)] = None
-    urgency: Annotated[Level | None, Field(validate_default=True)] = None
+    impact: Annotated[Level | None, Field(validate_default=True), LEVEL_DOCUMENTED] = None
+    urgency: Annotated[Level | None, Field(validate_default=True), LEVEL_DOCUMENTED] = None
 
     @field_validator("summary")
     @classmethod
@@ -77,5 +78,5 @@ class EscalationCreate(Schema):
     @classmethod
     def _level(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is None and not info.data.get("session"):
-            raise ValueError("high, medium or low")
+            raise ValueError("must be high, medium or low")
         return value

@@ -5,12 +5,21 @@ end after the start) are read here but explained in the API notes, not the docum
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
 from kb.models import utcnow
-from kb.schemas import Level, Schema, Undocumented, When, documented, words
+from kb.schemas import (
+    DateTimeText,
+    Level,
+    Record,
+    Schema,
+    Undocumented,
+    When,
+    documented,
+    words,
+)
 
 Message = Annotated[words(10_000), Field(**documented(maxLength=2000))]
 
@@ -52,3 +61,30 @@ class Subscribe(Schema):
     """E-mail updates of an outage; a signed-in person's own address by default."""
 
     email: Annotated[str, Field(max_length=254)] = ""
+
+
+class OutageNote(Record):
+    at: DateTimeText
+    text: str
+
+
+class OutageRecord(Record):
+    """An outage as the API answers it."""
+
+    id: int
+    service: str
+    title: str
+    user_message: str
+    impact: str
+    status: Literal["open", "closed"]
+    started_at: DateTimeText
+    expected_restoration_at: DateTimeText | None
+    restored_at: DateTimeText | None
+    duration_minutes: int | None
+    cause: str
+    updates: list[OutageNote]
+
+
+class OutageLists(Record):
+    open: list[OutageRecord]
+    past: list[OutageRecord]

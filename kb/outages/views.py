@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, Flask, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from kb.api.docs import INTEGER, STRING, api_doc, array, obj
+from kb.api.docs import api_doc
 from kb.articles.reading import facet_counts
 from kb.auth.policy import can, require
 from kb.db import get_db
@@ -15,34 +15,41 @@ from kb.errors import Invalid
 from kb.extensions import kb_state
 from kb.models import Outage
 from kb.outages import service
-from kb.outages.schemas import OutageClose, OutageDeclare, OutageUpdate, Subscribe
+from kb.outages.schemas import (
+    OutageClose,
+    OutageDeclare,
+    OutageLists,
+    OutageNote,
+    OutageRecord,
+    OutageUpdate,
+    Subscribe,
+)
 from kb.schemas import choices, from_form, from_json
 
 bp = Blueprint("outages", __name__)
 
-OUTAGE = obj(
-    {"id": INTEGER, "service": STRING, "title": STRING, "status": STRING},
-    required=["id", "service", "title"],
-)
+
+def outage_record(outage: Outage) -> OutageRecord:
+    return OutageRecord(
+        id=outage.id,
+        service=outage.service,
+        title=outage.title,
+        user_message=outage.user_message,
+        impact=outage.impact,
+        status=outage.status,
+        started_at=outage.started_at.isoformat(),
+        expected_restoration_at=outage.expected_restoration_at.isoformat()
+        if outage.expected_restoration_at
+        else None,
+        restored_at=outage.restored_at.isoformat() if outage.restored_at else None,
+        duration_minutes=outage.duration_minutes,
+        cause=outage.cause,
+        updates=[OutageNote(at=u.at.isoformat(), text=u.text) for u in outage.updates],
+    )
 
 
 def outage_json(outage: Outage) -> dict[str, Any]:
-    return {
-        "id": outage.id,
-        "service": outage.service,
-        "title": outage.title,
-        "user_message": outage.user_message,
-        "impact": outage.impact,
-        "status": outage.status,
-        "started_at": outage.started_at.isoformat(),
-        "expected_restoration_at": outage.expected_restoration_at.isoformat()
-        if outage.expected_restoration_at
-        else None,
-        "restored_at": outage.restored_at.isoformat() if outage.restored_at else None,
-        "duration_minutes": outage.duration_minutes,
-        "cause": outage.cause,
-        "updates": [{"at": u.at.isoformat(), "text": u.text} for u in outage.updates],
-    }
+    return outage_record(outage).answer()
 
 
 def init_banner(app: Flask) -> None:
@@ -180,7 +187,7 @@ def unsubscribe(token: str):
 
 
 @bp.get("/api/v1/outages")
-@api_doc(response=obj({"open": array(OUTAGE), "past": array(OUTAGE)}, required=["open", "past"]))
+@api_doc(response=OutageLists)
 def list_api():
     session = get_db()
     return jsonify(
@@ -192,7 +199,7 @@ def list_api():
 
 
 @bp.get("/api/v1/outages/<int:outage_id>")
-@api_doc(response=OUTAGE)
+@api_doc(response=OutageRecord)
 def get_api(outage_id: int):
     return jsonify(outage_json(service.get(get_db(), outage_id)))
 
@@ -202,7 +209,7 @@ def get_api(outage_id: int):
     notes="Also read: started_at and expected_restoration_at (ISO date-times, the expected "
     "end after the start; a local time without zone is UTC).",
     body=OutageDeclare,
-    response=OUTAGE,
+    response=OutageRecord,
     status=201,
 )
 @login_required
@@ -218,7 +225,7 @@ def declare_api():
 @bp.post("/api/v1/outages/<int:outage_id>/updates")
 @api_doc(
     body=OutageUpdate,
-    response=OUTAGE,
+    response=OutageRecord,
     status=201,
     notes="Also read: expected_restoration_at (an ISO date-time after the start).",
 )
@@ -238,7 +245,7 @@ def update_api(outage_id: int):
 @bp.post("/api/v1/outages/<int:outage_id>/close")
 @api_doc(
     body=OutageClose,
-    response=OUTAGE,
+    response=OutageRecord,
     notes="Also read: restored_at (an ISO date-time, not before the start; default now).",
 )
 @login_required
