@@ -56,8 +56,14 @@ class Components:
         return self.schemas[schema["$ref"].rsplit("/", 1)[-1]]
 
     def schema(self, given: Any, mode: Literal["validation", "serialization"]) -> Any:
+        """A model as a reference; a hand-written schema with the models inside it (an
+        ``array(HistoryEntry)``) referred to the same way."""
         if isinstance(given, type) and issubclass(given, BaseModel):
             return self.ref(given, mode)
+        if isinstance(given, dict):
+            return {key: self.schema(value, mode) for key, value in given.items()}
+        if isinstance(given, list):
+            return [self.schema(value, mode) for value in given]
         return given
 
 

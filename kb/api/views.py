@@ -13,12 +13,10 @@ from kb.api.docs import (
     DATE_TIME,
     INTEGER,
     NULLABLE_INT,
-    NULLABLE_STRING,
     STRING,
     api_doc,
     array,
     obj,
-    one_of,
 )
 from kb.api.openapi import build
 from kb.articles import feedback, reading, workflow
@@ -26,12 +24,16 @@ from kb.articles.diffing import diff_texts, unified
 from kb.articles.revisions import doc_from_revision
 from kb.articles.schemas import (
     ArticleCreate,
+    ArticleDetail,
     ArticleEdit,
+    ArticleList,
     ArticleListQuery,
     ArticleQuery,
+    ArticleSummary,
     DiffQuery,
     Feedback,
     Flag,
+    HistoryEntry,
     Restore,
     Transition,
 )
@@ -44,61 +46,20 @@ from kb.throttle import client_fingerprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-SUMMARY = obj(
-    {
-        "slug": STRING,
-        "title": STRING,
-        "summary": STRING,
-        "category": STRING,
-        "service": STRING,
-        "audience": one_of("public", "internal"),
-        "tags": array(STRING),
-        "status": STRING,
-        "updated_at": DATE_TIME,
-        "url": STRING,
-    },
-    required=["slug", "title", "status", "url"],
-)
-DETAIL = obj(
-    {
-        **SUMMARY["properties"],
-        "owner": STRING,
-        "review_by": NULLABLE_STRING,
-        "revision": INTEGER,
-        "revision_id": INTEGER,
-        "live": BOOLEAN,
-        "markdown": STRING,
-        "html": STRING,
-        "head_revision_id": NULLABLE_INT,
-    },
-    required=["slug", "title", "revision", "revision_id", "markdown", "html"],
-)
-HISTORY_ENTRY = obj(
-    {
-        "number": INTEGER,
-        "id": INTEGER,
-        "author": STRING,
-        "message": STRING,
-        "created_at": DATE_TIME,
-        "content_hash": STRING,
-    },
-    required=["number", "id"],
-)
 
-
-def article_summary(article: Article, viewer: Any) -> dict[str, Any]:
-    return {
-        "slug": article.slug,
-        "title": article.title,
-        "summary": article.summary,
-        "category": article.category,
-        "service": article.service,
-        "audience": article.audience,
-        "tags": [t.tag for t in article.tags],
-        "status": reading.shown_status(article, viewer),
-        "updated_at": article.updated_at.isoformat(),
-        "url": f"/articles/{article.slug}",
-    }
+def article_summary(article: Article, viewer: Any) -> ArticleSummary:
+    return ArticleSummary(
+        slug=article.slug,
+        title=article.title,
+        summary=article.summary,
+        category=article.category,
+        service=article.service,
+        audience=article.audience,
+        tags=[t.tag for t in article.tags],
+        status=reading.shown_status(article, viewer),
+        updated_at=article.updated_at.isoformat(),
+        url=f"/articles/{article.slug}",
+    )
 
 
 def article_detail(
@@ -106,25 +67,26 @@ def article_detail(
 ) -> dict[str, Any]:
     """The revision shown; ``head_revision_id`` (the base for an edit) only for people who may
     edit the head, so public JSON never tells that an unpublished draft exists."""
-    detail = {
-        **article_summary(article, viewer),
+    shown = {
         "title": revision.title,
         "summary": revision.summary,
         "tags": list(revision.tags or []),
         "category": revision.category,
         "service": revision.service,
         "audience": revision.audience,
-        "owner": revision.owner,
-        "review_by": revision.review_by.isoformat() if revision.review_by else None,
-        "revision": revision.number,
-        "revision_id": revision.id,
-        "live": article.is_live,
-        "markdown": revision.body,
-        "html": html,
     }
     if can_transition(viewer, "edit", article):
-        detail["head_revision_id"] = article.head_revision_id
-    return detail
+        shown["head_revision_id"] = article.head_revision_id
+    return ArticleDetail(
+        **{**article_summary(article, viewer).model_dump(), **shown},
+        owner=revision.owner,
+        review_by=revision.review_by.isoformat() if revision.review_by else None,
+        revision=revision.number,
+        revision_id=revision.id,
+        live=article.is_live,
+        markdown=revision.body,
+        html=html,
+    ).answer()
 
 
 @bp.get("/openapi.json")
@@ -137,10 +99,7 @@ def openapi():
 @bp.get("/articles")
 @api_doc(
     query=ArticleListQuery,
-    response=obj(
-        {"items": array(SUMMARY), "total": INTEGER, "page": INTEGER, "per_page": INTEGER},
-        required=["items", "total", "page", "per_page"],
-    ),
+    response=ArticleList,
 )
 def list_articles():
     session = get_db()
@@ -156,7 +115,7 @@ def list_articles():
     )
     return jsonify(
         {
-            "items": [article_summary(a, current_user) for a in page.items],
+            "items": [article_summary(a, current_user).answer() for a in page.items],
             "total": page.total,
             "page": page.page,
             "per_page": page.per_page,
@@ -165,7 +124,7 @@ def list_articles():
 
 
 @bp.get("/articles/<slug>")
-@api_doc(query=ArticleQuery, response=DETAIL)
+@api_doc(query=ArticleQuery, response=ArticleDetail)
 def get_article(slug: str):
     session = get_db()
     article = reading.article_for(session, slug, current_user)
@@ -180,18 +139,18 @@ def get_article(slug: str):
 
 
 def _history_entry(revision: ArticleRevision) -> dict[str, Any]:
-    return {
-        "number": revision.number,
-        "id": revision.id,
-        "author": revision.author_name,
-        "message": revision.message,
-        "created_at": revision.created_at.isoformat(),
-        "content_hash": revision.content_hash,
-    }
+    return HistoryEntry(
+        number=revision.number,
+        id=revision.id,
+        author=revision.author_name,
+        message=revision.message,
+        created_at=revision.created_at.isoformat(),
+        content_hash=revision.content_hash,
+    ).answer()
 
 
 @bp.post("/articles")
-@api_doc(body=ArticleCreate, response=DETAIL, status=201)
+@api_doc(body=ArticleCreate, response=ArticleDetail, status=201)
 @login_required
 def create_article():
     session = get_db()
@@ -207,7 +166,7 @@ def create_article():
 
 
 @bp.put("/articles/<slug>")
-@api_doc(body=ArticleEdit, response=DETAIL)
+@api_doc(body=ArticleEdit, response=ArticleDetail)
 @login_required
 def update_article(slug: str):
     session = get_db()
@@ -243,7 +202,7 @@ def article_transition(slug: str, action: str):
 
 
 @bp.post("/articles/<slug>/restore/<int:number>")
-@api_doc(body=Restore, response=HISTORY_ENTRY)
+@api_doc(body=Restore, response=HistoryEntry)
 @login_required
 def article_restore(slug: str, number: int):
     session = get_db()
@@ -262,7 +221,7 @@ def article_restore(slug: str, number: int):
             "status": STRING,
             "head_revision": NULLABLE_INT,
             "published_revision": NULLABLE_INT,
-            "revisions": array(HISTORY_ENTRY),
+            "revisions": array(HistoryEntry),
             "events": array(obj({"action": STRING, "at": DATE_TIME}, required=["action"])),
         },
         required=["slug", "status", "revisions", "events"],

@@ -14,10 +14,12 @@ from kb.config import service_catalogue
 from kb.limits import setting
 from kb.models import FlagReason
 from kb.schemas import (
+    DateTimeText,
     Day,
     Id,
     Markdown,
     OptionalId,
+    Record,
     Schema,
     documented,
     text,
@@ -204,3 +206,53 @@ class DiffQuery(Schema):
 
     from_: Annotated[int | None, Field(alias="from", ge=1, le=10_000)] = None
     to: Annotated[int | None, Field(ge=1, le=10_000)] = None
+
+
+# --- what the JSON twins answer -------------------------------------------------------------
+
+
+class ArticleSummary(Record):
+    """An article in a list."""
+
+    slug: str
+    title: str
+    summary: str
+    category: str
+    service: str
+    audience: Audience
+    tags: list[str]
+    status: str
+    updated_at: DateTimeText
+    url: str
+
+
+class ArticleDetail(ArticleSummary):
+    """The revision shown; ``head_revision_id`` (the base for an edit) only for people who
+    may edit the head."""
+
+    owner: str
+    review_by: Annotated[str | None, Field(description="a date like 2027-05-31")]
+    revision: int
+    revision_id: int
+    live: bool
+    markdown: str
+    html: str
+    head_revision_id: int | None = None
+
+
+class ArticleList(Record):
+    items: list[ArticleSummary]
+    total: int
+    page: int
+    per_page: int
+
+
+class HistoryEntry(Record):
+    """One revision of an article."""
+
+    number: int
+    id: int
+    author: str
+    message: str
+    created_at: DateTimeText
+    content_hash: str
