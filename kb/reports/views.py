@@ -7,7 +7,7 @@ from collections.abc import Callable
 from flask import Blueprint, Response, jsonify, render_template, request
 from flask_login import current_user, login_required
 
-from kb.api.docs import ANY_OBJECT, api_doc, text
+from kb.api.docs import ANY_OBJECT, api_doc
 from kb.auth.policy import require
 from kb.db import get_db
 from kb.errors import NotFound
@@ -15,8 +15,10 @@ from kb.extensions import kb_state
 from kb.reports.articles import article_health_report
 from kb.reports.base import Period, Report
 from kb.reports.content_gaps import content_gaps_report
+from kb.reports.schemas import ReportQuery
 from kb.reports.service_desk import sla_report, workload_report
 from kb.reports.trees import deflection_report, heatmap_report, recurring_report
+from kb.schemas import from_query
 
 bp = Blueprint("reports", __name__)
 
@@ -35,10 +37,11 @@ def _build(name: str) -> Report:
     require(current_user, "report.view")
     if name not in REPORTS:
         raise NotFound(f"No report called {name!r}.")
-    period = Period.parse(request.args.get("from"), request.args.get("to"))
+    query = from_query(ReportQuery)
+    period = Period.parse(query.from_, query.to)
     options = {}
-    if name in ("deflection", "tree-heatmap") and request.args.get("tree"):
-        options["tree_id"] = request.args["tree"]
+    if name in ("deflection", "tree-heatmap") and query.tree:
+        options["tree_id"] = query.tree
     return REPORTS[name][1](get_db(), period, kb_state().config, **options)
 
 
@@ -87,16 +90,7 @@ def csv(name: str):
 
 @bp.get("/api/v1/reports/<name>")
 @api_doc(
-    query={
-        "to": {
-            "type": "string",
-            "format": "date",
-            # 1970-01-01 to 2999-12-31 (kb.reports.base.EARLIEST, LATEST)
-            "pattern": r"^(19[7-9][0-9]|2[0-9]{3})-",
-            "description": "default today",
-        },
-        "tree": text(100),
-    },
+    query=ReportQuery,
     response=ANY_OBJECT,
     notes="Dates are ISO dates from 1970-01-01 to 2999-12-31. Also read: from (not after to "
     "and at most 366 days before it; default 27 days before to).",
