@@ -104,17 +104,6 @@ def text(max_length: int = 1000) -> Schema:
     return {"type": "string", "maxLength": max_length}
 
 
-def words(max_length: int = 200) -> Schema:
-    """Text that must say something: at least three characters once the spaces around it are
-    stripped (as the services do), starting with a letter or digit."""
-    return {
-        "type": "string",
-        "minLength": 3,
-        "maxLength": max_length,
-        "pattern": r"^[A-Za-z0-9][A-Za-z0-9 .,:;!?'()/-]*[A-Za-z0-9.!?)]$",
-    }
-
-
 def one_of(*values: str) -> Schema:
     return {"type": "string", "enum": list(values)}
 
@@ -126,6 +115,3 @@ INTEGER: Schema = {"type": "integer"}
 BOOLEAN: Schema = {"type": "boolean"}
 DATE_TIME: Schema = {"type": "string", "format": "date-time"}
 ANY_OBJECT: Schema = {"type": "object"}
-SLUG: Schema = {"type": "string", "pattern": r"^[a-z0-9]+(?:-[a-z0-9]+)*$", "maxLength": 120}
-TAG: Schema = {"type": "string", "pattern": r"^[a-z0-9][a-z0-9 .+#/-]{0,58}$"}
-FILTER: Schema = {"type": "string", "maxLength": 100}
