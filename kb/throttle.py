@@ -97,7 +97,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "subscriptions",
         "RATELIMIT_SUBSCRIPTIONS",
-        ("outages.subscribe",),
+        ("outages.subscribe", "outages.subscribe_api"),
         "Too many requests: subscriptions from this address are paused for a while.",
     ),
     Rule(

@@ -216,6 +216,14 @@ ACTIONS = [
         good={"cause": "A failed certificate renewal."},
     ),
     Action(
+        "outage subscribe",
+        post="/outages/{outage}/subscribe",
+        api="/api/v1/outages/{outage}/subscriptions",
+        setup=_outages(1),
+        bad={"email": "x" * 250 + "@example.org"},
+        good={"email": "watcher@example.org"},
+    ),
+    Action(
         "escalation request",
         form="/escalations/new",
         post="/escalations/new",

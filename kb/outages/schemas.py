@@ -5,7 +5,7 @@ end after the start) are read here but explained in the API notes, not the docum
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
@@ -57,10 +57,28 @@ class OutageClose(Schema):
     restored_at: Undocumented[When] = None
 
 
+def _email_documented(schema: dict[str, Any]) -> None:
+    """Anonymous callers must give the address (a signed-in person's own is the default)."""
+    schema["required"] = ["email"]
+
+
 class Subscribe(Schema):
     """E-mail updates of an outage; a signed-in person's own address by default."""
 
-    email: Annotated[str, Field(max_length=254)] = ""
+    model_config = {"json_schema_extra": _email_documented}
+
+    email: Annotated[
+        str,
+        Field(
+            max_length=254,
+            **documented(pattern=r"^[a-z0-9._-]{1,64}@[a-z0-9-]{1,63}\.[a-z]{2,10}$"),
+        ),
+    ] = ""
+
+
+class SubscriptionRecord(Record):
+    email: str
+    confirmed: bool
 
 
 class OutageNote(Record):

@@ -13,7 +13,7 @@ from kb.auth.policy import can, require
 from kb.db import get_db
 from kb.errors import Invalid
 from kb.extensions import kb_state
-from kb.models import Outage
+from kb.models import Outage, OutageSubscription
 from kb.outages import service
 from kb.outages.schemas import (
     OutageClose,
@@ -23,6 +23,7 @@ from kb.outages.schemas import (
     OutageRecord,
     OutageUpdate,
     Subscribe,
+    SubscriptionRecord,
 )
 from kb.schemas import choices, from_form, from_json
 
@@ -141,14 +142,7 @@ def close(outage_id: int):
 
 @bp.post("/outages/<int:outage_id>/subscribe")
 def subscribe(outage_id: int):
-    session = get_db()
-    outage = service.get(session, outage_id)
-    own = current_user.email if current_user.is_authenticated else ""
-    email = (from_form(Subscribe).email or own).strip().lower()
-    subscription = service.subscribe(
-        session, kb_state(), outage, email, confirmed=bool(own) and email == own
-    )
-    session.commit()
+    subscription = _subscribe(outage_id, from_form(Subscribe))
     if subscription.confirmed_at is not None:
         flash(f"We will e-mail updates to {subscription.email}.", "success")
     else:
@@ -158,6 +152,31 @@ def subscribe(outage_id: int):
             "info",
         )
     return redirect(url_for("outages.show", outage_id=outage_id))
+
+
+def _subscribe(outage_id: int, given: Subscribe) -> OutageSubscription:
+    """A signed-in person's own address needs no confirmation; any other gets a link."""
+    session = get_db()
+    outage = service.get(session, outage_id)
+    own = current_user.email if current_user.is_authenticated else ""
+    email = (given.email or own).strip().lower()
+    subscription = service.subscribe(
+        session, kb_state(), outage, email, confirmed=bool(own) and email == own
+    )
+    session.commit()
+    return subscription
+
+
+@bp.post("/api/v1/outages/<int:outage_id>/subscriptions")
+@api_doc(body=Subscribe, response=SubscriptionRecord, status=201)
+def subscribe_api(outage_id: int):
+    """Ask for e-mail updates of an open outage (confirmed by a link unless it is your own)."""
+    subscription = _subscribe(outage_id, from_json(Subscribe))
+    return jsonify(
+        SubscriptionRecord(
+            email=subscription.email, confirmed=subscription.confirmed_at is not None
+        ).answer()
+    ), 201
 
 
 @bp.route("/outages/confirm/<link>", methods=["GET", "POST"])

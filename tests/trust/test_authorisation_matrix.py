@@ -217,6 +217,7 @@ TABLE: dict[str, Rule | dict[str, Rule]] = {
     "outages.list_api": anyone(),
     "outages.get_api": anyone(),
     "outages.subscribe": anyone(),
+    "outages.subscribe_api": anyone(),
     "outages.confirm_subscription": anyone("whoever holds the signed link"),
     "outages.unsubscribe": Rule(None, why="whoever holds the link", once=True),
     "outages.declare": at_least("technician"),
