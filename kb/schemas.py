@@ -3,8 +3,8 @@ through the same class, so the two cannot disagree, and the OpenAPI document (kb
 shows that class: what a view checks and what the document says are one text.
 
     class OutageUpdate(Schema):
-        text: Words
-        expected_restoration_at: When = None
+        text: words(10_000)                   # required, must say something
+        expected_restoration_at: When = None  # ISO date-time text, or left out
 
     values = from_form(OutageUpdate)      # the HTML form's fields
     values = from_json(OutageUpdate)      # the JSON body
@@ -17,7 +17,9 @@ number, a choice), since a form cannot send null.
 
 Some fields carry ``json_schema_extra`` (see ``documented``): it narrows what the document
 promises (the fuzz test sends only that and expects it accepted) to what the services accept
-whatever else they check, never widens what the schema refuses."""
+whatever else they check, never widens what the schema refuses. A field whose validity depends
+on stored data (an answer the current node offers) is ``Undocumented`` and explained in the
+operation's notes. What a JSON twin answers is a ``Record``, the response schema likewise."""
 
 from __future__ import annotations
 
