@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from kb.api.docs import STRING, api_doc, array, obj
+from kb.api.docs import NULLABLE_STRING, STRING, api_doc, array, obj
 from kb.auth.policy import require, require_tree, require_tree_transition, tree_actions
 from kb.config import service_catalogue
 from kb.db import get_db
@@ -172,7 +172,13 @@ def edit(tree_id: str):
         {
             "svg": STRING,
             "problems": array(
-                obj({"node": STRING, "message": STRING}, required=["node", "message"])
+                obj(
+                    {
+                        "node": {**NULLABLE_STRING, "description": "null: the whole tree"},
+                        "message": STRING,
+                    },
+                    required=["node", "message"],
+                )
             ),
         },
         required=["svg", "problems"],
