@@ -13,8 +13,11 @@ from werkzeug.routing import IntegerConverter
 from kb import db
 from kb.config import configure_app
 from kb.errors import PluginError, register_error_handlers
+from kb.escalation import tickets
 from kb.extensions import KbState, csrf, login_manager
-from kb.plugins import build_plugin_manager, collect
+from kb.hooks import collect
+from kb.plugins import build_plugin_manager, check_config
+from kb.trees.checks import registered_checks
 
 
 def create_app(
@@ -33,7 +36,9 @@ def create_app(
     configure_app(app, test_config)
     configure_logging(app)
     state = configure_state(app, plugins or [])
+    check_config(state)
     configure_checks(state)
+    configure_outbox(state)
     configure_database(app, state)
     configure_search(state)
     configure_extensions(app)
@@ -68,9 +73,12 @@ def configure_state(app: Flask, plugins: list[object]) -> KbState:
 
 def configure_checks(state: KbState) -> None:
     """Collect the automated checks now, so a duplicate or broken one fails at start-up."""
-    from kb.trees.checks import registered_checks
-
     registered_checks(state)
+
+
+def configure_outbox(state: KbState) -> None:
+    """Outbox messages other than events are delivered by the area that owns them."""
+    tickets.install(state)
 
 
 def configure_database(app: Flask, state: KbState) -> None:

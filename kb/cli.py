@@ -532,7 +532,7 @@ def outbox_group() -> None:
 @with_appcontext
 def outbox_run(once: bool) -> None:
     """Deliver due messages (retrying failures with backoff)."""
-    from kb.escalation.outbox import dispatch
+    from kb.outbox import dispatch
 
     state = kb_state()
     while True:
@@ -572,7 +572,7 @@ def outbox_list(show_all: bool) -> None:
 @with_appcontext
 def outbox_retry(message_id: int) -> None:
     """Send a message that gave up round again."""
-    from kb.escalation.outbox import retry_dead
+    from kb.outbox import retry_dead
 
     with _session() as session:
         retry_dead(session, message_id)
@@ -589,7 +589,7 @@ def followups_group() -> None:
 @with_appcontext
 def followups_run() -> None:
     """Fire kb_followup_due for every follow-up that is due."""
-    from kb.escalation.followups import run_due
+    from kb.followups import run_due
 
     click.echo(f"{run_due(kb_state())} follow-ups due")
 

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from kb.escalation import followups, outbox
-from kb.plugins import collect
+from kb import followups, outbox
+from kb.hooks import collect
 
 log = logging.getLogger(__name__)
 

@@ -11,14 +11,14 @@ from typing import Any
 from sqlalchemy import select
 
 from kb.errors import Conflict, Invalid, NotFound, Unauthorized
-from kb.escalation.outbox import PermanentFailure
 from kb.escalation.resilience import with_retries
 from kb.escalation.service import ResolutionInput, by_public_id, resolve_escalation
-from kb.escalation.snapshots import to_dict
 from kb.integrations.http import TransportError, send
 from kb.integrations.signing import signed_headers
 from kb.limits import too_long
 from kb.models import Escalation, WebhookReceipt
+from kb.outbox import PermanentFailure
+from kb.records import to_dict
 
 EVENTS = {
     "kb_escalation_created": "escalation.created",

@@ -7,8 +7,8 @@ system gets its tickets there, and can switch this off with DISABLED_PLUGINS = [
 from __future__ import annotations
 
 from kb import hookimpl
-from kb.escalation.snapshots import TicketRef
 from kb.escalation.tickets import create_local_ticket
+from kb.records import TicketRef
 
 
 @hookimpl(trylast=True)

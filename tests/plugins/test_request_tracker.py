@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from kb.escalation.snapshots import EscalationSnapshot
 from kb.integrations.rt_client import RTClient, failed_messages, html_to_text, parse_rt_date
 from kb.integrations.rt_tickets import marker, parse_reply, queue_for, subject, ticket_fields
+from kb.records import EscalationSnapshot
 
 NOW = datetime(2026, 5, 4, 9, 30, tzinfo=UTC)
 
