@@ -7,6 +7,7 @@ system gets its tickets there, and can switch this off with DISABLED_PLUGINS = [
 from __future__ import annotations
 
 from kb import hookimpl
+from kb.escalation.queue_views import bp
 from kb.escalation.tickets import create_local_ticket
 from kb.records import TicketRef
 
@@ -27,6 +28,4 @@ def kb_create_ticket(kb, escalation, idempotency_key):
 
 @hookimpl
 def kb_register_blueprints(kb):
-    from kb.escalation.queue_views import bp
-
     return [bp]
