@@ -81,9 +81,10 @@ def configure_database(app: Flask, state: KbState) -> None:
 
 def configure_search(state: KbState) -> None:
     """The index follows the database through the article and tree hooks; the engine itself
-    is opened on first use (kb.search.service.backend)."""
-    from kb.search import follow
+    is opened on first use (kb.search.service.backend), but SEARCH_BACKEND is checked now."""
+    from kb.search import follow, service
 
+    service.check_backend_setting(state)
     state.pm.register(follow, name="search_follow")
 
 
