@@ -267,7 +267,9 @@ class SearchBackendConformance:
     def keys(self, results: SearchResults) -> list[str]:
         return [f"{hit.kind}:{hit.slug}" for hit in results.hits]
 
-    def every_key(self, backend: SearchBackend, text: str, who: Visibilities = EVERYONE):
+    def every_key(
+        self, backend: SearchBackend, text: str, who: Visibilities = EVERYONE
+    ) -> list[str]:
         return self.keys(self.search(backend, text, who, per_page=100))
 
     def assert_well_formed(self, results: SearchResults, text: str) -> None:
@@ -389,6 +391,20 @@ class SearchBackendConformance:
             assert gone.title not in [s.title for s in titles]
 
     # --- who sees what ---------------------------------------------------------------------
+
+    def test_a_change_of_visibility_applies_at_once(self, tmp_path: Path) -> None:
+        """An article made internal disappears for everyone; one made public appears."""
+        backend = self.filled(tmp_path / "index")
+        hidden = replace(PUBLIC_DOCS[0], visibility=STAFF)
+        opened = replace(STAFF_DOCS[0], visibility=PUBLIC, tags=["printing"], category="")
+        self.write(backend, [hidden, opened])
+        assert self.every_key(backend, "quibbit") == []
+        assert backend_titles(backend, "zorblax printer") == []
+        assert self.every_key(backend, "quibbit", TECHNICIANS) == [hidden.key]
+        assert self.every_key(backend, "glimmerstone") == [opened.key]
+        results = self.search(backend, "zorblax")
+        assert sorted(self.keys(results)) == ["article:staff-vault", "article:zorblax-toner"]
+        assert ("zorblax", 1) not in results.facets.get("tags", [])
 
     def test_technicians_find_staff_documents(self, tmp_path: Path) -> None:
         backend = self.filled(tmp_path / "index")
