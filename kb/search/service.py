@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from kb.auth.policy import has_role
 from kb.changes import changes_since, last_seq
 from kb.errors import PluginError, Unavailable
-from kb.models import Role, SearchLog, utcnow
+from kb.models import Article, Role, SearchLog, Tree, utcnow
 from kb.search.backend import (
     BackendFactory,
     SearchBackend,
@@ -311,8 +311,6 @@ def record_click(session: Session, log_id: int, kind: str, key: str, rank: int |
 def display_labels(session: Session) -> dict[str, str]:
     """The index keeps categories and services in lower case (so filters ignore case); pages
     show them as authors wrote them. Only looked up for values already in a person's results."""
-    from kb.models import Article, Tree
-
     labels: dict[str, str] = {}
     for column in (Article.category, Article.service, Tree.category, Tree.service):
         for value in session.scalars(select(column).distinct()):
