@@ -27,6 +27,7 @@ from kb.outages.views import init_banner
 from kb.plugins import build_plugin_manager, check_config
 from kb.reports.views import bp as reports_bp
 from kb.search import follow
+from kb.search import service as search_service
 from kb.search.views import bp as search_bp
 from kb.templating import init_templates
 from kb.throttle import init_throttling
@@ -106,7 +107,8 @@ def configure_database(app: Flask, state: KbState) -> None:
 
 def configure_search(state: KbState) -> None:
     """The index follows the database through the article and tree hooks; the engine itself
-    is opened on first use (kb.search.service.backend)."""
+    is opened on first use (kb.search.service.backend), but SEARCH_BACKEND is checked now."""
+    search_service.check_backend_setting(state)
     state.pm.register(follow, name="search_follow")
 
 

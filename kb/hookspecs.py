@@ -236,7 +236,7 @@ def kb_register_search_backends(kb):
     :class:`kb.search.backend.SearchBackend`: batch writes with the change sequence number,
     rebuild, versions, search, title suggestions). The setting ``SEARCH_BACKEND`` picks one by
     name; the built-in Whoosh backend is registered as ``"whoosh"``. Two plugins registering
-    the same name is an error when search is first used.
+    the same name, or a SEARCH_BACKEND no plugin registers, stops the start-up.
     """
 
 
