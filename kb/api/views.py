@@ -32,6 +32,7 @@ from kb.articles import feedback, reading, workflow
 from kb.articles.diffing import diff_texts, unified
 from kb.articles.revisions import doc_from_revision
 from kb.auth.policy import can_transition, require
+from kb.config import Defaults
 from kb.db import get_db
 from kb.errors import Invalid
 from kb.extensions import kb_state
@@ -78,7 +79,7 @@ ARTICLE_FIELDS = {
     "body": {**text(5000), "pattern": r"^[A-Za-z0-9 .,:;!?'\n]*$"},
     "tags": array(TAG, max_items=10),
     "category": FILTER,
-    "service": FILTER,
+    "service": one_of("", *Defaults.SERVICES),  # a site's own SERVICES: the 422 names them
     "audience": one_of("public", "internal"),
     "owner": text(254),
     "review_by": {"type": "string", "format": "date"},
