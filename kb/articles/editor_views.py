@@ -15,8 +15,9 @@ from kb.articles.forms import ArticleForm, FlagForm
 from kb.articles.reading import article_for
 from kb.articles.render import render_markdown
 from kb.articles.revisions import doc_from_revision
-from kb.auth.policy import ACTION_LABELS, has_role, require, require_transition
+from kb.auth.policy import has_role, require, require_transition
 from kb.db import get_db
+from kb.documents.workflow import ACTION_LABELS
 from kb.errors import Conflict, Invalid
 from kb.extensions import kb_state
 from kb.limits import markdown_problem

@@ -8,8 +8,9 @@ from flask_login import current_user
 from kb.articles import feedback, reading, resolutions, workflow
 from kb.articles.forms import FlagForm
 from kb.articles.render import pygments_css
-from kb.auth.policy import ACTION_LABELS, allowed_actions, can, can_transition, has_role
+from kb.auth.policy import allowed_actions, can, can_transition, has_role
 from kb.db import get_db
+from kb.documents.workflow import ACTION_LABELS
 from kb.extensions import kb_state
 from kb.models import Role
 

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from kb.auth.policy import require, require_tree, require_tree_transition, tree_actions
+from kb.auth.policy import allowed_actions, require, require_transition, require_tree
 from kb.db import get_db
 from kb.errors import Conflict, Invalid, NotFound
 from kb.extensions import kb_state
@@ -156,7 +156,7 @@ def new():
 def edit(tree_id: str):
     session = get_db()
     tree = workflow.editable_tree(session, tree_id, current_user)
-    require_tree_transition(current_user, "edit", tree)  # archived trees are not edited
+    require_transition(current_user, "edit", tree)  # archived trees are not edited
     if request.method == "GET":
         head = tree.head_revision
         form = form_from_graph(revision_graph(head))
@@ -206,7 +206,7 @@ def history(tree_id: str):
         events=workflow.events(session, tree),
         comments=workflow.open_review_comments(session, tree),
         labels=workflow.ACTION_LABELS,
-        actions=tree_actions(current_user, tree),
+        actions=allowed_actions(current_user, tree),
     )
 
 
