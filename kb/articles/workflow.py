@@ -168,12 +168,18 @@ def create_article(session: Session, doc: ArticleDoc, actor: User, message: str 
 
 
 def propose_for_integration(
-    session: Session, doc: ArticleDoc, actor_name: str, message: str, comment: str = ""
+    session: Session,
+    doc: ArticleDoc,
+    actor_name: str,
+    message: str,
+    comment: str = "",
+    resolution: dict[str, Any] | None = None,
 ) -> Article:
     """A new article proposed by an integration (a resolved ticket no article covered): like a
-    technician's proposal it goes straight to review and is never published by the proposer."""
+    technician's proposal it goes straight to review and is never published by the proposer.
+    The ``resolution`` it was drafted from starts its resolution log (not a reuse)."""
     _check_slug_free(session, doc.slug, None)
-    return documents.create(
+    article = documents.create(
         session,
         ARTICLES,
         doc,
@@ -183,6 +189,9 @@ def propose_for_integration(
         actor_name=actor_name,
         comment=comment,
     )
+    if resolution is not None:
+        resolutions.log(session, article, resolution, actor_name, count_reuse=False)
+    return article
 
 
 def save_edit(
