@@ -257,6 +257,5 @@ def allowed_actions(user: Any, document: Any) -> list[str]:
     return [
         action
         for action in WORKFLOW_ACTIONS
-        if document.status in TRANSITIONS[action].sources
-        and can_transition(user, action, document)
+        if document.status in TRANSITIONS[action].sources and can_transition(user, action, document)
     ]

@@ -26,9 +26,6 @@ from kb.trees.store import (
     revision_graph,
 )
 
-# The one table of labels, shared with articles (kept here for the modules that import it).
-ACTION_LABELS = documents.ACTION_LABELS
-
 
 def _append(
     session: Session,
