@@ -60,14 +60,12 @@ def add_revision(
     legacy_log = doc.extra.get(RESOLUTION_LOG)
     if legacy_log is not None:  # an older export: the log goes to the article, not the text
         doc = replace(doc, extra={k: v for k, v in doc.extra.items() if k != RESOLUTION_LOG})
-    if article is None:
-        article = Article(slug=doc.slug, status=ArticleStatus.DRAFT.value)
-        session.add(article)
-        session.flush()
-        number = 1
-    else:
-        revisions.claim(session, article, expected_head)  # concurrent saves queue here
-        number = revisions.next_number(session, ArticleRevision, article)
+    article, number = revisions.begin(
+        session,
+        ArticleRevision,
+        article,
+        lambda: Article(slug=doc.slug, status=ArticleStatus.DRAFT.value),
+    )
     fields = dict(
         number=number,
         base_revision_id=base_revision_id,

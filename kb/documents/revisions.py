@@ -18,6 +18,24 @@ from kb.models import utcnow
 from kb.models.documents import DocumentRevision, ReviewedDocument
 
 R = TypeVar("R", bound=DocumentRevision)
+D = TypeVar("D", bound=ReviewedDocument)
+
+
+def begin(
+    session: Session,
+    revision_model: type[DocumentRevision],
+    document: D | None,
+    new: Callable[[], D],
+) -> tuple[D, int]:
+    """The document a new revision goes to, and that revision's number: a ``new()`` document
+    (revision 1) when ``document`` is None, else the claimed document and its next number."""
+    if document is None:
+        created = new()
+        session.add(created)
+        session.flush()
+        return created, 1
+    claim(session, document, document.head_revision_id)  # concurrent saves queue here
+    return document, next_number(session, revision_model, document)
 
 
 def claim(session: Session, document: ReviewedDocument, expected: int | None) -> None:

@@ -43,25 +43,11 @@ class ReviewedDocument:
 
     @declared_attr
     def head_revision_id(cls) -> Mapped[int | None]:
-        return mapped_column(
-            ForeignKey(
-                f"{cls.revision_table}.id",
-                use_alter=True,
-                name=f"fk_{cls.__tablename__}_head_revision",  # type: ignore[attr-defined]
-            ),
-            nullable=True,
-        )
+        return _revision_pointer(cls, "head")
 
     @declared_attr
     def published_revision_id(cls) -> Mapped[int | None]:
-        return mapped_column(
-            ForeignKey(
-                f"{cls.revision_table}.id",
-                use_alter=True,
-                name=f"fk_{cls.__tablename__}_published_revision",  # type: ignore[attr-defined]
-            ),
-            nullable=True,
-        )
+        return _revision_pointer(cls, "published")
 
     @declared_attr
     def head_revision(cls) -> Mapped[Any]:
@@ -100,6 +86,19 @@ class ReviewedDocument:
     def visible_revision(self) -> Any:
         """The live revision if there is one, else the head."""
         return self.published_revision or self.head_revision
+
+
+def _revision_pointer(cls: Any, which: str) -> Mapped[int | None]:
+    """The document's pointer to its ``which`` ("head", "published") revision: a foreign key
+    created after both tables (they point at each other), named as the migrations name it."""
+    return mapped_column(
+        ForeignKey(
+            f"{cls.revision_table}.id",
+            use_alter=True,
+            name=f"fk_{cls.__tablename__}_{which}_revision",
+        ),
+        nullable=True,
+    )
 
 
 class DocumentRevision:

@@ -91,14 +91,12 @@ def add_revision(
     """Append a revision (creating the tree when ``tree`` is None); it becomes the head."""
     data = graph_to_data(graph)
     expected_head = tree.head_revision_id if tree is not None else None
-    if tree is None:
-        tree = Tree(id=graph.graph["id"], status=TreeStatus.DRAFT.value)
-        session.add(tree)
-        session.flush()
-        number = 1
-    else:
-        revisions.claim(session, tree, expected_head)  # concurrent saves queue here
-        number = revisions.next_number(session, TreeRevision, tree)
+    tree, number = revisions.begin(
+        session,
+        TreeRevision,
+        tree,
+        lambda: Tree(id=graph.graph["id"], status=TreeStatus.DRAFT.value),
+    )
     fields = dict(
         tree_id=tree.id,
         number=number,
