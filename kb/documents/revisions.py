@@ -86,11 +86,11 @@ def _swap(
     )
     result = session.execute(
         update(model)
-        .where(model.id == document.id, current)  # type: ignore[attr-defined]
+        .where(model.id == document.id, current)
         .values(updated_at=utcnow(), **values)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if result.rowcount != 1:
         raise stale(document)
 
 
