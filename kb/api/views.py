@@ -29,11 +29,11 @@ from kb.api.docs import (
     words,
 )
 from kb.articles import feedback, reading, workflow
-from kb.articles.diffing import diff_texts, unified
 from kb.articles.revisions import doc_from_revision
 from kb.auth.policy import can_transition, require
 from kb.config import Defaults
 from kb.db import get_db
+from kb.documents.diffing import diff_texts, unified
 from kb.errors import Invalid
 from kb.extensions import kb_state
 from kb.models import Article, ArticleRevision
