@@ -11,10 +11,30 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter
 
 from kb import db
+from kb.api.views import bp as api_bp
+from kb.articles.editor_views import bp as editor_bp
+from kb.articles.views import bp as articles_bp
+from kb.auth.views import bp as auth_bp
+from kb.auth.views import init_login
 from kb.config import check_configuration, configure_app
 from kb.errors import PluginError, register_error_handlers
+from kb.escalation import tickets
+from kb.escalation.views import bp as escalation_bp
 from kb.extensions import KbState, csrf, login_manager
-from kb.plugins import build_plugin_manager, collect
+from kb.hooks import collect
+from kb.outages.views import bp as outages_bp
+from kb.outages.views import init_banner
+from kb.plugins import build_plugin_manager, check_config
+from kb.reports.views import bp as reports_bp
+from kb.search import follow
+from kb.search import service as search_service
+from kb.search.views import bp as search_bp
+from kb.templating import init_templates
+from kb.throttle import init_throttling
+from kb.trees.api import bp as trees_api_bp
+from kb.trees.checks import registered_checks
+from kb.trees.editor_views import bp as tree_editor_bp
+from kb.trees.views import bp as trees_bp
 
 
 def create_app(
@@ -34,7 +54,9 @@ def create_app(
     check_configuration(app.config)
     configure_logging(app)
     state = configure_state(app, plugins or [])
+    check_config(state)
     configure_checks(state)
+    configure_outbox(state)
     configure_database(app, state)
     configure_search(state)
     configure_extensions(app)
@@ -69,9 +91,12 @@ def configure_state(app: Flask, plugins: list[object]) -> KbState:
 
 def configure_checks(state: KbState) -> None:
     """Collect the automated checks now, so a duplicate or broken one fails at start-up."""
-    from kb.trees.checks import registered_checks
-
     registered_checks(state)
+
+
+def configure_outbox(state: KbState) -> None:
+    """Outbox messages other than events are delivered by the area that owns them."""
+    tickets.install(state)
 
 
 def configure_database(app: Flask, state: KbState) -> None:
@@ -82,15 +107,12 @@ def configure_database(app: Flask, state: KbState) -> None:
 
 def configure_search(state: KbState) -> None:
     """The index follows the database through the article and tree hooks; the engine itself
-    is opened on first use (kb.search.service.backend)."""
-    from kb.search import follow
-
+    is opened on first use (kb.search.service.backend), but SEARCH_BACKEND is checked now."""
+    search_service.check_backend_setting(state)
     state.pm.register(follow, name="search_follow")
 
 
 def configure_extensions(app: Flask) -> None:
-    from kb.auth.views import init_login
-
     csrf.init_app(app)
     login_manager.init_app(app)
     init_login(app)
@@ -112,19 +134,6 @@ def configure_routing(app: Flask) -> None:
 
 
 def configure_blueprints(app: Flask, state: KbState) -> None:
-    from kb.api.views import bp as api_bp
-    from kb.articles.editor_views import bp as editor_bp
-    from kb.articles.views import bp as articles_bp
-    from kb.auth.views import bp as auth_bp
-    from kb.escalation.views import bp as escalation_bp
-    from kb.outages.views import bp as outages_bp
-    from kb.outages.views import init_banner
-    from kb.reports.views import bp as reports_bp
-    from kb.search.views import bp as search_bp
-    from kb.trees.api import bp as trees_api_bp
-    from kb.trees.editor_views import bp as tree_editor_bp
-    from kb.trees.views import bp as trees_bp
-
     init_banner(app)
     for blueprint in (
         auth_bp,
@@ -149,14 +158,10 @@ def configure_blueprints(app: Flask, state: KbState) -> None:
 
 def configure_throttling(app: Flask) -> None:
     """After the blueprints: the limits are applied to registered endpoints."""
-    from kb.throttle import init_throttling
-
     init_throttling(app)
 
 
 def configure_templates(app: Flask) -> None:
-    from kb.templating import init_templates
-
     init_templates(app)
 
 

@@ -16,6 +16,8 @@ from flask import Flask, g
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from kb.extensions import kb_state
+
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The largest integer a database column holds (SQLite and PostgreSQL BIGINT): a bigger id or
@@ -97,8 +99,6 @@ def _drop_after_rollback(session: Session) -> None:
 def get_db() -> Session:
     """The request's database session, created on first use and closed at teardown."""
     if "kb_db" not in g:
-        from kb.extensions import kb_state
-
         g.kb_db = kb_state().session()
     return g.kb_db
 

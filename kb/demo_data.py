@@ -19,12 +19,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from kb.auth.users import create_user, find_user
-from kb.escalation.service import (
-    EscalationRequest,
-    ResolutionInput,
-    create_escalation,
-    resolve_escalation,
-)
+from kb.escalation.intake import EscalationRequest, create_escalation
+from kb.escalation.service import ResolutionInput, resolve_escalation
 from kb.escalation.tickets import create_local_ticket
 from kb.models import (
     Article,

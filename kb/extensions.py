@@ -10,6 +10,8 @@ from flask import Flask, current_app
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
 
+from kb.hooks import notify
+
 if TYPE_CHECKING:
     import pluggy
     from sqlalchemy import Engine
@@ -33,6 +35,8 @@ class KbState:
     sessionmaker: sessionmaker[Session]
     pm: pluggy.PluginManager
     services: dict[str, Any] = field(default_factory=dict)
+    # Outbox message kinds other than events, by the area that owns each (kb.outbox).
+    outbox_handlers: dict[str, Any] = field(default_factory=dict)
 
     def session(self) -> Session:
         """A new database session, tied to this app so after-commit events reach its plugins."""
@@ -41,9 +45,7 @@ class KbState:
         return session
 
     def notify(self, hook: str, **kwargs: Any) -> None:
-        """Fire an event hook, isolating each plugin (see :func:`kb.plugins.notify`)."""
-        from kb.plugins import notify
-
+        """Fire an event hook, isolating each plugin (see :func:`kb.hooks.notify`)."""
         notify(self.pm, hook, kb=self, **kwargs)
 
 

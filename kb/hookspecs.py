@@ -1,16 +1,63 @@
-"""Every hook kb calls. Grammar: collectors ``kb_register_*``/``kb_markdown_extensions`` return
-lists, events (``kb_<noun>_<past participle>``) return nothing and run through ``notify()``,
-providers (``kb_<verb>_<noun>``) are firstresult and return an object or None ("not mine").
+"""Every hook kb calls, and the markers plugins use. Grammar: collectors
+``kb_register_*``/``kb_markdown_extensions``/``kb_check_config`` return lists, events
+(``kb_<noun>_<past participle>``) return nothing, providers (``kb_<verb>_<noun>``) are
+firstresult and return an object or None ("not mine").
 
 Every hook receives ``kb``: the per-app :class:`kb.extensions.KbState` (configuration, database
-sessions, plugin manager), so a plugin never needs a global app.
+sessions, plugin manager), so a plugin never needs a global app. Events marked ``@reliable``
+are delivered at least once through the outbox (:mod:`kb.outbox`); this file is the one place
+that says which they are and what record each carries. It imports nothing but pluggy and
+:mod:`kb.records`, so ``from kb import hookimpl`` does not load the app.
 """
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
 import pluggy
 
+from kb.records import (
+    EscalationSnapshot,
+    FollowUpSnapshot,
+    OutageSnapshot,
+    ResolutionSnapshot,
+    SubscriptionSnapshot,
+)
+
 hookspec = pluggy.HookspecMarker("kb")
+hookimpl = pluggy.HookimplMarker("kb")
+
+F = TypeVar("F", bound=Callable[..., object])
+
+
+@dataclass(frozen=True)
+class ReliableEvent:
+    """An event hook delivered through the outbox: ``argument`` names its record parameter,
+    rebuilt as ``record`` from the JSON stored with each delivery."""
+
+    hook: str
+    argument: str
+    record: type
+
+
+RELIABLE: dict[str, ReliableEvent] = {}
+
+
+def reliable(record: type) -> Callable[[F], F]:
+    """Mark an event hook spec ``(kb, <argument>, delivery_key)`` as reliable, its
+    ``<argument>`` being a ``record``."""
+
+    def mark(spec: F) -> F:
+        names = [n for n in inspect.signature(spec).parameters if n not in ("kb", "delivery_key")]
+        if len(names) != 1:
+            raise TypeError(f"{spec.__name__}: a reliable event carries exactly one record")
+        RELIABLE[spec.__name__] = ReliableEvent(spec.__name__, names[0], record)
+        return spec
+
+    return mark
 
 
 @hookspec
@@ -54,10 +101,11 @@ def kb_tree_changed(kb, tree):
 
 
 # --- escalation and tickets -------------------------------------------------------------------
-# The events below are *reliable*: kb writes one outbox row per implementing plugin in the same
-# transaction as the change, and the dispatcher calls each plugin until it succeeds (with
-# backoff). An implementation may therefore run more than once for the same event: use
-# ``delivery_key`` (stable across retries) to make it idempotent. Raise to have it retried.
+# The events marked @reliable are delivered through the outbox: kb writes one outbox row per
+# implementing plugin in the same transaction as the change, and the dispatcher calls each
+# plugin until it succeeds (with backoff). An implementation may therefore run more than once
+# for the same event: use ``delivery_key`` (stable across retries) to make it idempotent. Raise
+# to have it retried.
 
 
 @hookspec(firstresult=True)
@@ -67,14 +115,15 @@ def kb_create_ticket(kb, escalation, idempotency_key):
     Called by the outbox dispatcher (never inside a web request), possibly several times for
     the same escalation if an earlier attempt failed: ``idempotency_key`` is the same each time,
     so return the ticket made before rather than a second one. ``escalation`` is a
-    :class:`kb.escalation.snapshots.EscalationSnapshot`. Return a
-    :class:`kb.escalation.snapshots.TicketRef`, or None if this plugin does not handle it (the
+    :class:`kb.records.EscalationSnapshot`. Return a
+    :class:`kb.records.TicketRef`, or None if this plugin does not handle it (the
     next plugin is asked; kb's own queue, ``local_tickets``, answers last). Raise to fail this
     attempt: it is retried with exponential backoff. Stops at the first non-None result.
     """
 
 
 @hookspec
+@reliable(EscalationSnapshot)
 def kb_escalation_created(kb, escalation, delivery_key):
     """An escalation was stored (a requester gave their details after a diagnostic failed).
 
@@ -85,27 +134,30 @@ def kb_escalation_created(kb, escalation, delivery_key):
 
 
 @hookspec
+@reliable(ResolutionSnapshot)
 def kb_ticket_resolved(kb, resolution, delivery_key):
     """A ticket was resolved, in kb's queue or an external system, and kb has already written
     the resolution into the linked articles (or a new draft article).
 
     Reliable (through the outbox). ``resolution`` is a
-    :class:`kb.escalation.snapshots.ResolutionSnapshot`. Return value ignored; raise to be
+    :class:`kb.records.ResolutionSnapshot`. Return value ignored; raise to be
     retried.
     """
 
 
 @hookspec
+@reliable(FollowUpSnapshot)
 def kb_followup_due(kb, followup, delivery_key):
     """A follow-up fell due (``kb followups run`` or the background worker found it).
 
     Reliable (through the outbox). ``followup`` is a
-    :class:`kb.escalation.snapshots.FollowUpSnapshot` with ``answer_url``, the link the
+    :class:`kb.records.FollowUpSnapshot` with ``answer_url``, the link the
     requester uses to say "still fixed" or "not fixed". Return value ignored; raise to retry.
     """
 
 
 @hookspec
+@reliable(FollowUpSnapshot)
 def kb_followup_answered(kb, followup, delivery_key):
     """The requester answered a follow-up (``followup.status`` is ``fixed`` or ``not_fixed``).
 
@@ -135,10 +187,11 @@ def kb_register_jobs(kb):
 
 
 @hookspec
+@reliable(OutageSnapshot)
 def kb_outage_changed(kb, outage, delivery_key):
     """An outage was declared, updated or closed (``outage.change`` says which).
 
-    Reliable (through the outbox). ``outage`` is a :class:`kb.outages.service.OutageSnapshot`
+    Reliable (through the outbox). ``outage`` is a :class:`kb.records.OutageSnapshot`
     with the latest update, cause and duration once closed, and ``subscribers`` (the e-mail
     addresses that asked for updates). Notification plugins tell them. Return value ignored;
     raise to be retried.
@@ -146,11 +199,12 @@ def kb_outage_changed(kb, outage, delivery_key):
 
 
 @hookspec
+@reliable(SubscriptionSnapshot)
 def kb_outage_subscription_requested(kb, subscription, delivery_key):
     """Someone asked for e-mail about an outage for an address kb has not seen confirmed.
 
     Reliable (through the outbox). ``subscription`` is a
-    :class:`kb.outages.service.SubscriptionSnapshot` with ``email``, the outage's title and
+    :class:`kb.records.SubscriptionSnapshot` with ``email``, the outage's title and
     service, and ``confirm_url``: a signed link, valid until ``expires_at``, that the address's
     owner opens to start the updates. Until then the address is not among an outage's
     ``subscribers``. Mail plugins send the link; return value ignored; raise to be retried.
@@ -182,7 +236,7 @@ def kb_register_search_backends(kb):
     :class:`kb.search.backend.SearchBackend`: batch writes with the change sequence number,
     rebuild, versions, search, title suggestions). The setting ``SEARCH_BACKEND`` picks one by
     name; the built-in Whoosh backend is registered as ``"whoosh"``. Two plugins registering
-    the same name is an error when search is first used.
+    the same name, or a SEARCH_BACKEND no plugin registers, stops the start-up.
     """
 
 
@@ -191,9 +245,24 @@ def kb_session_escalated(kb, session):
     """A diagnostic session ended escalated: it reached an escalation node, or the person
     said "This didn't help".
 
-    Fires after commit. ``session`` is a :class:`kb.trees.handoff.SessionSnapshot`:
+    Fires after commit. ``session`` is a :class:`kb.records.SessionSnapshot`:
     a plain copy of the session (token, tree id, revision, mode, transcript entries and text,
     variables, the escalation node with group, impact, urgency and what to ask, articles
     viewed, checks run, requester user id). Return value ignored; failures are logged with
     the plugin's name and never reach the person.
+    """
+
+
+# --- start-up ---------------------------------------------------------------------------------
+
+
+@hookspec
+def kb_check_config(kb, config):
+    """Check this plugin's settings when the app starts.
+
+    ``config`` is the app's configuration (the same mapping as ``kb.config``). Return a list
+    of problems, one line each, naming the setting and what is wrong with it (for example
+    ``"WEBHOOK_URLS is set but WEBHOOK_SECRET is not"``), or an empty list or None when all is
+    well. kb asks every plugin, then refuses to start if any answered a problem, listing them
+    all with the plugin's name; a plugin that raises here is reported the same way.
     """

@@ -11,8 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from kb.escalation import followups, outbox
-from kb.plugins import collect
+from kb import followups, outbox
+from kb.hooks import collect
+from kb.search import service
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +36,6 @@ def core_jobs(kb: Any) -> list[Job]:
 
 def _search_catch_up(kb: Any) -> None:
     """Keep this node's index current even when nobody searches (changes made on other nodes)."""
-    from kb.search import service
-
     if service.available(kb):
         with kb.session() as session:
             service.catch_up(kb, session)

@@ -32,8 +32,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from kb.auth.users import create_token, require_user
-from kb.escalation.outbox import dispatch
 from kb.extensions import kb_state
+from kb.outbox import dispatch
 from tests.conftest import CSRF_FIELD
 
 pytestmark = pytest.mark.fuzz

@@ -126,7 +126,7 @@ def test_instance_plugins_are_loaded_from_the_instance_folder(make_app, tmp_path
         "def kb_article_changed(kb, article):\n"
         "    seen.append(article.slug)\n"
     )
-    from kb import create_app
+    from kb.app import create_app
 
     reloaded = create_app(app.config.copy() | {"SECRET_KEY": "x"}, instance_path=app.instance_path)
     pm = kb_state(reloaded).pm
@@ -140,7 +140,7 @@ def test_an_instance_plugin_with_a_misspelt_hook_fails_at_start_up(make_app) -> 
     (Path(app.instance_path) / "plugins" / "typo.py").write_text(
         "from kb import hookimpl\n@hookimpl\ndef kb_article_chnged(kb, article):\n    pass\n"
     )
-    from kb import create_app
+    from kb.app import create_app
 
     with pytest.raises(PluginError, match="kb_article_chnged"):
         create_app(app.config.copy(), instance_path=app.instance_path)
@@ -150,7 +150,7 @@ def test_an_instance_plugin_that_does_not_import_fails_with_its_path(make_app) -
     app = make_app(content="empty")
     path = Path(app.instance_path) / "plugins" / "broken.py"
     path.write_text("import no_such_module\n")
-    from kb import create_app
+    from kb.app import create_app
 
     with pytest.raises(PluginError, match=re.escape(str(path))):
         create_app(app.config.copy(), instance_path=app.instance_path)

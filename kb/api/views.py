@@ -20,7 +20,6 @@ from kb.api.docs import (
 )
 from kb.api.openapi import build
 from kb.articles import feedback, reading, workflow
-from kb.articles.diffing import diff_texts, unified
 from kb.articles.revisions import doc_from_revision
 from kb.articles.schemas import (
     ArticleCreate,
@@ -39,6 +38,7 @@ from kb.articles.schemas import (
 )
 from kb.auth.policy import can_transition, require
 from kb.db import get_db
+from kb.documents.diffing import diff_texts, unified
 from kb.extensions import kb_state
 from kb.models import Article, ArticleRevision
 from kb.schemas import from_json, from_query

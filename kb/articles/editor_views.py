@@ -10,7 +10,6 @@ from flask_login import current_user, login_required
 
 from kb.api.docs import STRING, api_doc, obj
 from kb.articles import dashboards, feedback, workflow
-from kb.articles.diffing import diff_texts
 from kb.articles.document import ArticleDoc
 from kb.articles.forms import ArticleForm
 from kb.articles.reading import article_for, facet_counts
@@ -26,13 +25,16 @@ from kb.articles.schemas import (
     Restore,
     Transition,
 )
-from kb.auth.policy import ACTION_LABELS, has_role, require, require_transition
+from kb.auth.policy import has_role, require, require_transition
 from kb.config import service_catalogue
 from kb.db import get_db
+from kb.documents import pages
+from kb.documents.diffing import Diff, diff_texts
+from kb.documents.workflow import ACTION_LABELS
 from kb.errors import Conflict, Invalid
 from kb.extensions import kb_state
 from kb.limits import markdown_problem
-from kb.models import Role
+from kb.models import ArticleRevision, Role
 from kb.plugins import collect
 from kb.redirects import local_target
 from kb.schemas import from_form, from_json
@@ -40,6 +42,20 @@ from kb.throttle import client_fingerprint
 
 bp = Blueprint("editor", __name__)
 Fields = TypeVar("Fields", bound=ArticleFields)
+
+# The article's history, diff and revision pages (the shared documents/ templates).
+PAGES = pages.Pages(
+    key="slug",
+    show="articles.show",
+    edit="editor.edit",
+    history="editor.history",
+    diff="editor.diff",
+    restore="editor.restore",
+    workflow="editor.change_status",
+    diff_body="articles/_diff_body.html",
+    revision="editor.revision",
+    comment="editor.comment",
+)
 
 
 def _preview(text: str, field: str = "body") -> str:
@@ -190,11 +206,8 @@ def history(slug: str):
     article = workflow.editable_article(session, slug, current_user)
     require(current_user, "article.history", article)
     return render_template(
-        "articles/history.html",
-        article=article,
-        revisions=list(reversed(article.revisions)),
-        events=workflow.events(session, article),
-        labels=ACTION_LABELS,
+        "documents/history.html",
+        **pages.history(session, workflow.ARTICLES, PAGES, article, current_user),
     )
 
 
@@ -216,25 +229,15 @@ def diff(slug: str):
     session = get_db()
     article = workflow.editable_article(session, slug, current_user)
     require(current_user, "article.history", article)
-    numbers = [r.number for r in article.revisions]
-    try:
-        new_number = int(request.args.get("to", numbers[-1]))
-        old_number = int(request.args.get("from", max(1, new_number - 1)))
-    except ValueError:
-        raise Invalid("from and to must be revision numbers.") from None
-    old = workflow.revision_by_number(session, article, old_number)
-    new = workflow.revision_by_number(session, article, new_number)
-    mode = "inline" if request.args.get("mode") == "inline" else "side"
-    result = diff_texts(doc_from_revision(old, "").to_text(), doc_from_revision(new, "").to_text())
     return render_template(
-        "articles/diff.html",
-        article=article,
-        old=old,
-        new=new,
-        diff=result,
-        mode=mode,
-        numbers=numbers,
+        "documents/diff.html",
+        **pages.diff(session, workflow.ARTICLES, PAGES, article, request.args, _compare),
     )
+
+
+def _compare(old: ArticleRevision, new: ArticleRevision) -> Diff:
+    """Two revisions as the text of their files: front matter and body."""
+    return diff_texts(doc_from_revision(old, "").to_text(), doc_from_revision(new, "").to_text())
 
 
 @bp.post("/articles/<slug>/restore/<int:number>")

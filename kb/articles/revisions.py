@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kb.articles import resolutions
@@ -14,7 +13,7 @@ from kb.articles.document import ArticleDoc
 from kb.articles.snapshot import snapshot
 from kb.changes import record_change
 from kb.db import queue_event
-from kb.errors import StaleWrite
+from kb.documents import revisions
 from kb.models import Article, ArticleRevision, ArticleStatus, ArticleTag, User, utcnow
 
 # Front matter key that held the resolution log before it moved to its own table
@@ -61,21 +60,12 @@ def add_revision(
     legacy_log = doc.extra.get(RESOLUTION_LOG)
     if legacy_log is not None:  # an older export: the log goes to the article, not the text
         doc = replace(doc, extra={k: v for k, v in doc.extra.items() if k != RESOLUTION_LOG})
-    if article is None:
-        article = Article(slug=doc.slug, status=ArticleStatus.DRAFT.value)
-        session.add(article)
-        session.flush()
-        number = 1
-    else:
-        claim(session, article, expected_head)  # concurrent saves queue here, one at a time
-        number = (
-            session.scalar(
-                select(func.max(ArticleRevision.number)).where(
-                    ArticleRevision.article_id == article.id
-                )
-            )
-            or 0
-        ) + 1
+    article, number = revisions.begin(
+        session,
+        ArticleRevision,
+        article,
+        lambda: Article(slug=doc.slug, status=ArticleStatus.DRAFT.value),
+    )
     fields = dict(
         number=number,
         base_revision_id=base_revision_id,
@@ -95,14 +85,10 @@ def add_revision(
         author_name=author_name or (author.email if author else "system"),
         message=message,
     )
-    try:
-        with session.begin_nested():  # only this insert is undone when it loses a race
-            revision = ArticleRevision(article=article, **fields)
-            session.add(revision)
-            session.flush()
-    except IntegrityError:  # a concurrent save took the same revision number first
-        raise _stale(article) from None
-    move_head(session, article, revision, expected_head)
+    revision = revisions.insert(
+        session, article, lambda: ArticleRevision(article=article, **fields)
+    )
+    revisions.move_head(session, article, revision, expected_head)
     if article.slug != doc.slug and article.published_revision_id is None:
         article.slug = doc.slug
     sync_listing(article)
@@ -111,47 +97,6 @@ def add_revision(
             if isinstance(entry, dict):
                 resolutions.log(session, article, entry, revision.author_name, count_reuse=False)
     return revision
-
-
-def move_head(
-    session: Session, article: Article, revision: ArticleRevision, expected: int | None
-) -> None:
-    """Point the article at its new head only if nobody moved it since we read it
-    (compare-and-swap), so two concurrent saves can never silently replace one another."""
-    _swap(session, article, expected, head_revision_id=revision.id)
-    session.expire(article, ["head_revision_id", "head_revision", "updated_at"])
-
-
-def claim(session: Session, article: Article, expected: int | None) -> None:
-    """Take the article for a write before choosing the new revision's number: a row update
-    that holds the database's write lock (SQLite) or row lock (PostgreSQL) until commit, and
-    only while the head is still ``expected``. A concurrent save of the same base waits here,
-    then finds the head moved (StaleWrite). It also opens a real transaction first, so the
-    savepoint around the insert can never commit on its own (pysqlite)."""
-    _swap(session, article, expected)
-
-
-def _swap(session: Session, article: Article, expected: int | None, **values: object) -> None:
-    current = (
-        Article.head_revision_id.is_(None)
-        if expected is None
-        else (Article.head_revision_id == expected)
-    )
-    result = session.execute(
-        update(Article)
-        .where(Article.id == article.id, current)
-        .values(updated_at=utcnow(), **values)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        raise _stale(article)
-
-
-def _stale(article: Article) -> StaleWrite:
-    return StaleWrite(
-        f"Article '{article.slug}' was changed by someone else at the same moment; "
-        "reload and try again."
-    )
 
 
 def publish(session: Session, article: Article, revision: ArticleRevision) -> None:

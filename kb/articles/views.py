@@ -6,10 +6,12 @@ from flask import Blueprint, Response, render_template, request
 from flask_login import current_user
 
 from kb.articles import feedback, reading, resolutions, workflow
+from kb.articles.editor_views import PAGES
 from kb.articles.forms import FlagForm
 from kb.articles.render import pygments_css
-from kb.auth.policy import ACTION_LABELS, allowed_actions, can, can_transition, has_role
+from kb.auth.policy import allowed_actions, can, can_transition, has_role
 from kb.db import get_db
+from kb.documents.workflow import ACTION_LABELS
 from kb.extensions import kb_state
 from kb.models import Role
 
@@ -95,6 +97,7 @@ def staff_panel(session, article) -> dict | None:
         "flags": feedback.open_flags(session, article) if sees_counts else [],
         "comments": workflow.open_review_comments(session, article),
         "labels": ACTION_LABELS,
+        "pages": PAGES,
         "has_pending_draft": article.is_live
         and article.head_revision_id != article.published_revision_id
         and can(current_user, "article.read_head", article),

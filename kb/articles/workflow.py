@@ -1,5 +1,7 @@
 """The article lifecycle: create, edit (with optimistic locking), submit, review, publish,
-archive, restore, comment. Every step is checked by kb.auth.policy and recorded as an event."""
+archive, restore, comment, log a resolution. The steps are kb.documents.workflow's, shared with
+trees; this module is the articles' adapter to it (ARTICLES) and the functions other modules
+call, plus what only articles have: fields, slugs, proposals and the resolution log."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kb.articles import resolutions
 from kb.articles.document import ArticleDoc, DocumentError, validate_fields
 from kb.articles.revisions import (
     add_revision,
@@ -19,10 +22,11 @@ from kb.articles.revisions import (
     get_article,
     publish,
 )
-from kb.auth.policy import has_role, require, require_transition
-from kb.db import storable_int
-from kb.errors import Conflict, Invalid, NotFound, StaleWrite, Taken
-from kb.models import Article, ArticleEvent, ArticleRevision, ArticleStatus, Role, User
+from kb.auth.policy import can, require, require_transition
+from kb.changes import record_change
+from kb.documents import workflow as documents
+from kb.errors import Conflict, Invalid, NotFound, Taken
+from kb.models import Article, ArticleEvent, ArticleRevision, User
 
 NEW_ARTICLE_BODY = """## Issue
 
@@ -76,29 +80,6 @@ def doc_from_fields(data: dict[str, Any], status: str = "draft") -> ArticleDoc:
         raise Invalid("Some fields need attention.", fields=fields) from None
 
 
-def _record(
-    session: Session,
-    article: Article,
-    action: str,
-    actor: User | None,
-    from_status: str,
-    comment: str = "",
-    revision: ArticleRevision | None = None,
-) -> ArticleEvent:
-    event = ArticleEvent(
-        article_id=article.id,
-        revision=revision,
-        action=action,
-        from_status=from_status,
-        to_status=article.status,
-        actor_id=actor.id if actor else None,
-        actor_name=actor.email if actor else "system",
-        comment=comment.strip(),
-    )
-    session.add(event)
-    return event
-
-
 def _check_slug_free(session: Session, slug: str, article: Article | None) -> None:
     other = session.scalar(select(Article).where(Article.slug == slug))
     if other is not None and (article is None or other.id != article.id):
@@ -108,85 +89,33 @@ def _check_slug_free(session: Session, slug: str, article: Article | None) -> No
         )
 
 
-def create_article(session: Session, doc: ArticleDoc, actor: User, message: str = "") -> Article:
-    """Authors create drafts; a technician's new article is a proposal that goes to review."""
-    require(actor, "article.propose")
-    _check_slug_free(session, doc.slug, None)
-    proposal = not has_role(actor, Role.AUTHOR)
-    revision = add_revision(session, doc, author=actor, message=message or "Created")
-    article = revision.article
-    if proposal:
-        article.proposed_by_id = actor.id
-        article.status = ArticleStatus.IN_REVIEW.value
-    _record(session, article, "propose" if proposal else "create", actor, "", message, revision)
-    changed(session, article)
-    return article
-
-
-def propose_for_integration(
-    session: Session, doc: ArticleDoc, actor_name: str, message: str, comment: str = ""
-) -> Article:
-    """A new article proposed by an integration (a resolved ticket no article covered): like a
-    technician's proposal it goes straight to review and is never published by the proposer."""
-    _check_slug_free(session, doc.slug, None)
-    revision = add_revision(session, doc, author_name=actor_name, message=message)
-    article = revision.article
-    article.status = ArticleStatus.IN_REVIEW.value
-    event = _record(session, article, "propose", None, "", comment, revision)
-    event.actor_name = actor_name
-    changed(session, article)
-    return article
-
-
-def save_edit(
+def _append(
     session: Session,
-    article: Article,
+    article: Article | None,
     doc: ArticleDoc,
-    actor: User,
+    author: User | None,
+    author_name: str,
+    message: str,
     base_revision_id: int | None,
-    message: str = "",
-    action: str = "edit",
 ) -> ArticleRevision:
-    """Save a new head revision. Refused with Conflict (409) when someone saved a newer one
-    since ``base_revision_id``; the conflict carries both texts so nothing is lost."""
-    require_transition(actor, "edit", article)
-    head = article.head_revision
-    if head is not None and base_revision_id != head.id:
-        raise _newer_version(article, head, doc, base_revision_id)
+    return add_revision(
+        session,
+        doc,
+        article=article,
+        author=author,
+        author_name=author_name,
+        message=message,
+        base_revision_id=base_revision_id,
+    )
+
+
+def _prepare(
+    session: Session, article: Article, doc: ArticleDoc, head: ArticleRevision | None
+) -> ArticleDoc:
     _check_slug_free(session, doc.slug, article)
     if head is not None:  # the editor does not show extra front matter: carry it over
         doc.extra = {**(head.extra or {}), **doc.extra}
-    if head is not None and head.content_hash == doc.content_hash():
-        return head
-    proposal = not has_role(actor, Role.AUTHOR)
-    from_status = article.status
-    try:
-        revision = add_revision(
-            session,
-            doc,
-            article=article,
-            author=actor,
-            message=message or "Edited",
-            base_revision_id=base_revision_id,
-        )
-    except StaleWrite:
-        # Another save of the same base won the race between our check above and our write:
-        # the same answer as the check would have given a moment later.
-        session.refresh(article)
-        winner = article.head_revision
-        if winner is None or winner.id == base_revision_id:
-            raise
-        raise _newer_version(article, winner, doc, base_revision_id) from None
-    if proposal:
-        article.status = ArticleStatus.IN_REVIEW.value
-        article.proposed_by_id = actor.id  # the proposer may see and edit their proposal
-    elif article.status == ArticleStatus.PUBLISHED.value:
-        article.status = ArticleStatus.DRAFT.value  # the live revision stays live meanwhile
-    _record(
-        session, article, "propose" if proposal else action, actor, from_status, message, revision
-    )
-    changed(session, article)
-    return revision
+    return doc
 
 
 def _newer_version(
@@ -204,95 +133,127 @@ def _newer_version(
     )
 
 
+def _restorable(article: Article, old: ArticleRevision) -> ArticleDoc:
+    doc = doc_from_revision(old, article.status)
+    doc.slug = article.head_revision.slug if article.head_revision else doc.slug
+    return doc
+
+
+def _publish(session: Session, article: Article, revision: ArticleRevision) -> None:
+    publish(session, article, revision)
+    article.proposed_by_id = None  # published: no longer anyone's proposal
+
+
+# How the shared review workflow (kb.documents.workflow) handles articles.
+ARTICLES: documents.Kind[ArticleDoc] = documents.Kind(
+    name="article",
+    event=ArticleEvent,
+    revision=ArticleRevision,
+    append=_append,
+    prepare=_prepare,
+    content_hash=lambda doc: doc.content_hash(),
+    conflict=_newer_version,
+    restorable=_restorable,
+    publish=_publish,
+    changed=changed,
+)
+
+
+def create_article(session: Session, doc: ArticleDoc, actor: User, message: str = "") -> Article:
+    """Authors create drafts; a technician's new article is a proposal that goes to review."""
+    require(actor, "article.propose")
+    _check_slug_free(session, doc.slug, None)
+    proposal = not can(actor, "article.create")
+    return documents.create(session, ARTICLES, doc, actor, message, proposal=proposal)
+
+
+def propose_for_integration(
+    session: Session,
+    doc: ArticleDoc,
+    actor_name: str,
+    message: str,
+    comment: str = "",
+    resolution: dict[str, Any] | None = None,
+) -> Article:
+    """A new article proposed by an integration (a resolved ticket no article covered): like a
+    technician's proposal it goes straight to review and is never published by the proposer.
+    The ``resolution`` it was drafted from starts its resolution log (not a reuse)."""
+    _check_slug_free(session, doc.slug, None)
+    article = documents.create(
+        session,
+        ARTICLES,
+        doc,
+        None,
+        message,
+        proposal=True,
+        actor_name=actor_name,
+        comment=comment,
+    )
+    if resolution is not None:
+        resolutions.log(session, article, resolution, actor_name, count_reuse=False)
+    return article
+
+
+def save_edit(
+    session: Session,
+    article: Article,
+    doc: ArticleDoc,
+    actor: User,
+    base_revision_id: int | None,
+    message: str = "",
+    action: str = "edit",
+) -> ArticleRevision:
+    """Save a new head revision. Refused with Conflict (409) when someone saved a newer one
+    since ``base_revision_id``; the conflict carries both texts so nothing is lost."""
+    return documents.save(session, ARTICLES, article, doc, actor, base_revision_id, message, action)
+
+
 def transition(
     session: Session, article: Article, action: str, actor: User, comment: str = ""
 ) -> Article:
     """submit / approve / request_changes / publish / archive / unarchive."""
-    rule = require_transition(actor, action, article)
-    if action == "request_changes" and not comment.strip():
-        raise Invalid("Say what needs to change.", fields={"comment": "required"})
-    from_status = article.status
-    if action in ("approve", "publish"):
-        if article.head_revision is None:
-            raise Conflict("There is nothing to publish.")
-        publish(session, article, article.head_revision)
-        article.proposed_by_id = None
-    elif action == "unarchive":
-        article.status = (
-            ArticleStatus.PUBLISHED.value
-            if article.published_revision_id is not None
-            else ArticleStatus.DRAFT.value
-        )
-        changed(session, article)
-    else:
-        assert rule.to is not None
-        article.status = rule.to
-        changed(session, article)
-    _record(session, article, action, actor, from_status, comment, article.head_revision)
-    return article
+    return documents.transition(session, ARTICLES, article, action, actor, comment)
 
 
 def restore(
     session: Session, article: Article, number: int, actor: User, base_revision_id: int | None
 ) -> ArticleRevision:
     """Bring back an old revision's content as a new head revision (history stays intact)."""
-    require_transition(actor, "restore", article)
-    old = revision_by_number(session, article, number)
-    doc = doc_from_revision(old, article.status)
-    doc.slug = article.head_revision.slug if article.head_revision else doc.slug
-    return save_edit(
-        session,
-        article,
-        doc,
-        actor,
-        base_revision_id,
-        message=f"Restored revision {number}",
-        action="restore",
-    )
+    return documents.restore(session, ARTICLES, article, number, actor, base_revision_id)
 
 
 def add_comment(session: Session, article: Article, actor: User, text: str) -> ArticleEvent:
-    require_transition(actor, "comment", article)
-    if not text.strip():
-        raise Invalid("Write a comment first.", fields={"comment": "required"})
-    return _record(session, article, "comment", actor, article.status, text, article.head_revision)
+    return documents.comment(session, ARTICLES, article, actor, text)
+
+
+def log_resolution(
+    session: Session, article: Article, entry: dict[str, Any], actor_name: str
+) -> bool:
+    """Log a resolved ticket against a live article (Conflict if it is not live); False when
+    this resolution is logged already. Only the log, the reuse count and a note: no revision,
+    no status change, so a pending draft or the review round never sees it."""
+    documents.require_live(article)
+    if not resolutions.log(session, article, entry, actor_name):
+        return False
+    documents.note(
+        session, ARTICLES, article, "resolution", actor_name, str(entry["resolution"])[:2000]
+    )
+    record_change(session, "article", article.slug)  # reuse counts rank search results
+    return True
 
 
 def revision_by_number(session: Session, article: Article, number: int) -> ArticleRevision:
-    revision = (
-        None
-        if not storable_int(number)
-        else session.scalar(
-            select(ArticleRevision).where(
-                ArticleRevision.article_id == article.id, ArticleRevision.number == number
-            )
-        )
-    )
-    if revision is None:
-        raise NotFound(f"Article '{article.slug}' has no revision {number}.")
-    return revision
+    return documents.revision_by_number(session, ARTICLES, article, number)
 
 
 def events(session: Session, article: Article) -> list[ArticleEvent]:
-    return list(
-        session.scalars(
-            select(ArticleEvent)
-            .where(ArticleEvent.article_id == article.id)
-            .order_by(ArticleEvent.at.desc(), ArticleEvent.id.desc())
-        )
-    )
+    return documents.events(session, ARTICLES, article)
 
 
 def open_review_comments(session: Session, article: Article) -> list[ArticleEvent]:
     """Comments since the last time changes were requested or the article was submitted:
     what the author has to act on."""
-    result: list[ArticleEvent] = []
-    for event in events(session, article):
-        if event.action in ("request_changes", "comment"):
-            result.append(event)
-        if event.action in ("submit", "approve", "publish", "create", "propose"):
-            break
-    return list(reversed(result))
+    return documents.open_review_comments(session, ARTICLES, article)
 
 
 def editable_article(session: Session, slug: str, actor: Any, action: str | None = None) -> Article:

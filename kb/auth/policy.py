@@ -21,6 +21,8 @@ class Person(Protocol):
 ANONYMOUS_RANK = -1
 
 # The lowest role allowed to do each action that does not depend on the thing acted on.
+# Every name is read where the action is done; the review workflow reads
+# "<kind>.<permission>" through TRANSITIONS below (kinds: DOCUMENT_KINDS).
 MINIMUM_ROLE: dict[str, Role] = {
     "article.read_internal": Role.TECHNICIAN,
     "article.propose": Role.TECHNICIAN,
@@ -33,16 +35,23 @@ MINIMUM_ROLE: dict[str, Role] = {
     "article.flag": Role.REQUESTER,
     "tree.run_technician": Role.TECHNICIAN,
     "tree.read_internal": Role.TECHNICIAN,
+    "tree.read_unpublished": Role.AUTHOR,
     "tree.edit": Role.AUTHOR,
+    "tree.review": Role.REVIEWER,
     "tree.publish": Role.REVIEWER,
+    "tree.archive": Role.REVIEWER,
     "check.run": Role.TECHNICIAN,
     "ticket.work": Role.TECHNICIAN,
     "outage.declare": Role.TECHNICIAN,
     "report.view": Role.REVIEWER,
     "user.manage": Role.ADMIN,
     "outbox.manage": Role.ADMIN,
-    "index.manage": Role.ADMIN,
 }
+
+# The kinds of reviewed documents (kb.models.documents), and those that take proposals from
+# people who may not edit them ("<kind>.propose").
+DOCUMENT_KINDS = ("article", "tree")
+PROPOSALS = frozenset({"article"})
 
 
 def rank(user: Any) -> int:
@@ -61,7 +70,7 @@ def has_role(user: Any, role: Role) -> bool:
 
 def visible_audiences(user: Any) -> tuple[str, ...]:
     """The article audiences this person may see."""
-    return ("public", "internal") if has_role(user, Role.TECHNICIAN) else ("public",)
+    return ("public", "internal") if can(user, "article.read_internal") else ("public",)
 
 
 def can(user: Any, action: str, thing: Any = None) -> bool:
@@ -76,7 +85,7 @@ def can(user: Any, action: str, thing: Any = None) -> bool:
         return can_read_head(user, thing)
     if action == "article.history":  # history shows drafts: authors and above, or the proposer
         return _can_read_article(user, thing) and (
-            has_role(user, Role.AUTHOR) or _is_proposer(user, thing)
+            can(user, "article.read_unpublished") or _is_proposer(user, thing)
         )
     role = MINIMUM_ROLE.get(action)
     if role is None:
@@ -100,121 +109,28 @@ def _can_read_article(user: Any, article: Any) -> bool:
         return False
     if article.is_live:
         return True
-    return has_role(user, Role.AUTHOR) or _is_proposer(user, article)
+    return can(user, "article.read_unpublished") or _is_proposer(user, article)
 
 
-def can_read_head(user: Any, article: Any) -> bool:
-    """May this person see the article's head revision? When the head is not the live revision
-    it is an unpublished draft: only the people who may edit that draft see it (authors and
-    above, or the technician who proposed it); everyone else reads the live revision only."""
-    if not _can_read_article(user, article):
+def can_read_head(user: Any, document: Any) -> bool:
+    """May this person see the document's head revision? When the head is not the live
+    revision it is an unpublished draft: only the people who may edit that draft see it
+    (authors and above, or the technician who proposed it); everyone else reads the live
+    revision only."""
+    if not can_read(user, document):
         return False
-    if article.head_revision_id is None or article.head_revision_id == (
-        article.published_revision_id
+    if document.head_revision_id is None or document.head_revision_id == (
+        document.published_revision_id
     ):
         return True
-    return has_role(user, Role.AUTHOR) or _is_proposer(user, article)
+    kind = document.document_kind
+    return can(user, f"{kind}.read_unpublished") or _is_proposer(user, document)
 
 
 def _is_proposer(user: Any, article: Any) -> bool:
     """A technician may see the drafts they proposed themselves."""
     proposer = getattr(article, "proposed_by_id", None)
     return proposer is not None and getattr(user, "id", None) == proposer
-
-
-# --- the article workflow -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Transition:
-    """Which statuses an action starts from, where it goes, and the least role allowed.
-
-    ``proposer`` lets a technician do it to an article they proposed themselves.
-    ``to`` None means the status is decided by the action (for example unarchive).
-    """
-
-    sources: frozenset[str]
-    to: str | None
-    role: Role
-    proposer: bool = False
-
-
-_OPEN = frozenset({"draft", "in_review", "published"})
-TRANSITIONS: dict[str, Transition] = {
-    "edit": Transition(_OPEN, None, Role.TECHNICIAN),  # below author it becomes a proposal
-    "restore": Transition(_OPEN, None, Role.AUTHOR),
-    "submit": Transition(frozenset({"draft"}), "in_review", Role.AUTHOR, proposer=True),
-    "approve": Transition(frozenset({"in_review"}), "published", Role.REVIEWER),
-    "request_changes": Transition(frozenset({"in_review"}), "draft", Role.REVIEWER),
-    "publish": Transition(frozenset({"draft", "in_review"}), "published", Role.REVIEWER),
-    "archive": Transition(_OPEN, "archived", Role.REVIEWER),
-    "unarchive": Transition(frozenset({"archived"}), None, Role.REVIEWER),
-    "comment": Transition(_OPEN | {"archived"}, None, Role.AUTHOR, proposer=True),
-}
-
-# Actions that write a new revision on top of the head, so the person must be able to see it.
-_WRITES_ON_HEAD = frozenset({"edit", "restore"})
-
-ACTION_LABELS = {
-    "create": "created",
-    "edit": "edited",
-    "propose": "proposed",
-    "restore": "restored",
-    "submit": "submitted for review",
-    "approve": "approved and published",
-    "request_changes": "requested changes",
-    "publish": "published",
-    "archive": "archived",
-    "unarchive": "unarchived",
-    "comment": "commented",
-    "import": "imported",
-    "resolution": "logged a ticket resolution",
-}
-
-
-def can_transition(user: Any, action: str, article: Any) -> bool:
-    """Role (or proposer) check for a workflow action; the status check is separate."""
-    rule = TRANSITIONS[action]
-    if not _can_read_article(user, article):
-        return False
-    if action in _WRITES_ON_HEAD and not can_read_head(user, article):
-        return False  # saving means editing someone's unpublished draft, unseen
-    if has_role(user, rule.role):
-        return True
-    return rule.proposer and _is_proposer(user, article)
-
-
-def require_transition(user: Any, action: str, article: Any) -> Transition:
-    """NotFound if the article is invisible, Forbidden if not allowed, Conflict if the article
-    is not in a status the action starts from."""
-    rule = TRANSITIONS.get(action)
-    if rule is None:
-        raise NotFound(f"Unknown action {action!r}.")
-    if not _can_read_article(user, article):
-        raise NotFound("No such article.")
-    if action in _WRITES_ON_HEAD and not can_read_head(user, article):
-        raise Forbidden(
-            "Someone's unpublished changes to this article are waiting for review; you can "
-            "propose changes again once they are published or withdrawn."
-        )
-    if not can_transition(user, action, article):
-        raise Forbidden(f"You do not have permission to {action.replace('_', ' ')} this article.")
-    if article.status not in rule.sources:
-        raise Conflict(
-            f"Cannot {action.replace('_', ' ')} an article that is "
-            f"{article.status.replace('_', ' ')}.",
-            status=article.status,
-        )
-    return rule
-
-
-def allowed_actions(user: Any, article: Any) -> list[str]:
-    """The workflow buttons this person should see for this article, in display order."""
-    return [
-        action
-        for action in ("submit", "approve", "request_changes", "publish", "archive", "unarchive")
-        if article.status in TRANSITIONS[action].sources and can_transition(user, action, article)
-    ]
 
 
 # --- decision trees -------------------------------------------------------------------------
@@ -224,54 +140,122 @@ def _can_read_tree(user: Any, tree: Any) -> bool:
     """Technician trees exist only for technicians; unpublished trees only for authors."""
     if tree is None:
         return False
-    if tree.audience == "technician" and not has_role(user, Role.TECHNICIAN):
+    if tree.audience == "technician" and not can(user, "tree.read_internal"):
         return False
-    return tree.is_live or has_role(user, Role.AUTHOR)
+    return tree.is_live or can(user, "tree.read_unpublished")
 
 
 def require_tree(user: Any, tree: Any) -> None:
-    if not _can_read_tree(user, tree):
+    if not can(user, "tree.read", tree):
         raise NotFound("No such diagnostic.")
 
 
-# action -> (statuses it starts from, status it leads to (None: decided by the action), role)
-_TREE_OPEN = frozenset({"draft", "in_review", "published"})
-TREE_TRANSITIONS: dict[str, tuple[frozenset[str], str | None, Role]] = {
-    "edit": (_TREE_OPEN, None, Role.AUTHOR),
-    "restore": (_TREE_OPEN, None, Role.AUTHOR),
-    "submit": (frozenset({"draft"}), "in_review", Role.AUTHOR),
-    "approve": (frozenset({"in_review"}), "published", Role.REVIEWER),
-    "request_changes": (frozenset({"in_review"}), "draft", Role.REVIEWER),
-    "publish": (frozenset({"draft", "in_review"}), "published", Role.REVIEWER),
-    "archive": (_TREE_OPEN, "archived", Role.REVIEWER),
-    "unarchive": (frozenset({"archived"}), None, Role.REVIEWER),
+# --- the review workflow of every reviewed document (articles and trees) --------------------
+
+_READERS = {"article": _can_read_article, "tree": _can_read_tree}
+_NOT_FOUND = {"article": "No such article.", "tree": "No such diagnostic."}
+
+
+def can_read(user: Any, document: Any) -> bool:
+    """May this person see this article or tree at all?"""
+    return document is not None and _READERS[document.document_kind](user, document)
+
+
+@dataclass(frozen=True)
+class Transition:
+    """Which statuses an action starts from, where it goes, and who may do it.
+
+    ``permission`` names the policy action, per kind: "<kind>.<permission>" in MINIMUM_ROLE.
+    ``proposal`` lets someone with "<kind>.propose" do it too, as a proposal for review.
+    ``proposer`` lets a technician do it to a document they proposed themselves.
+    ``to`` None means the status is decided by the action (for example unarchive).
+    """
+
+    sources: frozenset[str]
+    to: str | None
+    permission: str
+    proposal: bool = False
+    proposer: bool = False
+
+
+_OPEN = frozenset({"draft", "in_review", "published"})
+TRANSITIONS: dict[str, Transition] = {
+    "edit": Transition(_OPEN, None, "edit", proposal=True),
+    "restore": Transition(_OPEN, None, "edit"),
+    "submit": Transition(frozenset({"draft"}), "in_review", "edit", proposer=True),
+    "approve": Transition(frozenset({"in_review"}), "published", "review"),
+    "request_changes": Transition(frozenset({"in_review"}), "draft", "review"),
+    "publish": Transition(frozenset({"draft", "in_review"}), "published", "publish"),
+    "archive": Transition(_OPEN, "archived", "archive"),
+    "unarchive": Transition(frozenset({"archived"}), None, "archive"),
+    "comment": Transition(_OPEN | {"archived"}, None, "edit", proposer=True),
 }
 
+# The workflow buttons, in display order.
+WORKFLOW_ACTIONS = ("submit", "approve", "request_changes", "publish", "archive", "unarchive")
 
-def require_tree_transition(user: Any, action: str, tree: Any) -> str | None:
-    """NotFound if the tree is invisible or the action unknown, Forbidden without the role,
-    Conflict from the wrong status. Returns the status the action leads to."""
-    rule = TREE_TRANSITIONS.get(action)
+# Actions that write a new revision on top of the head, so the person must be able to see it.
+_WRITES_ON_HEAD = frozenset({"edit", "restore"})
+
+
+def permission(document: Any, action: str) -> str:
+    """The policy action a workflow action needs on this document, e.g. "tree.publish"."""
+    return f"{document.document_kind}.{TRANSITIONS[action].permission}"
+
+
+def may_propose(user: Any, kind: str) -> bool:
+    """May this person propose documents of this kind (for review) without editing them?"""
+    return kind in PROPOSALS and can(user, f"{kind}.propose")
+
+
+def is_proposal(user: Any, action: str, document: Any) -> bool:
+    """Is this (allowed) action a proposal for review rather than a change of its own?"""
+    return not can(user, permission(document, action))
+
+
+def can_transition(user: Any, action: str, document: Any) -> bool:
+    """Role (or proposer) check for a workflow action; the status check is separate."""
+    rule = TRANSITIONS[action]
+    if not can_read(user, document):
+        return False
+    if action in _WRITES_ON_HEAD and not can_read_head(user, document):
+        return False  # saving means editing someone's unpublished draft, unseen
+    if can(user, permission(document, action)):
+        return True
+    if rule.proposal and may_propose(user, document.document_kind):
+        return True
+    return rule.proposer and _is_proposer(user, document)
+
+
+def require_transition(user: Any, action: str, document: Any) -> Transition:
+    """NotFound if the document is invisible, Forbidden if not allowed, Conflict if it is not
+    in a status the action starts from."""
+    rule = TRANSITIONS.get(action)
     if rule is None:
         raise NotFound(f"Unknown action {action!r}.")
-    require_tree(user, tree)
-    sources, to, role = rule
-    if not has_role(user, role):
-        raise Forbidden(f"You do not have permission to {action.replace('_', ' ')} this tree.")
-    if tree.status not in sources:
-        raise Conflict(
-            f"Cannot {action.replace('_', ' ')} a tree that is {tree.status.replace('_', ' ')}.",
-            status=tree.status,
+    kind = document.document_kind if document is not None else "article"
+    if not can_read(user, document):
+        raise NotFound(_NOT_FOUND[kind])
+    if action in _WRITES_ON_HEAD and not can_read_head(user, document):
+        raise Forbidden(
+            f"Someone's unpublished changes to this {kind} are waiting for review; you can "
+            "propose changes again once they are published or withdrawn."
         )
-    return to
+    if not can_transition(user, action, document):
+        raise Forbidden(f"You do not have permission to {action.replace('_', ' ')} this {kind}.")
+    if document.status not in rule.sources:
+        raise Conflict(
+            f"Cannot {action.replace('_', ' ')} {'an' if kind[0] in 'aeiou' else 'a'} {kind} "
+            f"that is {document.status.replace('_', ' ')}.",
+            status=document.status,
+        )
+    return rule
 
 
-def tree_actions(user: Any, tree: Any) -> list[str]:
-    """The workflow buttons this person should see for this tree, in display order."""
-    order = ("submit", "approve", "request_changes", "publish", "archive", "unarchive")
+def allowed_actions(user: Any, document: Any) -> list[str]:
+    """The workflow buttons this person should see for this document, in display order."""
     return [
         action
-        for action in order
-        if tree.status in TREE_TRANSITIONS[action][0]
-        and has_role(user, TREE_TRANSITIONS[action][2])
+        for action in WORKFLOW_ACTIONS
+        if document.status in TRANSITIONS[action].sources and can_transition(user, action, document)
     ]

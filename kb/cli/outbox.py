@@ -10,10 +10,10 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from kb.cli.shared import db_session
-from kb.escalation.followups import run_due
-from kb.escalation.outbox import dispatch, retry_dead
 from kb.extensions import kb_state
+from kb.followups import run_due
 from kb.models import OutboxMessage
+from kb.outbox import dispatch, retry_dead
 
 
 @click.group("outbox")

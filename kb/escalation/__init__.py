@@ -1,1 +1,3 @@
-"""Escalation: priority and SLA, the outbox and its dispatcher, tickets, write-back, follow-ups."""
+"""Escalation: creating escalations (intake), priority and SLA, tickets and the local queue,
+resolving them and writing the resolution back. Its records are in kb.records, its deliveries
+go through kb.outbox, its follow-ups through kb.followups."""

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, ValidationInfo, WithJsonSchema, field_validator
 
-from kb.escalation.service import EMAIL
+from kb.escalation.intake import EMAIL
 from kb.schemas import WORDS_PATTERN, Level, Schema, documented, text
 
 LEVEL_DOCUMENTED = WithJsonSchema({"type": "string", "enum": ["high", "medium", "low"]})

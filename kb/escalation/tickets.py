@@ -1,4 +1,5 @@
-"""Ticket delivery through ``kb_create_ticket``, and the local queue's ticket operations."""
+"""Ticket delivery through ``kb_create_ticket`` (the outbox's ``ticket`` messages, which this
+module queues and delivers), and the local queue's ticket operations."""
 
 from __future__ import annotations
 
@@ -10,12 +11,28 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kb.errors import Conflict, Invalid, NotFound
-from kb.escalation.events import escalation_snapshot
-from kb.escalation.outbox import PermanentFailure
 from kb.escalation.priority import sla_state
 from kb.escalation.service import ResolutionInput, record_first_response, resolve_escalation
-from kb.escalation.snapshots import TicketRef
+from kb.escalation.snapshots import escalation_snapshot
 from kb.models import Escalation, Ticket, TicketNote, User, utcnow
+from kb.outbox import PermanentFailure, enqueue, register_handler
+from kb.records import TicketRef
+
+TICKET = "ticket"  # the outbox message kind
+
+
+def install(kb: Any) -> None:
+    """Let the app's outbox deliver ``ticket`` messages."""
+    register_handler(kb, TICKET, deliver_ticket_message)
+
+
+def queue_ticket(session: Session, escalation: Escalation) -> None:
+    """Queue the escalation's ticket, in the caller's transaction."""
+    enqueue(session, TICKET, f"ticket:{escalation.public_id}", {"escalation_id": escalation.id})
+
+
+def deliver_ticket_message(kb: Any, payload: dict[str, Any], key: str) -> dict[str, Any]:
+    return deliver_ticket(kb, payload["escalation_id"], key)
 
 
 def deliver_ticket(kb: Any, escalation_id: int, key: str) -> dict[str, Any]:

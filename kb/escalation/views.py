@@ -9,18 +9,20 @@ from typing import Any
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from kb import followups, outbox
 from kb.api import json_object
 from kb.api.docs import STRING, api_doc, obj
 from kb.auth.policy import can, require
 from kb.db import get_db
 from kb.errors import Invalid, NotFound
-from kb.escalation import followups, outbox
+from kb.escalation.intake import EscalationRequest, create_escalation, escalation_request
 from kb.escalation.priority import sla_state
 from kb.escalation.schemas import EscalationCreate
-from kb.escalation.service import EscalationRequest, by_public_id, create_escalation
+from kb.escalation.service import by_public_id
 from kb.extensions import kb_state
 from kb.models import OutboxMessage, utcnow
 from kb.schemas import check, form_values
+from kb.trees.handoff import transcript_text_for
 
 bp = Blueprint("escalation", __name__)
 
@@ -40,8 +42,6 @@ def _prefill_from_session(token: str | None) -> EscalationRequest | None:
     """The diagnostic session's transcript and escalation node, if the session exists."""
     if not token:
         return None
-    from kb.trees.handoff import escalation_request
-
     return escalation_request(get_db(), kb_state(), token, current_user)
 
 
@@ -51,8 +51,6 @@ def transcript_shown(token: str | None, as_sent: str) -> str:
     self-service projection (nothing if the session is gone)."""
     if not token or can(current_user, "tree.read_internal"):
         return as_sent
-    from kb.trees.handoff import transcript_text_for
-
     groups = kb_state().config.get("SUPPORT_GROUPS") or {}
     return transcript_text_for(get_db(), token, current_user, groups) or ""
 

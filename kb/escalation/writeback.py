@@ -1,6 +1,7 @@
 """Resolution write-back: a resolved ticket is logged in the resolution log of each live
 article it used (reuse count + 1; no revision, no status change), or becomes a proposed draft
-article in the review queue when no article covered it. Articles that are not live (drafts,
+article in the review queue when no article covered it. Both go through the article workflow
+(kb.articles.workflow), which alone writes revisions and events. Articles that are not live (drafts,
 proposals in review, archived) are skipped with a reason; the resolution itself is kept on the
 escalation either way."""
 
@@ -14,9 +15,8 @@ from sqlalchemy.orm import Session
 from kb.articles import resolutions
 from kb.articles.document import ArticleDoc
 from kb.articles.revisions import get_article
-from kb.articles.workflow import propose_for_integration, slugify
-from kb.changes import record_change
-from kb.models import Article, ArticleEvent, ArticleStatus, Escalation
+from kb.articles.workflow import log_resolution, propose_for_integration, slugify
+from kb.models import Article, ArticleStatus, Escalation
 
 
 def resolution_log(session: Session, article: Article) -> list[dict[str, Any]]:
@@ -33,32 +33,6 @@ def not_live_reason(article: Article | None) -> str | None:
     if article.published_revision_id is None:
         return f"The article is not published ({article.status.replace('_', ' ')})."
     return None
-
-
-def append_resolution(
-    session: Session, article: Article, entry: dict[str, Any], actor_name: str
-) -> bool:
-    """Log ``entry`` against a live article; False if this resolution is logged already.
-
-    Only the log, the reuse count and an event: the article's revisions, status and listing
-    are not touched, so a pending draft or the review workflow never sees the write-back."""
-    if not_live_reason(article) is not None:
-        raise ValueError(f"article {article.slug} is not live")
-    if not resolutions.log(session, article, entry, actor_name):
-        return False
-    session.add(
-        ArticleEvent(
-            article_id=article.id,
-            revision_id=article.published_revision_id,
-            action="resolution",
-            from_status="",  # not a status change
-            to_status="",
-            actor_name=actor_name,
-            comment=entry["resolution"][:2000],
-        )
-    )
-    record_change(session, "article", article.slug)  # reuse counts rank search results
-    return True
 
 
 @dataclass
@@ -88,7 +62,7 @@ def write_back(
             result.skipped.append({"slug": slug, "reason": reason})
             continue
         assert article is not None
-        append_resolution(session, article, entry, actor_name)
+        log_resolution(session, article, entry, actor_name)
         result.written.append(article.slug)
     if create_draft and not result.written and not exists:
         result.draft = draft_from_resolution(session, escalation, entry, actor_name).slug
@@ -125,13 +99,11 @@ def draft_from_resolution(
         audience="internal",
         status=ArticleStatus.IN_REVIEW.value,
     )
-    article = propose_for_integration(
+    return propose_for_integration(
         session,
         doc,
         actor_name,
         message=f"Drafted from resolved {entry['ticket']}",
         comment="No article covered this resolution.",
+        resolution=entry,
     )
-    # the resolution the draft was made from starts its log (it is not a reuse)
-    resolutions.log(session, article, entry, actor_name, count_reuse=False)
-    return article

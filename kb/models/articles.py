@@ -11,16 +11,11 @@ from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, U
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.models.base import Base, UTCDateTime, utcnow
+from kb.models.documents import DocumentEvent, DocumentRevision, DocumentStatus, ReviewedDocument
 from kb.models.users import User
 
-
-class ArticleStatus(StrEnum):
-    """KCS lifecycle: work in progress -> not validated -> validated -> archived."""
-
-    DRAFT = "draft"
-    IN_REVIEW = "in_review"
-    PUBLISHED = "published"
-    ARCHIVED = "archived"
+# Articles follow the KCS lifecycle shared by every reviewed document.
+ArticleStatus = DocumentStatus
 
 
 class Audience(StrEnum):
@@ -28,22 +23,14 @@ class Audience(StrEnum):
     INTERNAL = "internal"
 
 
-class Article(Base):
+class Article(ReviewedDocument, Base):
     __tablename__ = "articles"
+    document_kind = "article"
+    revision_class = "ArticleRevision"
+    revision_table = "article_revisions"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     slug: Mapped[str] = mapped_column(String(120), unique=True, index=True)
-    status: Mapped[str] = mapped_column(String(20), default=ArticleStatus.DRAFT.value, index=True)
-    head_revision_id: Mapped[int | None] = mapped_column(
-        ForeignKey("article_revisions.id", use_alter=True, name="fk_articles_head_revision"),
-        nullable=True,
-    )
-    published_revision_id: Mapped[int | None] = mapped_column(
-        ForeignKey("article_revisions.id", use_alter=True, name="fk_articles_published_revision"),
-        nullable=True,
-    )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     view_count: Mapped[int] = mapped_column(Integer, default=0)
     reuse_count: Mapped[int] = mapped_column(Integer, default=0)
     # A technician's proposal: they may see and comment on it until it is published.
@@ -60,46 +47,28 @@ class Article(Base):
     owner: Mapped[str] = mapped_column(String(254), default="")
     review_by: Mapped[date | None] = mapped_column(Date, nullable=True)
 
-    head_revision: Mapped[ArticleRevision | None] = relationship(
-        foreign_keys=[head_revision_id], post_update=True
-    )
-    published_revision: Mapped[ArticleRevision | None] = relationship(
-        foreign_keys=[published_revision_id], post_update=True
-    )
-    revisions: Mapped[list[ArticleRevision]] = relationship(
-        back_populates="article",
-        foreign_keys="ArticleRevision.article_id",
-        order_by="ArticleRevision.number",
-    )
     tags: Mapped[list[ArticleTag]] = relationship(
         cascade="all, delete-orphan", order_by="ArticleTag.tag"
     )
 
     @property
-    def is_live(self) -> bool:
-        """Readers can see it: a revision is published and the article is not archived."""
-        return self.published_revision_id is not None and self.status != ArticleStatus.ARCHIVED
-
-    @property
-    def visible_revision(self) -> ArticleRevision | None:
-        return self.published_revision or self.head_revision
+    def label(self) -> str:
+        return self.slug
 
     def __repr__(self) -> str:
         return f"<Article {self.slug} {self.status}>"
 
 
-class ArticleRevision(Base):
+class ArticleRevision(DocumentRevision, Base):
     """One saved state of an article: front matter, Markdown body, who, when and why."""
 
     __tablename__ = "article_revisions"
     __table_args__ = (UniqueConstraint("article_id", "number", name="uq_revision_number"),)
+    document_kind = "article"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     article_id: Mapped[int] = mapped_column(
         ForeignKey("articles.id", ondelete="CASCADE"), index=True
     )
-    number: Mapped[int] = mapped_column(Integer)
-    base_revision_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     title: Mapped[str] = mapped_column(String(300))
     slug: Mapped[str] = mapped_column(String(120))
@@ -112,14 +81,6 @@ class ArticleRevision(Base):
     review_by: Mapped[date | None] = mapped_column(Date, nullable=True)
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     body: Mapped[str] = mapped_column(Text, default="")
-    content_hash: Mapped[str] = mapped_column(String(64), index=True)
-
-    author_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
-    )
-    author_name: Mapped[str] = mapped_column(String(254), default="")
-    message: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     # Rendered HTML cache, valid while html_key matches the rendering pipeline's fingerprint.
     html: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -127,7 +88,6 @@ class ArticleRevision(Base):
     toc: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
 
     article: Mapped[Article] = relationship(back_populates="revisions", foreign_keys=[article_id])
-    author: Mapped[User | None] = relationship()
 
     def __repr__(self) -> str:
         return f"<ArticleRevision {self.slug} #{self.number}>"
@@ -144,29 +104,18 @@ class ArticleTag(Base):
     tag: Mapped[str] = mapped_column(String(60), primary_key=True, index=True)
 
 
-class ArticleEvent(Base):
-    """One workflow step: who did what, when, from which status to which, and why."""
+class ArticleEvent(DocumentEvent, Base):
+    """One workflow step on an article (see DocumentEvent)."""
 
     __tablename__ = "article_events"
+    document_kind = "article"
+    revision_class = "ArticleRevision"
+    revision_table = "article_revisions"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     article_id: Mapped[int] = mapped_column(
         ForeignKey("articles.id", ondelete="CASCADE"), index=True
     )
-    revision_id: Mapped[int | None] = mapped_column(
-        ForeignKey("article_revisions.id", ondelete="SET NULL"), nullable=True
-    )
-    action: Mapped[str] = mapped_column(String(30))
-    from_status: Mapped[str] = mapped_column(String(20), default="")
-    to_status: Mapped[str] = mapped_column(String(20), default="")
-    actor_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
-    )
-    actor_name: Mapped[str] = mapped_column(String(254), default="")
-    comment: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-
-    revision: Mapped[ArticleRevision | None] = relationship()
 
 
 class ArticleResolution(Base):

@@ -15,31 +15,20 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.models.base import Base, UTCDateTime, utcnow
+from kb.models.documents import DocumentEvent, DocumentRevision, DocumentStatus, ReviewedDocument
 from kb.models.users import User
 
-
-class TreeStatus(StrEnum):
-    DRAFT = "draft"
-    IN_REVIEW = "in_review"
-    PUBLISHED = "published"
-    ARCHIVED = "archived"
+# Trees follow the lifecycle shared by every reviewed document.
+TreeStatus = DocumentStatus
 
 
-class Tree(Base):
+class Tree(ReviewedDocument, Base):
     __tablename__ = "trees"
+    document_kind = "tree"
+    revision_class = "TreeRevision"
+    revision_table = "tree_revisions"
 
     id: Mapped[str] = mapped_column(String(120), primary_key=True)  # printer-not-printing
-    status: Mapped[str] = mapped_column(String(20), default=TreeStatus.DRAFT.value, index=True)
-    head_revision_id: Mapped[int | None] = mapped_column(
-        ForeignKey("tree_revisions.id", use_alter=True, name="fk_trees_head_revision"),
-        nullable=True,
-    )
-    published_revision_id: Mapped[int | None] = mapped_column(
-        ForeignKey("tree_revisions.id", use_alter=True, name="fk_trees_published_revision"),
-        nullable=True,
-    )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     # Listing copy of the visible revision (live one if published, else head).
     title: Mapped[str] = mapped_column(String(300), default="")
@@ -49,81 +38,43 @@ class Tree(Base):
     audience: Mapped[str] = mapped_column(String(20), default="public", index=True)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
 
-    head_revision: Mapped[TreeRevision | None] = relationship(
-        foreign_keys=[head_revision_id], post_update=True
-    )
-    published_revision: Mapped[TreeRevision | None] = relationship(
-        foreign_keys=[published_revision_id], post_update=True
-    )
-    revisions: Mapped[list[TreeRevision]] = relationship(
-        back_populates="tree", foreign_keys="TreeRevision.tree_id", order_by="TreeRevision.number"
-    )
-
     @property
-    def is_live(self) -> bool:
-        """People can run it: a revision is published and the tree is not archived."""
-        return self.published_revision_id is not None and self.status != TreeStatus.ARCHIVED
-
-    @property
-    def visible_revision(self) -> TreeRevision | None:
-        return self.published_revision or self.head_revision
+    def label(self) -> str:
+        return self.id
 
     def __repr__(self) -> str:
         return f"<Tree {self.id} {self.status}>"
 
 
-class TreeRevision(Base):
+class TreeRevision(DocumentRevision, Base):
     """One saved state of a tree: the node-link document, who, when and why."""
 
     __tablename__ = "tree_revisions"
     __table_args__ = (UniqueConstraint("tree_id", "number", name="uq_tree_revision_number"),)
+    document_kind = "tree"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     tree_id: Mapped[str] = mapped_column(ForeignKey("trees.id", ondelete="CASCADE"), index=True)
-    number: Mapped[int] = mapped_column(Integer)
-    base_revision_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     title: Mapped[str] = mapped_column(String(300), default="")
     audience: Mapped[str] = mapped_column(String(20), default="public")
     # Loaded only when the parsed graph is not cached already (revisions never change).
     data: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
-    content_hash: Mapped[str] = mapped_column(String(64), index=True)
     node_count: Mapped[int] = mapped_column(Integer, default=0)
 
-    author_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
-    )
-    author_name: Mapped[str] = mapped_column(String(254), default="")
-    message: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
     tree: Mapped[Tree] = relationship(back_populates="revisions", foreign_keys=[tree_id])
-    author: Mapped[User | None] = relationship()
 
     def __repr__(self) -> str:
         return f"<TreeRevision {self.tree_id} #{self.number}>"
 
 
-class TreeEvent(Base):
-    """A workflow step on a tree: created, edited, submitted, approved, changes requested..."""
+class TreeEvent(DocumentEvent, Base):
+    """A workflow step on a tree (see DocumentEvent)."""
 
     __tablename__ = "tree_events"
+    document_kind = "tree"
+    revision_class = "TreeRevision"
+    revision_table = "tree_revisions"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     tree_id: Mapped[str] = mapped_column(ForeignKey("trees.id", ondelete="CASCADE"), index=True)
-    revision_id: Mapped[int | None] = mapped_column(
-        ForeignKey("tree_revisions.id", ondelete="SET NULL"), nullable=True
-    )
-    action: Mapped[str] = mapped_column(String(30))
-    from_status: Mapped[str] = mapped_column(String(20), default="")
-    to_status: Mapped[str] = mapped_column(String(20), default="")
-    actor_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
-    )
-    actor_name: Mapped[str] = mapped_column(String(254), default="")
-    comment: Mapped[str] = mapped_column(Text, default="")
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    revision: Mapped[TreeRevision | None] = relationship()
 
 
 class SessionStatus(StrEnum):

@@ -1,10 +1,11 @@
-"""Declare, update and close outages; attach escalations to them; tell subscribers."""
+"""Declare, update and close outages (closing resolves the escalations attached); attach new
+escalations to them; tell subscribers. Their records are OutageSnapshot and SubscriptionSnapshot
+(kb.records)."""
 
 from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,32 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kb.errors import Conflict, Expired, Invalid, NotFound
-from kb.escalation.events import queue_reliable
+from kb.escalation.service import ResolutionInput, resolve_escalation
 from kb.models import Escalation, Outage, OutageSubscription, OutageUpdate, utcnow
+from kb.outbox import queue_reliable
+from kb.records import OutageSnapshot, SubscriptionSnapshot
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 IMPACTS = ("high", "medium", "low")
-
-
-@dataclass(frozen=True)
-class OutageSnapshot:
-    """What ``kb_outage_changed`` receives."""
-
-    id: int
-    change: str  # declared | updated | closed
-    service: str
-    title: str
-    user_message: str
-    impact: str
-    status: str
-    started_at: datetime
-    expected_restoration_at: datetime | None = None
-    restored_at: datetime | None = None
-    duration_minutes: int | None = None
-    cause: str = ""
-    latest_update: str = ""
-    url: str = ""
-    subscribers: list[str] = field(default_factory=list)
 
 
 def snapshot(outage: Outage, change: str, config: dict[str, Any]) -> OutageSnapshot:
@@ -61,18 +43,6 @@ def snapshot(outage: Outage, change: str, config: dict[str, Any]) -> OutageSnaps
         url=f"{base}/outages/{outage.id}",
         subscribers=sorted(s.email for s in outage.subscriptions if s.confirmed_at is not None),
     )
-
-
-@dataclass(frozen=True)
-class SubscriptionSnapshot:
-    """What ``kb_outage_subscription_requested`` receives."""
-
-    outage_id: int
-    outage_title: str
-    service: str
-    email: str
-    confirm_url: str
-    expires_at: datetime
 
 
 def _announce(session: Session, kb: Any, outage: Outage, change: str) -> None:
@@ -166,8 +136,6 @@ def close(
     restored_at: datetime | None = None,
 ) -> Outage:
     """End the outage, record cause and duration, resolve the escalations attached to it."""
-    from kb.escalation.service import ResolutionInput, resolve_escalation
-
     if outage.status != "open":
         raise Conflict("This outage is already closed.")
     if not cause.strip():

@@ -1,5 +1,6 @@
 """The plugin manager: built-ins (one tuple), then entry points in group ``kb``, then
-``instance/plugins/*.py``. One manager per app; event hooks go through :func:`notify`."""
+``instance/plugins/*.py``. One manager per app, checked at start-up (misspelt hooks, and every
+plugin's own settings through ``kb_check_config``). Hooks are called through :mod:`kb.hooks`."""
 
 from __future__ import annotations
 
@@ -16,13 +17,27 @@ import pluggy
 
 from kb import hookspecs
 from kb.errors import PluginError
+from kb.hooks import call_alone, collect, implementers, notify
+
+# collect and notify live in kb.hooks; they are named here too for the areas that import them
+# from kb.plugins (articles, search).
+__all__ = [
+    "BUILTIN_PLUGINS",
+    "build_plugin_manager",
+    "check_config",
+    "collect",
+    "config_problems",
+    "describe",
+    "notify",
+]
 
 log = logging.getLogger(__name__)
 
 # Built-in plugins, by the name a site uses to disable one (DISABLED_PLUGINS) and module.
 # A module may define ``configured(config) -> bool``: when it answers False (an integration the
 # site has not set up) the plugin is not registered at all, so an unconfigured site is
-# unaffected; it raises PluginError for a half-done configuration, which stops the start-up.
+# unaffected. A half-done configuration is reported by the plugin's ``kb_check_config``, which
+# stops the start-up with every problem listed.
 BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("whoosh_search", "kb.plugins.whoosh_search"),
     ("local_tickets", "kb.plugins.local_tickets.plugin"),
@@ -99,30 +114,30 @@ def load_instance_plugins(pm: pluggy.PluginManager, folder: Path) -> None:
             raise PluginError(f"{path}: {error}") from error
 
 
-def notify(pm: pluggy.PluginManager, hook_name: str, **kwargs: Any) -> list[str]:
-    """Run every implementation of an event hook on its own; log failures, never raise.
-
-    Returns the names of the plugins that failed, so a caller that must retry can.
-    """
-    hook = getattr(pm.hook, hook_name)
-    failed: list[str] = []
-    for impl in reversed(hook.get_hookimpls()):
+def config_problems(kb: Any) -> list[str]:
+    """Every plugin's answer to ``kb_check_config``, one ``"plugin: problem"`` line each; a
+    plugin whose check raises is a problem too."""
+    problems: list[str] = []
+    for plugin_name in implementers(kb.pm, "kb_check_config"):
         try:
-            impl.function(*[kwargs[name] for name in impl.argnames])
-        except Exception:
-            log.exception("plugin %r failed in %s", impl.plugin_name, hook_name)
-            failed.append(impl.plugin_name)
-    return failed
+            answers = call_alone(kb.pm, "kb_check_config", plugin_name, kb=kb, config=kb.config)
+        except Exception as error:
+            problems.append(f"{plugin_name}: checking its settings failed: {error!r}")
+            continue
+        for answer in answers:
+            problems.extend(f"{plugin_name}: {' '.join(str(p).split())}" for p in answer or [])
+    return problems
 
 
-def collect(pm: pluggy.PluginManager, hook_name: str, **kwargs: Any) -> list[Any]:
-    """Call a collector hook and flatten the lists it returns (None means nothing to add)."""
-    results = getattr(pm.hook, hook_name)(**kwargs)
-    flat: list[Any] = []
-    for result in results:
-        if result:
-            flat.extend(result)
-    return flat
+def check_config(kb: Any) -> None:
+    """Refuse to start, listing every problem, when a plugin finds its settings wrong."""
+    problems = config_problems(kb)
+    if problems:
+        count = "1 problem" if len(problems) == 1 else f"{len(problems)} problems"
+        raise PluginError(
+            f"cannot start: the settings have {count}:\n" + "\n".join(problems),
+            problems=problems,
+        )
 
 
 def describe(pm: pluggy.PluginManager) -> list[dict[str, Any]]:

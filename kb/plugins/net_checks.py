@@ -48,6 +48,17 @@ def system_resolver(host: str, timeout: float) -> list[str]:
     return list(dict.fromkeys(info[4][0] for info in infos))
 
 
+def setting_problems(config: dict[str, Any]) -> list[str]:
+    """What is wrong with CHECK_ALLOWED_NETWORKS, one line per bad entry."""
+    problems = []
+    for text in config.get("CHECK_ALLOWED_NETWORKS") or []:
+        try:
+            ipaddress.ip_network(str(text).strip(), strict=False)
+        except ValueError:
+            problems.append(f"CHECK_ALLOWED_NETWORKS: {text!r} is not a network like 10.20.0.0/16")
+    return problems
+
+
 @dataclass
 class NetworkPolicy:
     hosts: list[str] = field(default_factory=list)
@@ -56,14 +67,15 @@ class NetworkPolicy:
 
     @classmethod
     def from_config(cls, config: dict[str, Any], resolver: Resolver = system_resolver):
-        networks = []
-        for text in config.get("CHECK_ALLOWED_NETWORKS") or []:
-            try:
-                networks.append(ipaddress.ip_network(str(text).strip(), strict=False))
-            except ValueError:
-                raise PluginError(
-                    f"CHECK_ALLOWED_NETWORKS: {text!r} is not a network like 10.20.0.0/16"
-                ) from None
+        """The policy the settings describe; a setting that is wrong is PluginError (start-up
+        has already refused it through ``kb_check_config``)."""
+        problems = setting_problems(config)
+        if problems:
+            raise PluginError(problems[0])
+        networks = [
+            ipaddress.ip_network(str(text).strip(), strict=False)
+            for text in config.get("CHECK_ALLOWED_NETWORKS") or []
+        ]
         hosts = [
             str(h).strip().lower().rstrip(".") for h in config.get("CHECK_ALLOWED_HOSTS") or []
         ]
@@ -251,6 +263,11 @@ class HttpStatus:
             return response.status, response.getheader("Location")
         finally:
             connection.close()
+
+
+@hookimpl
+def kb_check_config(config):
+    return setting_problems(config)
 
 
 @hookimpl

@@ -1,5 +1,6 @@
 """Full-text search over articles and decision trees.
 
-The engine (Whoosh) stays behind :mod:`kb.search.backend`, so it could be replaced; the index
-follows the database's change sequence (:mod:`kb.search.sync`) and is always rebuildable.
+The engine (Whoosh) stays behind :mod:`kb.search.backend`, so a plugin can replace it
+(:mod:`kb.search.conformance` checks one); the index follows the database's change sequence
+(:mod:`kb.search.service`, :mod:`kb.search.follow`) and is always rebuildable.
 """

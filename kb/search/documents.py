@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from kb.articles.snapshot import ArticleSnapshot
 from kb.articles.snapshot import snapshot as article_snapshot
 from kb.models import Article, ArticleStatus, Tree, TreeStatus
+from kb.trees.catalog import all_tree_snapshots, tree_snapshot
 from kb.trees.snapshot import TreeSnapshot
 
 PUBLIC = "public"
@@ -154,8 +155,6 @@ def document_for(session: Session, kind: str, key: str) -> SearchDocument | None
         article = session.scalar(select(Article).where(Article.slug == key))
         return from_article(article_snapshot(article)) if article is not None else None
     if kind == "tree":
-        from kb.trees.catalog import tree_snapshot
-
         tree = tree_snapshot(session, key)
         return from_tree(tree) if tree is not None else None
     return None
@@ -171,8 +170,6 @@ _LIVE_TREE = (Tree.published_revision_id.is_not(None), Tree.status != TreeStatus
 
 def live_documents(session: Session) -> Iterator[SearchDocument]:
     """Every document the index should hold, straight from the database."""
-    from kb.trees.catalog import all_tree_snapshots
-
     articles = session.scalars(
         select(Article).where(*_LIVE_ARTICLE).order_by(Article.id).execution_options(yield_per=500)
     )

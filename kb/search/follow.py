@@ -10,13 +10,12 @@ import logging
 from typing import Any
 
 from kb import hookimpl
+from kb.search import service
 
 log = logging.getLogger(__name__)
 
 
 def follow(kb: Any) -> None:
-    from kb.search import service
-
     if not service.available(kb):
         return
     with kb.session() as session:

@@ -17,18 +17,72 @@ from sqlalchemy.orm import Session
 from kb.auth.policy import has_role
 from kb.changes import changes_since, last_seq
 from kb.errors import PluginError, Unavailable
-from kb.models import Role, SearchLog, utcnow
-from kb.plugins import collect
-from kb.search.backend import SearchBackend, SearchRequest, SearchResults, TitleSuggestion
+from kb.models import Article, Role, SearchLog, Tree, utcnow
+from kb.search.backend import (
+    BackendFactory,
+    SearchBackend,
+    SearchRequest,
+    SearchResults,
+    TitleSuggestion,
+)
 from kb.search.documents import PUBLIC, STAFF, documents_for, live_documents
 from kb.search.query import ParsedQuery, parse
 
 log = logging.getLogger(__name__)
 
 BACKEND_KEY = "search.backend"
+FACTORIES_KEY = "search.backends"
 
 
 # --- the engine -------------------------------------------------------------------------------
+
+
+def registered_backends(kb: Any) -> dict[str, BackendFactory]:
+    """Every search backend the plugins register (``kb_register_search_backends``), by name;
+    collected once per app. A plugin that fails to register, registers something that is not a
+    ``(name, factory)`` pair, or takes a name another plugin has is a PluginError naming it."""
+    cached = kb.services.get(FACTORIES_KEY)
+    if cached is not None:
+        return cached
+    factories: dict[str, BackendFactory] = {}
+    owners: dict[str, str] = {}
+    for impl in kb.pm.hook.kb_register_search_backends.get_hookimpls():
+        plugin = impl.plugin_name
+        try:
+            entries = list(impl.function(**{arg: kb for arg in impl.argnames}) or [])
+        except Exception as error:
+            raise PluginError(
+                f"plugin {plugin!r} failed to register its search backends: {error}"
+            ) from error
+        for entry in entries:
+            pair = tuple(entry) if isinstance(entry, tuple | list) else ()
+            if len(pair) != 2 or not isinstance(pair[0], str) or not callable(pair[1]):
+                raise PluginError(
+                    f"plugin {plugin!r} registered a search backend that is not a "
+                    f"(name, factory) pair: {entry!r}"
+                )
+            name, factory = pair
+            if name in factories:
+                raise PluginError(
+                    f"search backend {name!r} is registered by both {owners[name]!r} and "
+                    f"{plugin!r}; disable one of them (DISABLED_PLUGINS)"
+                )
+            factories[name], owners[name] = factory, plugin
+    kb.services[FACTORIES_KEY] = factories
+    return factories
+
+
+def check_backend_setting(kb: Any) -> None:
+    """At start-up: ``SEARCH_BACKEND`` must name a registered backend, so a typo stops the app
+    with one line instead of failing the first search. The engine itself opens on first use."""
+    factories = registered_backends(kb)
+    wanted = kb.config["SEARCH_BACKEND"]
+    if wanted not in factories:
+        known = ", ".join(repr(name) for name in sorted(factories)) or "none"
+        raise PluginError(
+            f"SEARCH_BACKEND is {wanted!r}, which no plugin registers as a search backend "
+            f"(known: {known})"
+        )
 
 
 def backend(kb: Any) -> SearchBackend:
@@ -36,13 +90,9 @@ def backend(kb: Any) -> SearchBackend:
     existing = kb.services.get(BACKEND_KEY)
     if existing is not None:
         return existing
-    factories: dict[str, Callable[[Any], SearchBackend]] = {}
-    for name, factory in collect(kb.pm, "kb_register_search_backends", kb=kb):
-        if name in factories:
-            raise PluginError(f"two plugins register the search backend {name!r}")
-        factories[name] = factory
+    factories = registered_backends(kb)
     wanted = kb.config["SEARCH_BACKEND"]
-    if wanted not in factories:
+    if wanted not in factories:  # checked at start-up; only a setting changed since gets here
         raise Unavailable(
             f"Search is not available: no plugin provides the search backend {wanted!r}."
         )
@@ -261,8 +311,6 @@ def record_click(session: Session, log_id: int, kind: str, key: str, rank: int |
 def display_labels(session: Session) -> dict[str, str]:
     """The index keeps categories and services in lower case (so filters ignore case); pages
     show them as authors wrote them. Only looked up for values already in a person's results."""
-    from kb.models import Article, Tree
-
     labels: dict[str, str] = {}
     for column in (Article.category, Article.service, Tree.category, Tree.service):
         for value in session.scalars(select(column).distinct()):

@@ -21,12 +21,13 @@ from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 
 from kb.search.analysis import index_terms
+from kb.search.backend import FACET_FIELDS, MAX_FACET_VALUES
 
 Postings = tuple[np.ndarray, np.ndarray]  # (document numbers int32, term frequencies float32)
 EMPTY: Postings = (np.zeros(0, np.int32), np.zeros(0, np.float32))
-FACETS = ("kind", "category", "service", "tags")
+FACETS = FACET_FIELDS  # as the contract names them
 MAX_CACHED_TERMS = 100_000  # per segment: beyond this the cache starts again
-FACET_VALUES = 50  # the most frequent values of a facet that a search reports
+FACET_VALUES = MAX_FACET_VALUES
 
 
 def read_postings(reader: Any, fieldname: str, text: str) -> Postings:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from kb.errors import PluginError
+from kb.hooks import collect_by_plugin
 
 log = logging.getLogger(__name__)
 
@@ -43,18 +44,17 @@ def registered_checks(kb: Any) -> dict[str, Check]:
         return cached
     checks: dict[str, Check] = {}
     owners: dict[str, str] = {}
-    for impl in kb.pm.hook.kb_register_checks.get_hookimpls():
-        for check in impl.function(kb=kb) or []:
-            name = getattr(check, "name", None)
-            if not isinstance(name, str) or not callable(getattr(check, "run", None)):
-                raise PluginError(f"plugin {impl.plugin_name!r} registered a check without a name")
-            if name in checks:
-                raise PluginError(
-                    f"check {name!r} is registered by both {owners[name]!r} and "
-                    f"{impl.plugin_name!r}; disable one of them (DISABLED_PLUGINS)"
-                )
-            checks[name] = check
-            owners[name] = impl.plugin_name
+    for plugin_name, check in collect_by_plugin(kb.pm, "kb_register_checks", kb=kb):
+        name = getattr(check, "name", None)
+        if not isinstance(name, str) or not callable(getattr(check, "run", None)):
+            raise PluginError(f"plugin {plugin_name!r} registered a check without a name")
+        if name in checks:
+            raise PluginError(
+                f"check {name!r} is registered by both {owners[name]!r} and "
+                f"{plugin_name!r}; disable one of them (DISABLED_PLUGINS)"
+            )
+        checks[name] = check
+        owners[name] = plugin_name
     kb.services["checks"] = checks
     return checks
 

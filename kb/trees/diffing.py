@@ -1,16 +1,17 @@
 """What changed between two revisions of a tree, readable by people: tree attributes, nodes
-added, removed and changed (field by field, out-edges included), and a line diff of the JSON
-for the exact record. Templates escape every value."""
+added, removed and changed (field by field, out-edges included), and the line diff of the JSON
+every document kind has (kb.documents.diffing), for the exact record. Templates escape every
+value."""
 
 from __future__ import annotations
 
-import difflib
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
 
+from kb.documents.diffing import Diff, diff_texts
 from kb.trees.graph import dump_tree, exits
 
 
@@ -33,7 +34,7 @@ class NodeChange:
 class TreeDiff:
     tree: list[FieldChange]
     nodes: list[NodeChange]
-    lines: list[tuple[str, str]]  # (kind: add|del|hunk|same, text)
+    json: Diff  # the canonical JSON, line by line
 
     @property
     def empty(self) -> bool:
@@ -79,17 +80,4 @@ def diff_graphs(old: nx.DiGraph, new: nx.DiGraph) -> TreeDiff:
         fields = _changes(_node_fields(old, node), _node_fields(new, node))
         if fields:
             nodes.append(NodeChange(node, "changed", str(new.nodes[node].get("label", "")), fields))
-    lines: list[tuple[str, str]] = []
-    for line in difflib.unified_diff(
-        dump_tree(old).splitlines(),
-        dump_tree(new).splitlines(),
-        "before",
-        "after",
-        lineterm="",
-        n=2,
-    ):
-        if line.startswith(("---", "+++")):
-            continue
-        kind = {"+": "add", "-": "del", "@": "hunk"}.get(line[:1], "same")
-        lines.append((kind, line))
-    return TreeDiff(tree, nodes, lines)
+    return TreeDiff(tree, nodes, diff_texts(dump_tree(old), dump_tree(new), context=2))

@@ -10,15 +10,17 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from kb.api.docs import NULLABLE_STRING, STRING, api_doc, array, obj
-from kb.auth.policy import require, require_tree, require_tree_transition, tree_actions
+from kb.auth.policy import require, require_transition, require_tree
 from kb.config import service_catalogue
 from kb.db import get_db
-from kb.errors import Conflict, Invalid, NotFound
+from kb.documents import pages
+from kb.documents.workflow import ACTION_LABELS
+from kb.errors import Conflict, Invalid
 from kb.extensions import kb_state
-from kb.models import Article, Tree
+from kb.models import Article, Tree, TreeRevision
 from kb.trees import workflow
 from kb.trees.checks import registered_checks
-from kb.trees.diffing import diff_graphs
+from kb.trees.diffing import TreeDiff, diff_graphs
 from kb.trees.editor_form import (
     NodeForm,
     TreeForm,
@@ -29,12 +31,26 @@ from kb.trees.editor_form import (
 )
 from kb.trees.flowchart import render_svg
 from kb.trees.graph import CATEGORIES, INPUT_TYPES, KINDS, LEVELS, OUTCOMES
-from kb.trees.store import get_tree, revision_by_number, revision_graph, validation_context
+from kb.trees.store import get_tree, revision_graph, validation_context
 from kb.trees.validate import validate_tree
 from kb.trees.web import groups
 
 bp = Blueprint("tree_editor", __name__)
 WORKFLOW_ACTIONS = {"submit", "approve", "request_changes", "publish", "archive", "unarchive"}
+
+# The tree's history and diff pages (the shared documents/ templates).
+PAGES = pages.Pages(
+    key="tree_id",
+    show="trees.landing",
+    edit="tree_editor.edit",
+    history="tree_editor.history",
+    diff="tree_editor.diff",
+    restore="tree_editor.restore",
+    workflow="tree_editor.change_status",
+    diff_body="trees/_diff_body.html",
+    flowchart="trees.flowchart",
+    parent=("Troubleshoot", "trees.catalogue"),
+)
 
 
 def _check(form: TreeForm, tree_id: str | None) -> tuple[Any, dict[str | None, list[str]]]:
@@ -158,7 +174,7 @@ def new():
 def edit(tree_id: str):
     session = get_db()
     tree = workflow.editable_tree(session, tree_id, current_user)
-    require_tree_transition(current_user, "edit", tree)  # archived trees are not edited
+    require_transition(current_user, "edit", tree)  # archived trees are not edited
     if request.method == "GET":
         head = tree.head_revision
         form = form_from_graph(revision_graph(head))
@@ -222,13 +238,8 @@ def history(tree_id: str):
     session = get_db()
     tree = _tree_for_staff(tree_id)
     return render_template(
-        "trees/history.html",
-        tree=tree,
-        revisions=list(reversed(tree.revisions)),
-        events=workflow.events(session, tree),
-        comments=workflow.open_review_comments(session, tree),
-        labels=workflow.ACTION_LABELS,
-        actions=tree_actions(current_user, tree),
+        "documents/history.html",
+        **pages.history(session, workflow.TREES, PAGES, tree, current_user),
     )
 
 
@@ -237,26 +248,14 @@ def history(tree_id: str):
 def diff(tree_id: str):
     session = get_db()
     tree = _tree_for_staff(tree_id)
-    numbers = [r.number for r in tree.revisions]
-    try:
-        new_number = int(request.args.get("to", numbers[-1]))
-        old_number = int(request.args.get("from", max(1, new_number - 1)))
-    except ValueError:
-        raise Invalid("from and to must be revision numbers.") from None
-    old, new_rev = (
-        revision_by_number(session, tree, old_number),
-        revision_by_number(session, tree, new_number),
-    )
-    if old is None or new_rev is None:
-        raise NotFound(f"Tree '{tree.id}' has no such revision.")
     return render_template(
-        "trees/diff.html",
-        tree=tree,
-        old=old,
-        new=new_rev,
-        diff=diff_graphs(revision_graph(old), revision_graph(new_rev)),
-        numbers=numbers,
+        "documents/diff.html",
+        **pages.diff(session, workflow.TREES, PAGES, tree, request.args, _compare),
     )
+
+
+def _compare(old: TreeRevision, new: TreeRevision) -> TreeDiff:
+    return diff_graphs(revision_graph(old), revision_graph(new))
 
 
 @bp.post("/trees/<tree_id>/workflow/<action>")
@@ -269,7 +268,7 @@ def change_status(tree_id: str, action: str):
     require_tree(current_user, tree)
     workflow.transition(session, tree, action, current_user, request.form.get("comment", ""))
     session.commit()
-    flash(f"“{tree.title}”: {workflow.ACTION_LABELS[action]}.", "success")
+    flash(f"“{tree.title}”: {ACTION_LABELS[action]}.", "success")
     return redirect(url_for("tree_editor.history", tree_id=tree.id))
 
 

@@ -1,6 +1,7 @@
 """The session engine: start a walk through a pinned tree revision, answer, go back, give up,
-and read the transcript. Services take a database session and plain arguments; permission
-rules come from kb.auth.policy."""
+and read the transcript; a session that escalates is copied into the record
+``kb_session_escalated`` carries. Services take a database session and plain arguments;
+permission rules come from kb.auth.policy."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import networkx as nx
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, object_session
 
+from kb import followups
 from kb.auth.policy import can, require, require_tree
 from kb.db import queue_event
 from kb.errors import Conflict, Forbidden, Invalid, NotFound
@@ -25,8 +27,10 @@ from kb.models import (
     TreeRevision,
     TreeSession,
     TreeStatus,
+    User,
     utcnow,
 )
+from kb.records import SessionSnapshot
 from kb.trees import projection
 from kb.trees.checks import CheckResult
 from kb.trees.graph import (
@@ -411,8 +415,6 @@ def _finish(
     if status == SessionStatus.RESOLVED:
         _schedule_followup(session, ds, graph, now)
     if status == SessionStatus.ESCALATED:
-        from kb.trees.handoff import session_snapshot
-
         groups = (session.info["kb"].config if "kb" in session.info else {}).get(
             "SUPPORT_GROUPS"
         ) or {}
@@ -423,9 +425,6 @@ def _schedule_followup(session: Session, ds: TreeSession, graph: nx.DiGraph, now
     """A resolution node with a follow-up ("check in 2 days that printing still works")
     schedules one for the signed-in person who ran the session: the requester in self-service,
     the technician (to call the requester back) in technician mode."""
-    from kb.escalation.followups import schedule
-    from kb.models import User
-
     followup = graph.nodes[ds.current_node].get("followup")
     if not isinstance(followup, dict) or ds.user_id is None:
         return
@@ -440,7 +439,7 @@ def _schedule_followup(session: Session, ds: TreeSession, graph: nx.DiGraph, now
     text = fill(
         str(followup.get("text") or "Check that the problem is still fixed."), ds.variables or {}
     )
-    schedule(
+    followups.schedule(
         session,
         text=f"{title}: {text}",
         due_at=now + timedelta(days=days),
@@ -682,3 +681,33 @@ def checks_run(ds: TreeSession, graph: nx.DiGraph | None = None) -> list[dict[st
             }
         )
     return result
+
+
+def session_snapshot(ds: TreeSession, groups: dict[str, str]) -> SessionSnapshot:
+    """The session as the record ``kb_session_escalated`` carries (a detached copy)."""
+    graph = graph_of(ds)
+    view = node_view(graph, ds.current_node, ds.mode, ds.variables or {}, groups)
+    terminal = None
+    if view.kind == "escalation" and ds.end_reason == "terminal":
+        terminal = {**(view.terminal or {}), "label": view.label, "text": view.text}
+    return SessionSnapshot(
+        token=ds.token,
+        tree_id=ds.tree_id,
+        tree_title=str(graph.graph.get("title", ds.tree_id)),
+        service=str(graph.graph.get("service", "")),
+        revision_id=ds.revision_id,
+        revision_number=ds.revision.number,
+        mode=ds.mode,
+        status=ds.status,
+        end_reason=ds.end_reason,
+        node_id=ds.current_node,
+        started_at=ds.started_at,
+        ended_at=ds.ended_at,
+        transcript=[entry.to_dict() for entry in transcript(ds)],
+        transcript_text=transcript_text(ds, groups),
+        variables=dict(ds.variables or {}),
+        terminal=terminal,
+        articles_viewed=list(ds.articles_viewed or []),
+        checks_run=checks_run(ds),
+        requester_id=ds.user_id,
+    )

@@ -1,84 +1,31 @@
-"""What leaves the diagnostics area when a session escalates: a plain snapshot for the
-``kb_session_escalated`` hook, and the prefill for the escalation form."""
+"""What leaves the trees area when a session escalates: the session as its plugin-facing
+record (:class:`kb.records.SessionSnapshot`, built by the engine when it fires
+``kb_session_escalated``) as a viewer may open it, the escalation form's prefill from it, and
+the transcript for pages outside the help desk. kb.escalation builds on this; trees never call
+up into it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kb.models import SessionStatus, TreeSession
-from kb.trees.engine import (
-    checks_run,
-    graph_of,
-    node_view,
-    session_graph,
-    transcript,
-    transcript_text,
-    visible_session,
-)
+from kb.records import SessionSnapshot
+from kb.trees.engine import session_graph, session_snapshot, transcript_text, visible_session
+
+__all__ = [
+    "escalated_snapshot",
+    "escalation_fields",
+    "session_snapshot",
+    "transcript_text_for",
+]
 
 
-@dataclass(frozen=True)
-class SessionSnapshot:
-    """A detached copy of a diagnostic session (what ``kb_session_escalated`` receives)."""
-
-    token: str
-    tree_id: str
-    tree_title: str
-    service: str
-    revision_id: int
-    revision_number: int
-    mode: str  # self_service | technician
-    status: str  # escalated (for this hook)
-    end_reason: str  # terminal (reached an escalation node) | didnt_help
-    node_id: str  # where it ended
-    started_at: datetime
-    ended_at: datetime | None
-    transcript: list[dict[str, Any]] = field(default_factory=list)
-    transcript_text: str = ""
-    variables: dict[str, Any] = field(default_factory=dict)
-    # The escalation node: group, group_name, impact, urgency, ask, text (None for
-    # "This didn't help", which has no node of its own).
-    terminal: dict[str, Any] | None = None
-    articles_viewed: list[str] = field(default_factory=list)
-    checks_run: list[dict[str, Any]] = field(default_factory=list)
-    requester_id: int | None = None
-
-
-def session_snapshot(ds: TreeSession, groups: dict[str, str]) -> SessionSnapshot:
-    graph = graph_of(ds)
-    view = node_view(graph, ds.current_node, ds.mode, ds.variables or {}, groups)
-    terminal = None
-    if view.kind == "escalation" and ds.end_reason == "terminal":
-        terminal = {**(view.terminal or {}), "label": view.label, "text": view.text}
-    return SessionSnapshot(
-        token=ds.token,
-        tree_id=ds.tree_id,
-        tree_title=str(graph.graph.get("title", ds.tree_id)),
-        service=str(graph.graph.get("service", "")),
-        revision_id=ds.revision_id,
-        revision_number=ds.revision.number,
-        mode=ds.mode,
-        status=ds.status,
-        end_reason=ds.end_reason,
-        node_id=ds.current_node,
-        started_at=ds.started_at,
-        ended_at=ds.ended_at,
-        transcript=[entry.to_dict() for entry in transcript(ds)],
-        transcript_text=transcript_text(ds, groups),
-        variables=dict(ds.variables or {}),
-        terminal=terminal,
-        articles_viewed=list(ds.articles_viewed or []),
-        checks_run=checks_run(ds),
-        requester_id=ds.user_id,
-    )
-
-
-def escalated_snapshot(session: Session, token: str, groups: dict[str, str], viewer: Any = None):
+def escalated_snapshot(
+    session: Session, token: str, groups: dict[str, str], viewer: Any = None
+) -> SessionSnapshot | None:
     """The escalated session behind ``token`` as ``viewer`` may open it (None: an anonymous
     visitor), or None: someone else's technician session does not exist for a requester."""
     ds = visible_session(session, token, viewer)
@@ -112,22 +59,6 @@ def escalation_fields(snapshot: SessionSnapshot, default_group: str) -> dict[str
         "articles_viewed": snapshot.articles_viewed,
         "checks_run": snapshot.checks_run,
     }
-
-
-def escalation_request(session: Session, kb: Any, token: str, viewer: Any = None):
-    """The escalation form's starting point for an escalated session ``viewer`` may open (None:
-    an anonymous visitor), or None.
-
-    Used by kb.escalation (which owns EscalationRequest); imported lazily so diagnostics
-    works without it.
-    """
-    from kb.escalation.service import EscalationRequest  # type: ignore[import-not-found]
-
-    snapshot = escalated_snapshot(session, token, kb.config.get("SUPPORT_GROUPS") or {}, viewer)
-    if snapshot is None:
-        return None
-    default_group = kb.config.get("DEFAULT_ESCALATION_GROUP", "service-desk")
-    return EscalationRequest(**escalation_fields(snapshot, default_group))
 
 
 def transcript_text_for(

@@ -8,14 +8,14 @@ from collections import OrderedDict
 from typing import Any
 
 import networkx as nx
-from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kb.changes import record_change
 from kb.config import Defaults
-from kb.db import queue_event, storable_int
-from kb.errors import Invalid, StaleWrite
+from kb.db import queue_event
+from kb.documents import revisions
+from kb.errors import Invalid
 from kb.models import Article, Tree, TreeRevision, TreeStatus, User, utcnow
 from kb.trees.checks import check_specs
 from kb.trees.graph import content_hash, graph_from_data, graph_to_data, searchable_text
@@ -91,66 +91,29 @@ def add_revision(
     """Append a revision (creating the tree when ``tree`` is None); it becomes the head."""
     data = graph_to_data(graph)
     expected_head = tree.head_revision_id if tree is not None else None
-    if tree is None:
-        tree = Tree(id=graph.graph["id"], status=TreeStatus.DRAFT.value)
-        session.add(tree)
-        session.flush()
-        number = 1
-    else:
-        # Take the tree (write lock on SQLite, row lock on PostgreSQL) while its head is still
-        # the one we read: a concurrent save waits here, then finds the head moved.
-        _swap(session, tree, expected_head)
-        latest = session.scalar(
-            select(func.max(TreeRevision.number)).where(TreeRevision.tree_id == tree.id)
-        )
-        number = (latest or 0) + 1
-    try:
-        with session.begin_nested():
-            revision = TreeRevision(
-                tree_id=tree.id,
-                number=number,
-                base_revision_id=base_revision_id,
-                title=str(graph.graph.get("title", "")),
-                audience=str(graph.graph.get("audience", "public")),
-                data=data,
-                content_hash=content_hash(data),
-                node_count=graph.number_of_nodes(),
-                author=author,
-                author_name=author_name or (author.email if author else "system"),
-                message=message,
-            )
-            session.add(revision)
-            session.flush()
-    except IntegrityError:
-        raise _stale(tree) from None
-    # Compare-and-swap: move the head only if nobody moved it since we read it.
-    _swap(session, tree, expected_head, head_revision_id=revision.id)
-    session.expire(tree, ["head_revision_id", "head_revision", "updated_at"])
+    tree, number = revisions.begin(
+        session,
+        TreeRevision,
+        tree,
+        lambda: Tree(id=graph.graph["id"], status=TreeStatus.DRAFT.value),
+    )
+    fields = dict(
+        tree_id=tree.id,
+        number=number,
+        base_revision_id=base_revision_id,
+        title=str(graph.graph.get("title", "")),
+        audience=str(graph.graph.get("audience", "public")),
+        data=data,
+        content_hash=content_hash(data),
+        node_count=graph.number_of_nodes(),
+        author=author,
+        author_name=author_name or (author.email if author else "system"),
+        message=message,
+    )
+    revision = revisions.insert(session, tree, lambda: TreeRevision(**fields))
+    revisions.move_head(session, tree, revision, expected_head)
     sync_listing(tree)
     return revision
-
-
-def _swap(session: Session, tree: Tree, expected: int | None, **values: object) -> None:
-    moved = session.execute(
-        update(Tree)
-        .where(Tree.id == tree.id, _head_is(expected))
-        .values(updated_at=utcnow(), **values)
-        .execution_options(synchronize_session=False)
-    )
-    if moved.rowcount != 1:
-        raise _stale(tree)
-
-
-def _head_is(expected: int | None):
-    return (
-        Tree.head_revision_id.is_(None) if expected is None else Tree.head_revision_id == expected
-    )
-
-
-def _stale(tree: Tree) -> StaleWrite:
-    return StaleWrite(
-        f"Tree '{tree.id}' was changed by someone else at the same moment; reload and try again."
-    )
 
 
 def publish(session: Session, tree: Tree, revision: TreeRevision) -> None:
@@ -202,11 +165,7 @@ def snapshot(tree: Tree) -> TreeSnapshot:
 
 
 def revision_by_number(session: Session, tree: Tree, number: int) -> TreeRevision | None:
-    if not storable_int(number):
-        return None
-    return session.scalar(
-        select(TreeRevision).where(TreeRevision.tree_id == tree.id, TreeRevision.number == number)
-    )
+    return revisions.find(session, TreeRevision, tree, number)
 
 
 def known_tree_ids(session: Session) -> set[str]:

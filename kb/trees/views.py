@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from kb.articles.reading import rendered
 from kb.articles.revisions import get_article
-from kb.auth.policy import can, tree_actions
+from kb.auth.policy import allowed_actions, can
 from kb.db import get_db
 from kb.errors import Invalid, NotFound
 from kb.extensions import kb_state
@@ -69,7 +69,7 @@ def landing(tree_id: str):
         revision=revision,
         nodes=graph.number_of_nodes(),
         technician=can(current_user, "tree.run_technician"),
-        actions=tree_actions(current_user, tree) if can(current_user, "tree.edit") else [],
+        actions=allowed_actions(current_user, tree) if can(current_user, "tree.edit") else [],
         outage=open_for_service(get_db(), str(graph.graph.get("service", ""))),
     )
 

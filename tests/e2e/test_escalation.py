@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from kb.escalation.outbox import dispatch
 from kb.extensions import kb_state
+from kb.outbox import dispatch
 from tests.e2e.conftest import sign_in
 
 pytestmark = pytest.mark.e2e

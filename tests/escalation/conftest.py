@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from kb.content import import_content
-from kb.escalation.outbox import dispatch
-from kb.escalation.service import EscalationRequest, create_escalation
+from kb.escalation.intake import EscalationRequest, create_escalation
 from kb.extensions import kb_state
+from kb.outbox import dispatch
 
 ARTICLE = """---
 title: {title}

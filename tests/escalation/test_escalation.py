@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 
 from kb import hookimpl
 from kb.articles.revisions import get_article
-from kb.escalation.outbox import dispatch
 from kb.escalation.service import ResolutionInput, by_public_id, resolve_escalation
 from kb.escalation.writeback import resolution_log
 from kb.models import Article, ArticleStatus, Escalation, OutboxMessage, Ticket, utcnow
+from kb.outbox import dispatch
 from tests.conftest import csrf_token
 from tests.escalation.conftest import deliver, escalate, writeback_event
 
@@ -95,7 +95,7 @@ class FlakyTicketing:
 
     @hookimpl
     def kb_create_ticket(self, kb, escalation, idempotency_key):
-        from kb.escalation.snapshots import TicketRef
+        from kb.records import TicketRef
 
         self.calls += 1
         if not self.up:
@@ -352,7 +352,7 @@ def test_an_author_editing_during_a_write_back_keeps_both(app, kb, client, auth)
 
 
 def test_a_follow_up_that_is_not_fixed_reopens_the_ticket(app, kb, client, auth):
-    from kb.escalation.followups import run_due
+    from kb.followups import run_due
 
     public_id = escalate(kb)
     deliver(kb)
@@ -417,7 +417,7 @@ def test_cli_outbox_run_and_followups_run(app, kb, runner):
 
 
 def test_a_reopened_escalation_resolved_again_reuses_its_first_draft(app, kb):
-    from kb.escalation.service import reopen
+    from kb.followups import reopen
 
     public_id = escalate(kb, summary="Badge reader rejects my card", articles_viewed=[])
     for text in ("Re-encoded the badge.", "Replaced the badge."):

@@ -7,10 +7,10 @@ import networkx as nx
 from sqlalchemy import select
 
 from kb.articles.revisions import get_article
-from kb.escalation.outbox import dispatch
 from kb.escalation.writeback import resolution_log
 from kb.extensions import kb_state
 from kb.models import Escalation, Ticket
+from kb.outbox import dispatch
 from tests.conftest import AuthActions, csrf_token
 from tests.trees.helpers import Api, answers_along, bundled_tree
 

@@ -10,12 +10,12 @@ from flask import Blueprint
 
 from kb import hookimpl
 from kb.errors import PluginError
-from kb.escalation.followups import answer, by_token, run_due
-from kb.escalation.outbox import dispatch
 from kb.escalation.service import ResolutionInput, by_public_id, resolve_escalation
-from kb.escalation.snapshots import TicketRef
 from kb.extensions import kb_state
+from kb.followups import answer, by_token, run_due
 from kb.models import OutboxMessage, utcnow
+from kb.outbox import dispatch
+from kb.records import TicketRef
 from kb.worker import Job, run_forever
 from tests.escalation.conftest import add_articles, escalate
 
@@ -115,7 +115,7 @@ def test_kb_ticket_resolved(kb, recorder):
 
 
 def test_kb_followup_due(kb, recorder):
-    from kb.escalation.followups import schedule
+    from kb.followups import schedule
 
     with kb.session() as session:
         schedule(
@@ -134,7 +134,7 @@ def test_kb_followup_due(kb, recorder):
 
 
 def test_kb_followup_answered(kb, recorder):
-    from kb.escalation.followups import schedule
+    from kb.followups import schedule
 
     with kb.session() as session:
         token = schedule(session, text="Still fixed?", due_at=utcnow()).token

@@ -17,12 +17,12 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from kb.articles.revisions import get_article
-from kb.escalation.followups import run_due
-from kb.escalation.outbox import dispatch
 from kb.escalation.service import by_public_id
 from kb.escalation.writeback import resolution_log
 from kb.extensions import kb_state
+from kb.followups import run_due
 from kb.models import ArticleStatus, FollowUp, OutboxMessage, utcnow
+from kb.outbox import dispatch
 from kb.plugins.request_tracker.client import RTError
 from kb.plugins.request_tracker.tickets import marker
 from kb.worker import all_jobs
@@ -366,6 +366,7 @@ def test_kb_plugins_lists_request_tracker_when_configured(app):
     rows = {row["name"]: row for row in json.loads(result.output)}
     assert rows["request_tracker"]["status"] == "on"
     assert rows["request_tracker"]["hooks"] == [
+        "kb_check_config",
         "kb_create_ticket",
         "kb_followup_answered",
         "kb_register_blueprints",

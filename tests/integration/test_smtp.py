@@ -12,11 +12,11 @@ from email.message import EmailMessage
 import pytest
 from sqlalchemy import select
 
-from kb.escalation.followups import run_due
-from kb.escalation.outbox import dispatch
 from kb.escalation.service import ResolutionInput, by_public_id, resolve_escalation
 from kb.extensions import kb_state
+from kb.followups import run_due
 from kb.models import FollowUp, OutboxMessage, utcnow
+from kb.outbox import dispatch
 from tests.escalation.conftest import add_articles, escalate
 from tests.integration.conftest import free_port, unavailable
 
@@ -157,7 +157,7 @@ def test_a_resolution_mails_what_was_done_and_the_follow_up_link(kb, smtp):
 
 def test_a_follow_up_that_falls_due_mails_the_still_fixed_link(kb, smtp):
     inbox, _ = smtp
-    from kb.escalation.followups import schedule
+    from kb.followups import schedule
 
     with kb.session() as session:
         token = schedule(

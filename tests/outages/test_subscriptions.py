@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from kb import hookimpl
-from kb.escalation.outbox import dispatch
 from kb.extensions import kb_state
 from kb.models import Outage
+from kb.outbox import dispatch
 from tests.conftest import AuthActions, csrf_token
 from tests.escalation.conftest import escalate
 from tests.outages.test_outages import declare

@@ -48,3 +48,9 @@ def test_the_worked_example_in_the_docs_is_the_one_in_the_repository():
     )
     scrip = (REPO / "docs/examples/rt-scrip-kb-ticket-resolved.pl").read_text()
     assert "X-KB-RT-Secret" in scrip and "KBTicketResolvedURL" in scrip
+
+
+def test_the_reliable_events_in_the_table_are_the_ones_declared_in_hookspecs():
+    table = DOC.split("## Every hook")[1].split("\n\n")[1]
+    documented = set(re.findall(r"^\| `(kb_\w+)\(.*?\| reliable event \|", table, re.MULTILINE))
+    assert documented == set(hookspecs.RELIABLE)

@@ -10,8 +10,8 @@ import sys
 
 import pytest
 
-from kb.escalation.outbox import dispatch
 from kb.extensions import kb_state
+from kb.outbox import dispatch
 from kb.plugins import describe
 from tests.conftest import REPO, AuthActions
 from tests.escalation.conftest import escalate

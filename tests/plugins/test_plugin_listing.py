@@ -9,12 +9,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from kb import create_app, hookimpl
+from kb import hookimpl
+from kb.app import create_app
 from kb.cli import cli
 from kb.errors import PluginError
-from kb.escalation.outbox import dispatch
 from kb.extensions import kb_state
 from kb.models import OutboxMessage, Ticket
+from kb.outbox import dispatch
 from tests.escalation.conftest import escalate
 
 
@@ -66,7 +67,7 @@ def test_a_site_can_disable_a_built_in_plugin(make_app):
 
 
 def test_disabling_a_built_in_lets_a_site_plugin_take_its_place(make_app):
-    from kb.escalation.snapshots import TicketRef
+    from kb.records import TicketRef
 
     class SiteTickets:
         @hookimpl

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from kb.escalation.snapshots import EscalationSnapshot
 from kb.plugins.request_tracker.client import RTClient, failed_messages, html_to_text, parse_rt_date
 from kb.plugins.request_tracker.tickets import (
     marker,
@@ -17,6 +16,7 @@ from kb.plugins.request_tracker.tickets import (
     subject,
     ticket_fields,
 )
+from kb.records import EscalationSnapshot
 
 NOW = datetime(2026, 5, 4, 9, 30, tzinfo=UTC)
 

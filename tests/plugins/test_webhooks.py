@@ -14,12 +14,12 @@ from sqlalchemy import func, select
 
 from kb.articles.revisions import get_article
 from kb.errors import PluginError
-from kb.escalation.followups import answer, by_token, run_due
-from kb.escalation.outbox import dispatch
 from kb.escalation.service import by_public_id
 from kb.escalation.writeback import resolution_log
 from kb.extensions import kb_state
+from kb.followups import answer, by_token, run_due
 from kb.models import Escalation, FollowUp, OutboxMessage, WebhookReceipt, utcnow
+from kb.outbox import dispatch
 from tests.escalation.conftest import add_articles, escalate
 from tests.plugins.receiver import Receiver
 

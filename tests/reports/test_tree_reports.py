@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from kb.escalation.service import EscalationRequest, create_escalation
+from kb.escalation.intake import EscalationRequest, create_escalation
 from kb.extensions import kb_state
 from kb.models import Tree, TreeSession
 from kb.reports.base import Period

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from kb.escalation.intake import escalation_request
 from kb.extensions import kb_state
-from kb.trees.handoff import escalation_request
 from tests.trees.helpers import Api, import_tree
 from tests.trees.trees import small
 
@@ -14,7 +14,7 @@ from tests.trees.trees import small
 @pytest.fixture
 def escalation_module():
     """The real escalation service builds the request (kb.escalation.service)."""
-    from kb.escalation.service import EscalationRequest
+    from kb.escalation.intake import EscalationRequest
 
     return EscalationRequest
 

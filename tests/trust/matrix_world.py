@@ -23,12 +23,12 @@ from kb.articles.feedback import flag_article
 from kb.articles.revisions import get_article
 from kb.auth.users import create_token, create_user, find_user
 from kb.content import import_content
-from kb.escalation.followups import run_due
-from kb.escalation.outbox import dispatch
-from kb.escalation.service import EscalationRequest, create_escalation
+from kb.escalation.intake import EscalationRequest, create_escalation
 from kb.extensions import kb_state
+from kb.followups import run_due
 from kb.models import ArticleFlag, FollowUp, OutageSubscription, OutboxMessage, Ticket, utcnow
 from kb.outages import service as outages
+from kb.outbox import dispatch
 from kb.trees.graph import graph_from_data
 from kb.trees.store import get_tree
 from kb.trees.workflow import create_tree, transition

@@ -108,8 +108,8 @@ def test_a_reasonable_number_of_tags_is_fine(client, auth):
 
 
 def test_a_long_list_of_articles_on_a_resolution_is_refused(client, auth):
-    from kb.escalation.outbox import dispatch
     from kb.extensions import kb_state
+    from kb.outbox import dispatch
     from tests.escalation.conftest import escalate
 
     kb = kb_state(client.application)

@@ -8,8 +8,9 @@ import hmac
 import json
 import time
 
-from kb.escalation.service import by_public_id, reopen
+from kb.escalation.service import by_public_id
 from kb.extensions import kb_state
+from kb.followups import reopen
 from tests.escalation.conftest import add_articles, escalate
 
 INBOUND = "/api/v1/webhooks/ticket-resolved"

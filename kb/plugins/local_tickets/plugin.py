@@ -7,9 +7,9 @@ system gets its tickets there, and can switch this off with DISABLED_PLUGINS = [
 from __future__ import annotations
 
 from kb import hookimpl
-from kb.escalation.snapshots import TicketRef
 from kb.escalation.tickets import create_local_ticket
 from kb.plugins.local_tickets.views import bp
+from kb.records import TicketRef
 
 
 @hookimpl(trylast=True)

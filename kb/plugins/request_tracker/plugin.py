@@ -11,29 +11,31 @@ from __future__ import annotations
 import logging
 
 from kb import hookimpl
-from kb.errors import PluginError
-from kb.escalation.outbox import PermanentFailure
-from kb.escalation.snapshots import TicketRef
 from kb.models import FollowUp
+from kb.outbox import PermanentFailure
 from kb.plugins.request_tracker import tickets as rt_tickets
 from kb.plugins.request_tracker.client import RTError
 from kb.plugins.request_tracker.views import rt_bp
+from kb.records import TicketRef
 from kb.worker import Job
 
 log = logging.getLogger(__name__)
 
 
 def configured(config) -> bool:
-    if not config.get("RT_URL"):
-        return False
+    return bool(config.get("RT_URL"))
+
+
+@hookimpl
+def kb_check_config(config):
+    problems = []
     if not (config.get("RT_TOKEN") or (config.get("RT_USER") and config.get("RT_PASSWORD"))):
-        raise PluginError(
-            "request_tracker: RT_URL is set but not how to sign in: "
-            "set RT_TOKEN, or RT_USER and RT_PASSWORD"
+        problems.append(
+            "RT_URL is set but not how to sign in: set RT_TOKEN, or RT_USER and RT_PASSWORD"
         )
     if not str(config["RT_URL"]).startswith(("http://", "https://")):
-        raise PluginError(f"request_tracker: RT_URL {config['RT_URL']!r} is not an http(s) URL")
-    return True
+        problems.append(f"RT_URL {config['RT_URL']!r} is not an http(s) URL")
+    return problems
 
 
 @hookimpl

@@ -25,10 +25,10 @@ from sqlalchemy import func, select
 from kb.errors import Conflict
 from kb.escalation.resilience import with_retries
 from kb.escalation.service import ResolutionInput, record_first_response, resolve_escalation
-from kb.escalation.snapshots import EscalationSnapshot, FollowUpSnapshot
 from kb.limits import whole_number
 from kb.models import Escalation, FollowUp
 from kb.plugins.request_tracker.client import RTClient, RTError, parse_rt_date
+from kb.records import EscalationSnapshot, FollowUpSnapshot
 
 log = logging.getLogger(__name__)
 

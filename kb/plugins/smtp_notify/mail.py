@@ -15,9 +15,9 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from kb.escalation.outbox import PermanentFailure
-from kb.escalation.snapshots import EscalationSnapshot, FollowUpSnapshot, ResolutionSnapshot
 from kb.models import utcnow
+from kb.outbox import PermanentFailure
+from kb.records import EscalationSnapshot, FollowUpSnapshot, ResolutionSnapshot
 
 _ENV = Environment(
     loader=PackageLoader("kb", "templates/email"),

@@ -13,9 +13,7 @@ import logging
 from sqlalchemy import select
 
 from kb import hookimpl
-from kb.errors import PluginError
-from kb.escalation.events import followup_snapshot
-from kb.escalation.followups import OPEN
+from kb.followups import OPEN, followup_snapshot
 from kb.models import Escalation, FollowUp, OutageSubscription
 from kb.plugins.smtp_notify import mail
 
@@ -25,11 +23,16 @@ log = logging.getLogger(__name__)
 def configured(config) -> bool:
     if not config.get("SMTP_HOST"):
         return False
-    if not config.get("SMTP_FROM"):
-        raise PluginError("smtp_notify: SMTP_HOST is set but SMTP_FROM (the sender) is not")
     if not config.get("BASE_URL"):
         log.warning("smtp_notify: BASE_URL is not set, so links in e-mails will not work")
     return True
+
+
+@hookimpl
+def kb_check_config(config):
+    if not config.get("SMTP_FROM"):
+        return ["SMTP_HOST is set but SMTP_FROM (the sender) is not"]
+    return []
 
 
 @hookimpl

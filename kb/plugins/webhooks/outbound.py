@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from kb.escalation.outbox import PermanentFailure
-from kb.escalation.snapshots import to_dict
 from kb.http_client import TransportError, send
+from kb.outbox import PermanentFailure
 from kb.plugins.webhooks.signing import signed_headers
+from kb.records import to_dict
 
 EVENTS = {
     "kb_escalation_created": "escalation.created",

@@ -6,21 +6,27 @@ ticketing system (on when WEBHOOK_INBOUND_SECRET is set). See docs/plugins.md.
 from __future__ import annotations
 
 from kb import hookimpl
-from kb.errors import PluginError
 from kb.plugins.webhooks.outbound import post_event
 from kb.plugins.webhooks.views import webhooks_bp
 
 
 def configured(config) -> bool:
+    return bool(config.get("WEBHOOK_URLS")) or bool(config.get("WEBHOOK_INBOUND_SECRET"))
+
+
+@hookimpl
+def kb_check_config(config):
     urls = config.get("WEBHOOK_URLS") or []
-    if isinstance(urls, str):
-        raise PluginError('webhooks: WEBHOOK_URLS must be a list, e.g. ["https://..."]')
-    for url in urls:
-        if not str(url).startswith(("http://", "https://")):
-            raise PluginError(f"webhooks: {url!r} in WEBHOOK_URLS is not an http(s) URL")
+    if isinstance(urls, str) or not isinstance(urls, list | tuple):
+        return ['WEBHOOK_URLS must be a list, e.g. ["https://..."]']
+    problems = [
+        f"{url!r} in WEBHOOK_URLS is not an http(s) URL"
+        for url in urls
+        if not str(url).startswith(("http://", "https://"))
+    ]
     if urls and not config.get("WEBHOOK_SECRET"):
-        raise PluginError("webhooks: WEBHOOK_URLS is set but WEBHOOK_SECRET is not")
-    return bool(urls) or bool(config.get("WEBHOOK_INBOUND_SECRET"))
+        problems.append("WEBHOOK_URLS is set but WEBHOOK_SECRET is not")
+    return problems
 
 
 def _send(kb, hook: str, delivery_key: str, record) -> None:

@@ -1,10 +1,12 @@
 """The transactional outbox: work for the world outside kb is written in the same transaction
 as the change it reports, then delivered by a dispatcher with retries and exponential backoff.
 
-Two kinds of message:
-- ``ticket``: create the escalation's ticket through ``kb_create_ticket`` (firstresult);
+It knows no area of kb. Two kinds of message:
 - ``event``: call one plugin's implementation of a reliable event hook (one row per plugin, so
-  a plugin that fails is retried alone and the others are not called twice).
+  a plugin that fails is retried alone and the others are not called twice). Which events are
+  reliable, and the record each carries, is declared once in :mod:`kb.hookspecs`.
+- any other kind is delivered by the handler its owning area registered for the app
+  (:func:`register_handler`; the escalation area registers ``ticket``).
 Each message has an idempotency key that deliveries pass on, so a retry never makes two tickets.
 """
 
@@ -17,27 +19,34 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import pluggy
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from kb.models import Escalation, OutboxMessage, utcnow
+from kb.errors import NotFound
+from kb.hooks import call_alone, implementers
+from kb.hookspecs import RELIABLE
+from kb.models import OutboxMessage, utcnow
+from kb.records import from_dict, to_dict
 
 log = logging.getLogger(__name__)
 
-# Event hooks delivered at least once through the outbox, and the record type of their argument.
-RELIABLE_EVENTS = {
-    "kb_escalation_created": "escalation",
-    "kb_ticket_resolved": "resolution",
-    "kb_followup_due": "followup",
-    "kb_followup_answered": "followup",
-    "kb_outage_changed": "outage",
-    "kb_outage_subscription_requested": "subscription",
-}
+EVENT = "event"
+
+# A handler delivers one message of its kind: handler(kb, payload, key) -> result to store.
+Handler = Callable[[Any, dict[str, Any], str], dict[str, Any] | None]
 
 
 class PermanentFailure(Exception):
     """A delivery that can never succeed as it is (for example rejected as invalid):
     it goes straight to the dead letters for a person to look at."""
+
+
+def register_handler(kb: Any, kind: str, handler: Handler) -> None:
+    """Let the area that owns message ``kind`` deliver it, for this app."""
+    if kind == EVENT:
+        raise ValueError("event messages are delivered by the outbox itself")
+    kb.outbox_handlers[kind] = handler
 
 
 def enqueue(session: Session, kind: str, key: str, payload: dict[str, Any]) -> OutboxMessage:
@@ -46,20 +55,31 @@ def enqueue(session: Session, kind: str, key: str, payload: dict[str, Any]) -> O
     return message
 
 
-def enqueue_event(session: Session, pm, hook: str, key: str, payload: dict[str, Any]) -> int:
+def enqueue_event(
+    session: Session, pm: pluggy.PluginManager, hook: str, key: str, payload: dict[str, Any]
+) -> int:
     """One message per plugin implementing ``hook``; returns how many were queued."""
-    if hook not in RELIABLE_EVENTS:
+    if hook not in RELIABLE:
         raise ValueError(f"{hook} is not a reliable event")
     count = 0
-    for impl in getattr(pm.hook, hook).get_hookimpls():
+    for plugin_name in implementers(pm, hook):
         enqueue(
             session,
-            "event",
-            f"{key}:{impl.plugin_name}",
-            {"hook": hook, "plugin": impl.plugin_name, "args": payload},
+            EVENT,
+            f"{key}:{plugin_name}",
+            {"hook": hook, "plugin": plugin_name, "args": payload},
         )
         count += 1
     return count
+
+
+def queue_reliable(session: Session, kb: Any, hook: str, key: str, record: Any) -> None:
+    """Queue reliable event ``hook`` with ``record`` for every implementing plugin, in the
+    caller's transaction."""
+    expected = RELIABLE[hook].record if hook in RELIABLE else None
+    if expected is not None and not isinstance(record, expected):
+        raise TypeError(f"{hook} carries a {expected.__name__}, not {type(record).__name__}")
+    enqueue_event(session, kb.pm, hook, key, to_dict(record))
 
 
 @dataclass
@@ -113,7 +133,7 @@ def claim(session: Session, message_id: int, now: datetime, hold: timedelta) -> 
     return result.rowcount == 1
 
 
-def dispatch(kb, now: Callable[[], datetime] = utcnow, limit: int = 100) -> DispatchReport:
+def dispatch(kb: Any, now: Callable[[], datetime] = utcnow, limit: int = 100) -> DispatchReport:
     """Deliver every message that is due; safe to run in several processes at once."""
     config = kb.config
     report = DispatchReport()
@@ -173,32 +193,25 @@ def dispatch(kb, now: Callable[[], datetime] = utcnow, limit: int = 100) -> Disp
     return report
 
 
-def deliver(kb, kind: str, key: str, payload: dict[str, Any]) -> dict[str, Any]:
-    if kind == "ticket":
-        from kb.escalation.tickets import deliver_ticket
-
-        return deliver_ticket(kb, payload["escalation_id"], key)
-    if kind == "event":
+def deliver(kb: Any, kind: str, key: str, payload: dict[str, Any]) -> dict[str, Any] | None:
+    if kind == EVENT:
         return deliver_event(kb, payload, key)
-    raise PermanentFailure(f"unknown outbox message kind {kind!r}")
+    handler = kb.outbox_handlers.get(kind)
+    if handler is None:
+        raise PermanentFailure(f"unknown outbox message kind {kind!r}")
+    return handler(kb, payload, key)
 
 
-def deliver_event(kb, payload: dict[str, Any], key: str) -> dict[str, Any]:
-    from kb.escalation.events import rebuild_argument
-
+def deliver_event(kb: Any, payload: dict[str, Any], key: str) -> dict[str, Any]:
+    """Call the one plugin this message is for, through pluggy, with the record rebuilt."""
     hook, plugin_name = payload["hook"], payload["plugin"]
-    impl = next(
-        (i for i in getattr(kb.pm.hook, hook).get_hookimpls() if i.plugin_name == plugin_name),
-        None,
-    )
-    if impl is None:
+    event = RELIABLE.get(hook)
+    if event is None:
+        raise PermanentFailure(f"{hook} is not a reliable event")
+    if plugin_name not in implementers(kb.pm, hook):
         return {"skipped": f"plugin {plugin_name} is no longer registered"}
-    arguments = {
-        "kb": kb,
-        "delivery_key": key,
-        RELIABLE_EVENTS[hook]: rebuild_argument(hook, payload["args"]),
-    }
-    impl.function(*[arguments[name] for name in impl.argnames])
+    record = from_dict(event.record, payload["args"])
+    call_alone(kb.pm, hook, plugin_name, kb=kb, delivery_key=key, **{event.argument: record})
     return {"plugin": plugin_name}
 
 
@@ -206,17 +219,9 @@ def retry_dead(session: Session, message_id: int) -> OutboxMessage:
     """An admin sends a dead message round again."""
     message = session.get(OutboxMessage, message_id)
     if message is None:
-        from kb.errors import NotFound
-
         raise NotFound("No such outbox message.")
     message.status = "pending"
     message.attempts = 0
     message.next_attempt_at = utcnow()
     message.last_error = ""
     return message
-
-
-def pending_for(session: Session, escalation: Escalation) -> OutboxMessage | None:
-    return session.scalar(
-        select(OutboxMessage).where(OutboxMessage.key == f"ticket:{escalation.public_id}")
-    )

@@ -1,4 +1,9 @@
-"""Follow-ups: "confirm with the requester in 2 days that the printer still works"."""
+"""Follow-ups: "confirm with the requester in 2 days that the printer still works".
+
+Scheduled by a resolved ticket (kb.escalation) or by a diagnostic that ended at a resolution
+node (kb.trees); both call down here, so this module knows neither. A "not fixed" answer
+reopens the escalation and its local ticket.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +15,32 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kb.errors import Conflict, Invalid, NotFound
-from kb.escalation.events import followup_snapshot, queue_reliable
-from kb.models import Escalation, FollowUp, utcnow
+from kb.models import Escalation, FollowUp, Ticket, TicketNote, utcnow
+from kb.outbox import queue_reliable
+from kb.records import FollowUpSnapshot
 
 OPEN = ("scheduled", "notified")
+
+
+def followup_snapshot(followup: FollowUp, config: dict[str, Any]) -> FollowUpSnapshot:
+    """The follow-up as the record ``kb_followup_due`` and ``kb_followup_answered`` carry."""
+    base = (config.get("BASE_URL") or "").rstrip("/")
+    escalation = followup.escalation
+    return FollowUpSnapshot(
+        id=followup.id,
+        token=followup.token,
+        text=followup.text,
+        due_at=followup.due_at,
+        status=followup.status,
+        answer_url=f"{base}/followups/{followup.token}",
+        escalation_public_id=escalation.public_id if escalation else None,
+        ticket_system=escalation.ticket_system if escalation else None,
+        ticket_ref=escalation.ticket_ref if escalation else None,
+        requester_email=followup.requester_email,
+        requester_name=followup.requester_name,
+        tree_id=followup.tree_id,
+        answer_comment=followup.answer_comment,
+    )
 
 
 def schedule(
@@ -74,8 +101,6 @@ def by_token(session: Session, token: str) -> FollowUp:
 
 def answer(session: Session, kb: Any, followup: FollowUp, fixed: bool, comment: str = "") -> None:
     """The requester's answer; "not fixed" reopens the ticket."""
-    from kb.escalation.service import reopen
-
     if followup.status not in OPEN:
         raise Conflict("This follow-up has already been answered. Thank you.")
     followup.status = "fixed" if fixed else "not_fixed"
@@ -90,6 +115,27 @@ def answer(session: Session, kb: Any, followup: FollowUp, fixed: bool, comment: 
         f"followup-answer:{followup.token}",
         followup_snapshot(followup, kb.config),
     )
+
+
+def reopen(session: Session, escalation: Escalation, reason: str) -> None:
+    """The requester says it is not fixed: the escalation and its local ticket open again."""
+    escalation.status = "reopened"
+    escalation.reopened_at = utcnow()
+    escalation.resolved_at = None
+    escalation.ticket_status = "reopened"
+    ticket = session.scalar(select(Ticket).where(Ticket.escalation_id == escalation.id))
+    if ticket is not None:
+        ticket.status = "reopened"
+        ticket.updated_at = utcnow()
+        session.add(
+            TicketNote(
+                ticket=ticket,
+                author_name="requester",
+                kind="reopen",
+                body=reason or "The requester says the problem is not fixed.",
+                public=True,
+            )
+        )
 
 
 def for_technicians(

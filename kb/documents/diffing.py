@@ -1,5 +1,6 @@
-"""Readable differences between two revisions: line-based with word-level highlights, as rows
-that templates render with autoescaping (so article HTML in a diff is shown, never run)."""
+"""Readable differences between two texts (article revisions, a tree's JSON): line-based with
+word-level highlights, as rows that templates render with autoescaping (so HTML in a diff is
+shown, never run)."""
 
 from __future__ import annotations
 
