@@ -12,7 +12,7 @@ import pytest
 from flask.testing import FlaskClient
 from markupsafe import escape
 
-from kb.escalation.outbox import dispatch
+from kb.outbox import dispatch
 from kb.extensions import kb_state
 from tests.conftest import AuthActions, csrf_token
 from tests.escalation.conftest import escalate
