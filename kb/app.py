@@ -22,6 +22,7 @@ from kb.escalation import tickets
 from kb.escalation.views import bp as escalation_bp
 from kb.extensions import KbState, csrf, login_manager
 from kb.hooks import collect
+from kb.outages import service as outages_service
 from kb.outages.views import bp as outages_bp
 from kb.outages.views import init_banner
 from kb.plugins import build_plugin_manager, check_config
@@ -57,6 +58,7 @@ def create_app(
     check_config(state)
     configure_checks(state)
     configure_outbox(state)
+    configure_intake(state)
     configure_database(app, state)
     configure_search(state)
     configure_extensions(app)
@@ -92,6 +94,11 @@ def configure_state(app: Flask, plugins: list[object]) -> KbState:
 def configure_checks(state: KbState) -> None:
     """Collect the automated checks now, so a duplicate or broken one fails at start-up."""
     registered_checks(state)
+
+
+def configure_intake(state: KbState) -> None:
+    """Areas that may take a new escalation before it becomes a ticket (an open outage)."""
+    outages_service.install(state)
 
 
 def configure_outbox(state: KbState) -> None:

@@ -180,7 +180,7 @@ def kb_register_blueprints(kb):
 def kb_register_jobs(kb):
     """Collect periodic jobs for the background worker (``kb worker``, started by ``kb serve``).
 
-    Return a list of :class:`kb.worker.Job` (name, interval in seconds, function taking ``kb``),
+    Return a list of :class:`kb.records.Job` (name, interval in seconds, function taking ``kb``),
     or None. A job that raises is logged and run again at its next interval. Jobs may run in
     several worker processes at once on a multi-node site, so make them safe to overlap.
     """

@@ -17,19 +17,7 @@ import pluggy
 
 from kb import hookspecs
 from kb.errors import PluginError
-from kb.hooks import call_alone, collect, implementers, notify
-
-# collect and notify live in kb.hooks; they are named here too for the areas that import them
-# from kb.plugins (articles, search).
-__all__ = [
-    "BUILTIN_PLUGINS",
-    "build_plugin_manager",
-    "check_config",
-    "collect",
-    "config_problems",
-    "describe",
-    "notify",
-]
+from kb.hooks import call_alone, implementers
 
 log = logging.getLogger(__name__)
 
