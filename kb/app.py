@@ -21,7 +21,7 @@ from kb.errors import PluginError, register_error_handlers
 from kb.escalation import tickets
 from kb.escalation.views import bp as escalation_bp
 from kb.extensions import KbState, csrf, login_manager
-from kb.hooks import collect
+from kb.hooks import collect_by_plugin
 from kb.outages import service as outages_service
 from kb.outages.views import bp as outages_bp
 from kb.outages.views import init_banner
@@ -156,11 +156,13 @@ def configure_blueprints(app: Flask, state: KbState) -> None:
         trees_api_bp,
     ):
         app.register_blueprint(blueprint)
-    for blueprint in collect(state.pm, "kb_register_blueprints", kb=state):
+    for plugin, blueprint in collect_by_plugin(state.pm, "kb_register_blueprints", kb=state):
         try:
             app.register_blueprint(blueprint)
         except ValueError as error:
-            raise PluginError(f"blueprint {blueprint.name!r}: {error}") from error
+            raise PluginError(
+                f"plugin {plugin!r}, blueprint {blueprint.name!r}: {error}"
+            ) from error
 
 
 def configure_throttling(app: Flask) -> None:

@@ -218,9 +218,10 @@ def kb_outage_subscription_requested(kb, subscription, delivery_key):
 def kb_register_checks(kb):
     """Collect the automated checks that decision trees name in their ``check`` nodes.
 
-    Called once per app when the checks are first needed (validation, a technician running a
-    tree). Return a list of check objects (see :class:`kb.trees.checks.Check`: ``name``,
-    ``description``, ``params`` as a mapping of parameter name to
+    Called once per app, at start-up, so a broken or duplicate check stops the start rather
+    than a technician's run. Return a list of check objects (see
+    :class:`kb.trees.checks.Check`: ``name``, ``description``, ``params`` as a mapping of
+    parameter name to
     :class:`kb.trees.checks.Param`, and ``run(params, timeout)`` returning a
     :class:`kb.trees.checks.CheckResult` with outcome pass, fail or error), or None.
     Two plugins registering the same name is an error at start-up; a site replaces a

@@ -72,6 +72,7 @@ def build_plugin_manager(
     except pluggy.PluginValidationError as error:
         raise PluginError(f"plugin {error.plugin!r}: {error}") from error
     if config.get("TRACE_HOOKS"):
+        log.setLevel(logging.DEBUG)  # asking for the trace is enough to see it
         pm.trace.root.setwriter(lambda message: log.debug("hook: %s", message.rstrip()))
         pm.enable_tracing()
     return pm
