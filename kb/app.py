@@ -21,7 +21,8 @@ from kb.errors import PluginError, register_error_handlers
 from kb.escalation import tickets
 from kb.escalation.views import bp as escalation_bp
 from kb.extensions import KbState, csrf, login_manager
-from kb.hooks import collect
+from kb.hooks import collect_by_plugin
+from kb.outages import service as outages_service
 from kb.outages.views import bp as outages_bp
 from kb.outages.views import init_banner
 from kb.plugins import build_plugin_manager, check_config
@@ -57,6 +58,7 @@ def create_app(
     check_config(state)
     configure_checks(state)
     configure_outbox(state)
+    configure_intake(state)
     configure_database(app, state)
     configure_search(state)
     configure_extensions(app)
@@ -92,6 +94,11 @@ def configure_state(app: Flask, plugins: list[object]) -> KbState:
 def configure_checks(state: KbState) -> None:
     """Collect the automated checks now, so a duplicate or broken one fails at start-up."""
     registered_checks(state)
+
+
+def configure_intake(state: KbState) -> None:
+    """Areas that may take a new escalation before it becomes a ticket (an open outage)."""
+    outages_service.install(state)
 
 
 def configure_outbox(state: KbState) -> None:
@@ -149,11 +156,13 @@ def configure_blueprints(app: Flask, state: KbState) -> None:
         trees_api_bp,
     ):
         app.register_blueprint(blueprint)
-    for blueprint in collect(state.pm, "kb_register_blueprints", kb=state):
+    for plugin, blueprint in collect_by_plugin(state.pm, "kb_register_blueprints", kb=state):
         try:
             app.register_blueprint(blueprint)
         except ValueError as error:
-            raise PluginError(f"blueprint {blueprint.name!r}: {error}") from error
+            raise PluginError(
+                f"plugin {plugin!r}, blueprint {blueprint.name!r}: {error}"
+            ) from error
 
 
 def configure_throttling(app: Flask) -> None:

@@ -19,7 +19,10 @@ from typing import Any
 from flask import Flask, current_app, has_app_context
 
 from kb.errors import ConfigError
-from kb.escalation.priority import LEVELS, PRIORITIES
+
+# The words of the priority matrix: impact and urgency levels, and the priorities it gives.
+LEVELS = ("high", "medium", "low")
+PRIORITIES = ("P1", "P2", "P3", "P4")
 
 
 class Defaults:

@@ -29,14 +29,19 @@ from kb.models import (
     Escalation,
     OutboxMessage,
     Role,
+    SearchLog,
     Ticket,
     TicketNote,
     Tree,
     TreeSession,
     utcnow,
 )
+from kb.outages import service as outages
+from kb.search import service
+from kb.search.query import parse
 from kb.trees import engine
 from kb.trees.graph import CHECK_ANSWERS
+from kb.trees.handoff import escalation_fields, session_snapshot
 from kb.trees.store import revision_graph
 
 # How often each tree is used on a weekday, and how likely each escalation is handed over.
@@ -311,8 +316,6 @@ def _poisson(rng: random.Random, mean: float) -> int:
 
 
 def _escalate(session, kb, ds, ended, now, rng, techs, slugs, summary) -> None:
-    from kb.trees.handoff import escalation_fields, session_snapshot
-
     fields = escalation_fields(
         session_snapshot(ds, kb.config.get("SUPPORT_GROUPS") or {}),
         kb.config["DEFAULT_ESCALATION_GROUP"],
@@ -406,8 +409,6 @@ def _ratings(session, rng, slugs, start, now, summary) -> None:
 
 
 def _outage(session, kb, now, summary) -> None:
-    from kb.outages import service as outages
-
     if outages.open_for_service(session, "email") is not None:
         return
     started = (now - timedelta(days=12)).replace(hour=9, minute=40)
@@ -490,9 +491,6 @@ TYPOS = {"password": "pasword", "outlook": "outlok", "printer": "priner", "wifi"
 def _searches(session, kb, rng, start, now, summary) -> None:
     """A search log shaped like a real one: covered problems are usually opened, gaps are
     searched again and again and find nothing. Result counts come from the real index."""
-    from kb.models import SearchLog
-    from kb.search import service
-    from kb.search.query import parse
 
     if not service.available(kb):
         return

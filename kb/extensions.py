@@ -37,6 +37,8 @@ class KbState:
     services: dict[str, Any] = field(default_factory=dict)
     # Outbox message kinds other than events, by the area that owns each (kb.outbox).
     outbox_handlers: dict[str, Any] = field(default_factory=dict)
+    # What may take a new escalation before a ticket is made (kb.escalation.intake).
+    intake_routes: list[Any] = field(default_factory=list)
 
     def session(self) -> Session:
         """A new database session, tied to this app so after-commit events reach its plugins."""

@@ -180,7 +180,7 @@ def kb_register_blueprints(kb):
 def kb_register_jobs(kb):
     """Collect periodic jobs for the background worker (``kb worker``, started by ``kb serve``).
 
-    Return a list of :class:`kb.worker.Job` (name, interval in seconds, function taking ``kb``),
+    Return a list of :class:`kb.records.Job` (name, interval in seconds, function taking ``kb``),
     or None. A job that raises is logged and run again at its next interval. Jobs may run in
     several worker processes at once on a multi-node site, so make them safe to overlap.
     """
@@ -218,9 +218,10 @@ def kb_outage_subscription_requested(kb, subscription, delivery_key):
 def kb_register_checks(kb):
     """Collect the automated checks that decision trees name in their ``check`` nodes.
 
-    Called once per app when the checks are first needed (validation, a technician running a
-    tree). Return a list of check objects (see :class:`kb.trees.checks.Check`: ``name``,
-    ``description``, ``params`` as a mapping of parameter name to
+    Called once per app, at start-up, so a broken or duplicate check stops the start rather
+    than a technician's run. Return a list of check objects (see
+    :class:`kb.trees.checks.Check`: ``name``, ``description``, ``params`` as a mapping of
+    parameter name to
     :class:`kb.trees.checks.Param`, and ``run(params, timeout)`` returning a
     :class:`kb.trees.checks.CheckResult` with outcome pass, fail or error), or None.
     Two plugins registering the same name is an error at start-up; a site replaces a

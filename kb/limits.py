@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from flask import current_app, has_app_context
+
 from kb.config import Defaults
 
 _ESCAPED = re.compile(r"\\.")
@@ -17,8 +19,6 @@ _LINE_START = re.compile(r"^([ \t>]*)", re.MULTILINE)
 
 def setting(name: str) -> int:
     """A limit from the running app's configuration, else its default."""
-    from flask import current_app, has_app_context
-
     default = getattr(Defaults, name)
     if has_app_context():
         return int(current_app.config.get(name) or default)

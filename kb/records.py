@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -187,3 +188,14 @@ class SessionSnapshot:
     articles_viewed: list[str] = field(default_factory=list)
     checks_run: list[dict[str, Any]] = field(default_factory=list)
     requester_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Job:
+    """A periodic job a plugin gives the background worker (``kb_register_jobs``): ``run(kb)``
+    is called every ``interval`` seconds; an exception is logged and the job runs again next
+    time. ``name`` must be unique among jobs."""
+
+    name: str
+    interval: float
+    run: Callable[[Any], object]

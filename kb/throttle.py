@@ -20,6 +20,7 @@ from flask_limiter import Limiter, RateLimitExceeded
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from kb.auth.users import normalise_email
 from kb.errors import error_response
 
 
@@ -36,8 +37,6 @@ def client_fingerprint() -> str:
 
 
 def _account() -> str:
-    from kb.auth.users import normalise_email
-
     return "account:" + normalise_email(request.form.get("email", ""))[:254]
 
 

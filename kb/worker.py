@@ -7,22 +7,14 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from kb import followups, outbox
 from kb.hooks import collect
+from kb.records import Job
 from kb.search import service
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Job:
-    name: str
-    interval: float
-    run: Callable[[Any], object]
 
 
 def core_jobs(kb: Any) -> list[Job]:

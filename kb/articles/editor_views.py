@@ -33,9 +33,9 @@ from kb.documents.diffing import Diff, diff_texts
 from kb.documents.workflow import ACTION_LABELS
 from kb.errors import Conflict, Invalid
 from kb.extensions import kb_state
+from kb.hooks import collect
 from kb.limits import markdown_problem
 from kb.models import ArticleRevision, Role
-from kb.plugins import collect
 from kb.redirects import local_target
 from kb.schemas import from_form, from_json
 from kb.throttle import client_fingerprint

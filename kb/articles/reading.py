@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from kb.articles.render import pipeline_key, render_markdown
 from kb.auth.policy import can, require, visible_audiences
 from kb.errors import NotFound
+from kb.hooks import collect
 from kb.models import Article, ArticleRevision, ArticleStatus, ArticleTag
-from kb.plugins import collect
 
 
 @dataclass

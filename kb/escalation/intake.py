@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -18,7 +19,6 @@ from kb.escalation.priority import LEVELS, due_times, priority_for
 from kb.escalation.snapshots import escalation_snapshot
 from kb.escalation.tickets import queue_ticket
 from kb.models import Escalation, utcnow
-from kb.outages.service import attach_if_known
 from kb.outbox import queue_reliable
 from kb.trees.handoff import escalated_snapshot, escalation_fields
 
@@ -130,7 +130,7 @@ def create_escalation(
     )
     session.add(escalation)
     session.flush()
-    attach_if_known(session, kb, escalation)
+    route(session, kb, escalation)
     if escalation.ticket_ref is None:
         queue_ticket(session, escalation)
     queue_reliable(
@@ -141,6 +141,21 @@ def create_escalation(
         escalation_snapshot(escalation, config),
     )
     return escalation
+
+
+Route = Callable[[Session, Any, Escalation], bool]
+
+
+def add_route(kb: Any, take: Route) -> None:
+    """Let ``take(session, kb, escalation)`` claim new escalations before a ticket is made (it
+    answers True when it took one, having set the escalation's status and ticket fields). The
+    outages area registers one: an open outage for the service takes the request."""
+    kb.intake_routes.append(take)
+
+
+def route(session: Session, kb: Any, escalation: Escalation) -> bool:
+    """Offer a new escalation to each route in turn; the first that takes it wins."""
+    return any(take(session, kb, escalation) for take in kb.intake_routes)
 
 
 def escalation_request(

@@ -6,10 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from kb.config import LEVELS, PRIORITIES
 from kb.errors import Invalid
-
-LEVELS = ("high", "medium", "low")
-PRIORITIES = ("P1", "P2", "P3", "P4")
 
 
 def priority_for(impact: str, urgency: str, matrix: dict[str, dict[str, str]]) -> str:

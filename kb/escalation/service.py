@@ -123,3 +123,11 @@ def record_first_response(escalation: Escalation, when: datetime | None = None) 
 
 def by_public_id(session: Session, public_id: str) -> Escalation | None:
     return session.scalar(select(Escalation).where(Escalation.public_id == public_id))
+
+
+def by_ticket(session: Session, system: str, ref: str) -> Escalation | None:
+    """The escalation whose ticket is ``ref`` in ticketing system ``system`` (the
+    ``TicketRef`` a ``kb_create_ticket`` provider returned), or None."""
+    return session.scalar(
+        select(Escalation).where(Escalation.ticket_system == system, Escalation.ticket_ref == ref)
+    )

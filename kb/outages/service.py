@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kb.errors import Conflict, Expired, Invalid, NotFound
+from kb.escalation.intake import add_route
 from kb.escalation.service import ResolutionInput, resolve_escalation
 from kb.models import Escalation, Outage, OutageSubscription, OutageUpdate, utcnow
 from kb.outbox import queue_reliable
@@ -304,6 +305,11 @@ def attached(session: Session, outage: Outage) -> list[Escalation]:
             .order_by(Escalation.created_at)
         )
     )
+
+
+def install(kb: Any) -> None:
+    """New escalations pass here first: an open outage for their service takes them."""
+    add_route(kb, attach_if_known)
 
 
 def attach_if_known(session: Session, kb: Any, escalation: Escalation) -> bool:

@@ -17,19 +17,7 @@ import pluggy
 
 from kb import hookspecs
 from kb.errors import PluginError
-from kb.hooks import call_alone, collect, implementers, notify
-
-# collect and notify live in kb.hooks; they are named here too for the areas that import them
-# from kb.plugins (articles, search).
-__all__ = [
-    "BUILTIN_PLUGINS",
-    "build_plugin_manager",
-    "check_config",
-    "collect",
-    "config_problems",
-    "describe",
-    "notify",
-]
+from kb.hooks import call_alone, implementers
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +72,7 @@ def build_plugin_manager(
     except pluggy.PluginValidationError as error:
         raise PluginError(f"plugin {error.plugin!r}: {error}") from error
     if config.get("TRACE_HOOKS"):
+        log.setLevel(logging.DEBUG)  # asking for the trace is enough to see it
         pm.trace.root.setwriter(lambda message: log.debug("hook: %s", message.rstrip()))
         pm.enable_tracing()
     return pm

@@ -15,8 +15,8 @@ from kb.extensions import kb_state
 from kb.followups import answer, by_token, run_due
 from kb.models import OutboxMessage, utcnow
 from kb.outbox import dispatch
-from kb.records import TicketRef
-from kb.worker import Job, run_forever
+from kb.records import Job, TicketRef
+from kb.worker import run_forever
 from tests.escalation.conftest import add_articles, escalate
 
 

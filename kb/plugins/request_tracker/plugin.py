@@ -16,8 +16,7 @@ from kb.outbox import PermanentFailure
 from kb.plugins.request_tracker import tickets as rt_tickets
 from kb.plugins.request_tracker.client import RTError
 from kb.plugins.request_tracker.views import rt_bp
-from kb.records import TicketRef
-from kb.worker import Job
+from kb.records import Job, TicketRef
 
 log = logging.getLogger(__name__)
 

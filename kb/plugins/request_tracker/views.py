@@ -6,15 +6,14 @@ from __future__ import annotations
 import hmac
 
 from flask import Blueprint, jsonify, request
-from sqlalchemy import select
 
 from kb.api import request_json
 from kb.api.docs import STRING, api_doc, body, obj, whole
 from kb.db import get_db
 from kb.errors import Invalid, KbError, NotFound, Unauthorized
+from kb.escalation.service import by_ticket
 from kb.extensions import authenticates_itself, kb_state
 from kb.limits import whole_number
-from kb.models import Escalation
 from kb.plugins.request_tracker import tickets as rt_tickets
 from kb.plugins.request_tracker.client import RTError
 
@@ -54,11 +53,7 @@ def rt_ticket_resolved():
     if number is None:
         raise Invalid('Send {"ticket": <RT ticket number>}.', fields={"ticket": "a number"})
     ref = str(number)
-    escalation = get_db().scalar(
-        select(Escalation).where(
-            Escalation.ticket_system == rt_tickets.SYSTEM, Escalation.ticket_ref == ref
-        )
-    )
+    escalation = by_ticket(get_db(), rt_tickets.SYSTEM, ref)
     if escalation is None:
         raise NotFound(f"RT ticket {ref} was not created by kb.")
     escalation_id, public_id = escalation.id, escalation.public_id
