@@ -12,8 +12,8 @@ import pytest
 from flask.testing import FlaskClient
 from markupsafe import escape
 
-from kb.outbox import dispatch
 from kb.extensions import kb_state
+from kb.outbox import dispatch
 from tests.conftest import AuthActions, csrf_token
 from tests.escalation.conftest import escalate
 
