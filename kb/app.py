@@ -12,6 +12,7 @@ from werkzeug.routing import IntegerConverter
 
 from kb import db
 from kb.api.views import bp as api_bp
+from kb.articles.api import bp as articles_api_bp
 from kb.articles.editor_views import bp as editor_bp
 from kb.articles.views import bp as articles_bp
 from kb.auth.views import bp as auth_bp
@@ -153,6 +154,7 @@ def configure_blueprints(app: Flask, state: KbState) -> None:
         outages_bp,
         reports_bp,
         api_bp,
+        articles_api_bp,
         trees_api_bp,
     ):
         app.register_blueprint(blueprint)

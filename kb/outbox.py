@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pluggy
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from kb.errors import NotFound
@@ -225,3 +225,21 @@ def retry_dead(session: Session, message_id: int) -> OutboxMessage:
     message.next_attempt_at = utcnow()
     message.last_error = ""
     return message
+
+
+def status_counts(session: Session) -> dict[str, int]:
+    """How many messages are in each status (pending, done, dead)."""
+    query = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+    return {status: count for status, count in session.execute(query).all()}
+
+
+def troubled(session: Session, limit: int = 200) -> list[OutboxMessage]:
+    """The messages a person should look at: dead letters, and pending ones that have failed."""
+    return list(
+        session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.status.in_(("dead", "pending")), OutboxMessage.attempts > 0)
+            .order_by(OutboxMessage.status, OutboxMessage.next_attempt_at)
+            .limit(limit)
+        )
+    )

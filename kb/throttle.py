@@ -82,7 +82,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "votes",
         "RATELIMIT_VOTES",
-        ("editor.give_feedback", "api.article_feedback"),
+        ("editor.give_feedback", "articles_api.article_feedback"),
         "Too many requests: votes from this address are paused for a while.",
         anonymous_only=True,
     ),

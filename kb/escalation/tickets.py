@@ -202,3 +202,9 @@ def resolve(
         lines = "\n".join(f"- {s['slug']}: {s['reason']}" for s in skipped)
         _note(ticket, actor, "comment", f"Not logged in these articles:\n{lines}", public=False)
     return skipped
+
+
+def public_notes(session: Session, escalation: Escalation) -> list[TicketNote]:
+    """The notes of the escalation's local ticket that its requester may read."""
+    ticket = session.scalar(select(Ticket).where(Ticket.escalation_id == escalation.id))
+    return [note for note in ticket.notes if note.public] if ticket else []

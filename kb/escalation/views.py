@@ -15,12 +15,13 @@ from kb.api.docs import STRING, api_doc, obj
 from kb.auth.policy import can, require
 from kb.db import get_db
 from kb.errors import Invalid, NotFound
+from kb.escalation import tickets
 from kb.escalation.intake import EscalationRequest, create_escalation, escalation_request
 from kb.escalation.priority import sla_state
 from kb.escalation.schemas import EscalationCreate
 from kb.escalation.service import by_public_id
 from kb.extensions import kb_state
-from kb.models import OutboxMessage, utcnow
+from kb.models import utcnow
 from kb.schemas import check, form_values
 from kb.trees.handoff import transcript_text_for
 
@@ -154,12 +155,7 @@ def status(public_id: str):
 
 
 def _public_notes(escalation):
-    from sqlalchemy import select
-
-    from kb.models import Ticket
-
-    ticket = get_db().scalar(select(Ticket).where(Ticket.escalation_id == escalation.id))
-    return [n for n in ticket.notes if n.public] if ticket else []
+    return tickets.public_notes(get_db(), escalation)
 
 
 @bp.get("/api/v1/escalations/<public_id>")
@@ -278,20 +274,9 @@ def followup_list():
 @login_required
 def outbox_page():
     require(current_user, "outbox.manage")
-    from sqlalchemy import func, select
-
     session = get_db()
-    counts = dict(
-        session.execute(
-            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
-        ).all()
-    )
-    problems = session.scalars(
-        select(OutboxMessage)
-        .where(OutboxMessage.status.in_(("dead", "pending")), OutboxMessage.attempts > 0)
-        .order_by(OutboxMessage.status, OutboxMessage.next_attempt_at)
-        .limit(200)
-    ).all()
+    counts = outbox.status_counts(session)
+    problems = outbox.troubled(session)
     return render_template("escalation/outbox.html", counts=counts, problems=problems)
 
 

@@ -19,6 +19,7 @@ from kb.reports.schemas import ReportQuery
 from kb.reports.service_desk import sla_report, workload_report
 from kb.reports.trees import deflection_report, heatmap_report, recurring_report
 from kb.schemas import from_query
+from kb.trees.catalog import tree_choices
 
 bp = Blueprint("reports", __name__)
 
@@ -62,11 +63,7 @@ def show(name: str):
     report = _build(name)
     trees = []
     if name in ("deflection", "tree-heatmap"):
-        from sqlalchemy import select
-
-        from kb.models import Tree
-
-        trees = get_db().execute(select(Tree.id, Tree.title).order_by(Tree.title)).all()
+        trees = tree_choices(get_db())
     return render_template(
         "reports/show.html",
         report=report,

@@ -39,3 +39,8 @@ def unpublished_trees(session: Session) -> list[Tree]:
         (Tree.published_revision_id.is_(None)) | (Tree.status != TreeStatus.PUBLISHED.value)
     )
     return list(session.scalars(query.order_by(Tree.updated_at.desc())))
+
+
+def tree_choices(session: Session) -> list[tuple[str, str]]:
+    """Every tree's id and title, by title: the choices of a report's tree filter."""
+    return [tuple(row) for row in session.execute(select(Tree.id, Tree.title).order_by(Tree.title))]

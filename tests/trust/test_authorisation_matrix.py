@@ -150,30 +150,32 @@ TABLE: dict[str, Rule | dict[str, Rule]] = {
     "auth.me": anyone("anonymous gets authenticated: false"),
     "api.openapi": anyone(),
     # articles: reading, feedback, flags
-    "api.list_articles": anyone("public content only for anonymous"),
-    "api.get_article": article(),
+    "articles_api.list_articles": anyone("public content only for anonymous"),
+    "articles_api.get_article": article(),
     "editor.give_feedback": article(states=LIVE_ARTICLE_STATES),
-    "api.article_feedback": article(states=LIVE_ARTICLE_STATES),
+    "articles_api.article_feedback": article(states=LIVE_ARTICLE_STATES),
     "editor.flag": article("requester", LIVE_ARTICLE_STATES),
-    "api.article_flag": article("requester", LIVE_ARTICLE_STATES),
+    "articles_api.article_flag": article("requester", LIVE_ARTICLE_STATES),
     "editor.resolve_flag": article("reviewer"),  # or the article's owner
     # articles: authoring and review
     "editor.new": at_least("technician"),  # below author it becomes a proposal
-    "api.create_article": at_least("technician"),
+    "articles_api.create_article": at_least("technician"),
     "editor.preview_api": at_least("technician"),
     # an author's unpublished draft on a live article is for people who may edit that draft
     "editor.edit": article("technician", {**ARTICLE_STATES, "live with a draft": "author"}),
-    "api.update_article": article("technician", {**ARTICLE_STATES, "live with a draft": "author"}),
+    "articles_api.update_article": article(
+        "technician", {**ARTICLE_STATES, "live with a draft": "author"}
+    ),
     "editor.comment": article("author", proposer=True),
     "editor.history": article("author", proposer=True),
     "editor.revision": article("author", proposer=True),
     "editor.diff": article("author", proposer=True),
-    "api.article_history": article("author", proposer=True),
-    "api.article_diff": article("author", proposer=True),
+    "articles_api.article_history": article("author", proposer=True),
+    "articles_api.article_diff": article("author", proposer=True),
     "editor.restore": article("author"),
-    "api.article_restore": article("author"),
+    "articles_api.article_restore": article("author"),
     "editor.change_status": article("author", proposer=True),  # "submit": or the proposer
-    "api.article_transition": article("author", proposer=True),
+    "articles_api.article_transition": article("author", proposer=True),
     "editor.dashboard": at_least("requester"),
     # decision trees and diagnostic sessions
     "trees.catalogue": anyone("technician trees and drafts listed for staff only"),
@@ -333,7 +335,7 @@ def queries(endpoint: str, world: World) -> list[dict[str, str]]:
         return [{"q": "zq"}, {"q": "matr"}] + [{"q": word[:6]} for word in words]
     if endpoint == "articles.browse":
         return [{}, {"tag": "matrix"}, {"category": "Printing"}, {"service": "printing"}]
-    if endpoint == "api.list_articles":  # one page, so the total can be checked
+    if endpoint == "articles_api.list_articles":  # one page, so the total can be checked
         return [
             {"per_page": "200", **extra}
             for extra in ({}, {"tag": "matrix"}, {"category": "Printing"}, {"service": "printing"})
@@ -431,7 +433,7 @@ HIDDEN_NAMES = (
 LISTINGS = {
     "articles.home",
     "articles.browse",
-    "api.list_articles",
+    "articles_api.list_articles",
     "trees.catalogue",
     "trees_api.list_trees",
     "editor.dashboard",
@@ -444,7 +446,10 @@ def search_leaks(url_rule: UrlRule, response) -> list[str]:
         return []
     body = response.get_data(as_text=True)
     found = [f"links to hidden {name}" for name in HIDDEN_NAMES if name in body]
-    if url_rule.endpoint in ("api.list_articles", "trees_api.list_trees") and response.is_json:
+    if (
+        url_rule.endpoint in ("articles_api.list_articles", "trees_api.list_trees")
+        and response.is_json
+    ):
         data = response.get_json()
         if data.get("per_page", 200) >= 200 and data["total"] != len(data["items"]):
             found.append(f"total {data['total']} but {len(data['items'])} items")

@@ -22,6 +22,7 @@ from kb.escalation.priority import PRIORITIES
 from kb.escalation.resilience import with_retries
 from kb.extensions import kb_state
 from kb.models import Article, Role, User, utcnow
+from kb.outages.service import attached, open_outages
 from kb.plugins.local_tickets.schemas import (
     QueueQuery,
     TicketAssign,
@@ -75,8 +76,6 @@ def queue():
     filters = _filters()
     rows = tickets.queue(get_db(), config, **filters)
     counts = {s: sum(1 for r in rows if r.sla_state == s) for s in STATES}
-    from kb.outages.service import attached, open_outages
-
     session = get_db()
     outages = [(o, attached(session, o)) for o in open_outages(session)]
     return render_template(

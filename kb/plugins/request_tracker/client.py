@@ -8,6 +8,7 @@ client raises :class:`RTError` for them, as it does for 4xx and 5xx answers.
 from __future__ import annotations
 
 import base64
+import html as html_module
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -219,8 +220,6 @@ BREAK = re.compile(r"<\s*(br|/p|/div|/li|/tr|/h\d)\s*/?\s*>", re.IGNORECASE)
 
 def html_to_text(html: str) -> str:
     """Good enough for a reply written in RT's rich-text editor."""
-    import html as html_module
-
     text = BREAK.sub("\n", html)
     text = TAG.sub("", text)
     lines = [line.strip() for line in html_module.unescape(text).splitlines()]
