@@ -129,15 +129,15 @@ def broken_links(
 ) -> list[str]:
     """Messages for links to articles (and, when known, trees) that do not exist."""
     article_links, tree_links = links_in_markdown(doc.body)
-    body_offset = body_offset(path)
+    offset = body_offset(path)
     messages = [
-        f"{path}: line {line + body_offset if line else '?'}: link to unknown article '{slug}'"
+        f"{path}: line {line + offset if line else '?'}: link to unknown article '{slug}'"
         for slug, line in article_links
         if slug not in articles
     ]
     if trees is not None:
         messages += [
-            f"{path}: line {line + body_offset if line else '?'}: link to unknown tree '{tree}'"
+            f"{path}: line {line + offset if line else '?'}: link to unknown tree '{tree}'"
             for tree, line in tree_links
             if tree not in trees
         ]
