@@ -131,6 +131,7 @@ def check_content(
         _check_article(article, today, article_audience, tree_audience if tree_files else None, add)
     for tree in trees:
         _check_tree(tree, context, add)
+    report.problems.sort(key=lambda finding: finding.path)  # stable: each file's in order
     return report
 
 
