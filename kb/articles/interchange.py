@@ -100,7 +100,7 @@ def import_articles(
                     [
                         Problem(
                             f"slug: '{doc.slug}' is also used by {names}",
-                            line=_line_of(text, "slug"),
+                            line=line_of(text, "slug"),
                         ).where(str(path))
                     ],
                 )
@@ -129,15 +129,15 @@ def broken_links(
 ) -> list[str]:
     """Messages for links to articles (and, when known, trees) that do not exist."""
     article_links, tree_links = links_in_markdown(doc.body)
-    body_offset = _body_offset(path)
+    offset = body_offset(path)
     messages = [
-        f"{path}: line {line + body_offset if line else '?'}: link to unknown article '{slug}'"
+        f"{path}: line {line + offset if line else '?'}: link to unknown article '{slug}'"
         for slug, line in article_links
         if slug not in articles
     ]
     if trees is not None:
         messages += [
-            f"{path}: line {line + body_offset if line else '?'}: link to unknown tree '{tree}'"
+            f"{path}: line {line + offset if line else '?'}: link to unknown tree '{tree}'"
             for tree, line in tree_links
             if tree not in trees
         ]
@@ -220,14 +220,14 @@ def atomic_write(path: Path, text: str) -> None:
         raise
 
 
-def _line_of(text: str, key: str) -> int | None:
+def line_of(text: str, key: str) -> int | None:
     for number, line in enumerate(text.splitlines(), start=1):
         if line.startswith(f"{key}:"):
             return number
     return None
 
 
-def _body_offset(path: Path) -> int:
+def body_offset(path: Path) -> int:
     """Lines before the body starts, so body line numbers become file line numbers."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()

@@ -19,6 +19,8 @@ from pygments.formatters import HtmlFormatter
 PIPELINE_VERSION = "1"
 ARTICLE_LINK = re.compile(r"^(?:\./)?([a-z0-9]+(?:-[a-z0-9]+)*)\.md(#[\w-]*)?$")
 TREE_LINK = re.compile(r"^/trees/([a-z0-9]+(?:-[a-z0-9]+)*)/?$")
+# An article's own address written out (``/articles/<slug>``): a link to it all the same.
+ARTICLE_PATH = re.compile(r"^/articles/([a-z0-9]+(?:-[a-z0-9]+)*)/?(#[\w-]*)?$")
 
 ALLOWED_TAGS = {
     "a",
@@ -211,21 +213,27 @@ _INLINE_LINK = re.compile(r"!?\[(?:[^\]\\]|\\.)*\]\(\s*<?([^)\s>]+)")
 _REFERENCE = re.compile(r"^ {0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)", re.M)
 
 
+def blank_code(text: str) -> str:
+    """``text`` with fenced code blocks and code spans blanked out (offsets and line breaks
+    kept), for checks that must not read what is shown as code."""
+    blank = _FENCE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+    return _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), blank)
+
+
 def links_in_markdown(text: str) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
     """The article and tree links of a document with their lines, without rendering it.
 
     Import checks every file's links; rendering each one for that was half of a bulk import.
     Code (fenced blocks and spans) is blanked first, keeping offsets, so a link shown as code
     is not a link, as in rendering."""
-    blank = _FENCE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
-    blank = _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), blank)
+    blank = blank_code(text)
     articles: list[tuple[str, int]] = []
     trees: list[tuple[str, int]] = []
     found = [(m.start(1), m.group(1)) for m in _INLINE_LINK.finditer(blank)]
     found += [(m.start(1), m.group(1)) for m in _REFERENCE.finditer(blank)]
     for position, href in sorted(found):
         line = blank.count("\n", 0, position) + 1
-        match = ARTICLE_LINK.match(href)
+        match = ARTICLE_LINK.match(href) or ARTICLE_PATH.match(href)
         if match:
             articles.append((match.group(1), line))
             continue

@@ -62,6 +62,7 @@ for command in (
     content.init_command,
     content.import_command,
     content.export_command,
+    content.content_group,
     trees.tree_group,
     index.index_group,
     users.user_group,

@@ -1,11 +1,12 @@
 """`kb init`, `kb import`, `kb export`: content in and out of an instance, and the first
-administrator of a new one."""
+administrator of a new one; `kb content check`: whether content files are ready to publish."""
 
 from __future__ import annotations
 
 import os
 import secrets
 import sys
+from datetime import date, datetime
 from pathlib import Path
 
 import click
@@ -14,9 +15,12 @@ from flask.cli import with_appcontext
 
 from kb.auth.users import count_users, create_user
 from kb.cli.shared import db_session, password_from
+from kb.config import bundled_paths
 from kb.content import export_content, import_content
+from kb.content_check import check_content, content_files
 from kb.extensions import kb_state
 from kb.models import Role
+from kb.plugins.net_checks import DnsResolve, HttpStatus, TcpConnect
 
 
 @click.command("init")
@@ -103,3 +107,58 @@ def export_command(folder: Path) -> None:
     with db_session() as session:
         written = export_content(session, folder)
     click.echo(f"Exported {len(written)} files to {folder}")
+
+
+# --- check ----------------------------------------------------------------------------------
+
+
+@click.group("content")
+def content_group() -> None:
+    """Articles and trees as files."""
+
+
+@content_group.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The date review_by is compared with (YYYY-MM-DD; default: today).",
+)
+def check_command(paths: tuple[Path, ...], today: datetime | None) -> None:
+    """Check articles (*.md) and trees (*.json), by default the bundled ones, for what would
+    stop a help desk lead publishing them as is. Offline, no database. One line per problem;
+    exit 1 if there are any."""
+    chosen = list(paths) or bundled_content()
+    articles, trees = content_files(chosen)
+    if not articles and not trees:
+        raise click.UsageError(
+            "no articles (*.md) or trees (*.json) in " + ", ".join(str(p) for p in chosen)
+        )
+    report = check_content(
+        chosen, (today.date() if today else date.today()), checks=builtin_check_specs()
+    )
+    for line in report.lines():
+        click.echo(line)
+    counted = f"{report.articles} article(s) and {report.trees} tree(s)"
+    if not report.ok:
+        click.echo(f"kb: {len(report.problems)} problem(s) in {counted}", err=True)
+        sys.exit(1)
+    click.echo(f"{counted} checked: ready to publish.")
+
+
+def bundled_content() -> list[Path]:
+    """The bundled articles and trees: beside the code in a checkout, or the wheel's copy
+    (shown relative to the current folder when they are under it)."""
+    here = Path.cwd()
+    return [
+        p.relative_to(here) if p.is_relative_to(here) else p for p in bundled_paths() if p.is_dir()
+    ]
+
+
+def builtin_check_specs() -> dict[str, dict[str, bool]]:
+    """The built-in automated checks' parameters (``net_checks``), what trees may name without
+    an instance's plugins."""
+    return {
+        check.name: {name: spec.required for name, spec in check.params.items()}
+        for check in (DnsResolve(None), TcpConnect(None), HttpStatus(None))  # type: ignore[arg-type]
+    }

@@ -13,7 +13,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import networkx as nx
 
-from kb.trees.graph import exits
+from kb.trees.graph import exits, readable_gaps, with_gaps
 
 NODE_W, NODE_H = 184, 56
 H_GAP, V_GAP = 40, 62
@@ -213,6 +213,7 @@ def render_svg(
         f'<rect width="{width}" height="{height}" fill="#ffffff"/>',
     ]
     dim = bool(path)
+    gaps = readable_gaps(graph)
     edge_parts, label_parts = [], []
     lanes = {edge: i for i, edge in enumerate(sorted(loops))}
     for source in graph.nodes:
@@ -247,9 +248,9 @@ def render_svg(
         fill = (node_fills or {}).get(node, fill)
         lit = node in on_path
         box = boxes[node]
-        label = (labels or {}).get(node) or str(attrs.get("label") or node)
+        label = (labels or {}).get(node) or with_gaps(str(attrs.get("label") or node), gaps)
         opacity = ' opacity="0.5"' if dim and not lit else ""
-        tooltip = f"{KIND_NAMES.get(kind, kind)}: {attrs.get('text', '')}"
+        tooltip = f"{KIND_NAMES.get(kind, kind)}: {with_gaps(str(attrs.get('text', '')), gaps)}"
         out.append(
             f'<g class="node kind-{escape(kind)}{" on-path" if lit else ""}" '
             f"id={quoteattr('node-' + node)}{opacity}><title>{escape(tooltip)}</title>"

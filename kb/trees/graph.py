@@ -167,6 +167,31 @@ def fill(text: str, variables: dict[str, Any]) -> str:
     )
 
 
+def readable_gaps(graph: nx.DiGraph) -> dict[str, str]:
+    """For each variable an input node sets, words to show where it is not filled in yet:
+    the input's label when it names the thing ("Computer name" -> "your computer name"),
+    else the variable's name ("Which printer?", printer_name -> "your printer name")."""
+    gaps: dict[str, str] = {}
+    for _, attrs in graph.nodes(data=True):
+        var = attrs.get("var")
+        if attrs.get("kind") != "input" or not isinstance(var, str) or var in gaps:
+            continue
+        label = str(attrs.get("label") or "").strip()
+        words = label if label and not label.endswith("?") else var.replace("_", " ")
+        first, _, rest = words.partition(" ")
+        if not first.isupper():  # keep "VPN", "PIN"; lower "Computer"
+            first = first[:1].lower() + first[1:]
+        gaps[var] = f"your {first} {rest}".strip()
+    return gaps
+
+
+def with_gaps(text: str, gaps: dict[str, str]) -> str:
+    """``text`` as someone who has filled nothing in reads it: each ``{name}`` becomes its
+    readable gap, and one no input sets (a mistake the validator reports) is dropped."""
+    filled = PLACEHOLDER.sub(lambda m: gaps.get(m.group(1), ""), text)
+    return re.sub(r"[ \t]{2,}", " ", filled) if filled != text else text
+
+
 def node_texts(attrs: dict[str, Any]) -> list[Any]:
     """Every field of a node that may use variables."""
     followup = attrs.get("followup")
@@ -185,11 +210,15 @@ def searchable_text(graph: nx.DiGraph) -> str:
     shows (its technician wording and scripts are not for everyone who can search)."""
     parts: list[str] = [str(graph.graph.get("title", "")), str(graph.graph.get("summary", ""))]
     keys = ("label", "text")
-    if graph.graph.get("audience", "public") != "public":
+    public = graph.graph.get("audience", "public") == "public"
+    if not public:
         keys += ("text_technician", "script")
     for _, attrs in graph.nodes(data=True):
         parts += [str(attrs.get(k, "")) for k in keys]
     for _, _, attrs in graph.edges(data=True):
         if attrs.get("answer"):
             parts.append(str(attrs["answer"]))
+    if public:  # self-service words never show a placeholder nobody has filled in
+        gaps = readable_gaps(graph)
+        parts = [with_gaps(p, gaps) for p in parts]
     return "\n".join(p for p in parts if p)

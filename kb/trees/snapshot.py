@@ -17,4 +17,4 @@ class TreeSnapshot:
     category: str = ""
     audience: str = "public"  # public | technician
     tags: list[str] = field(default_factory=list)
-    text: str = ""  # the node texts, for full-text search
+    text: str = ""  # the node texts, for full-text search (``graph.searchable_text``)

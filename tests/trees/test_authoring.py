@@ -219,5 +219,5 @@ def test_kb_tree_changed(app, changes, tmp_path) -> None:
     import_tree(app, tmp_path, small())
     snapshot = changes.trees[-1]
     assert snapshot.id == "test-printer" and snapshot.live and snapshot.status == "published"
-    assert snapshot.title == "Test printer" and "Is {printer} switched on?" in snapshot.text
+    assert snapshot.title == "Test printer" and "Is your printer name switched on?" in snapshot.text
     assert snapshot.audience == "public" and snapshot.tags == ["printer"]
