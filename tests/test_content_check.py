@@ -334,7 +334,6 @@ def test_tree_validation_and_duplicates_are_reported_too(tmp_path) -> None:
 # --- the bundled set ---------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=False, reason="bundled content being fixed (issue 16)")
 def test_bundled_content_is_ready_to_publish() -> None:
     """The real command over the repository's own articles/ and kb/decision_trees/."""
     kb = Path(sys.executable).with_name("kb")
