@@ -178,6 +178,16 @@ def resolve(ticket_id: int):
     given = from_form(
         TicketResolve, {"articles": articles, "create_draft": form.get("create_draft") == "1"}
     )
+    skipped = _resolve(ticket_id, given)
+    flash("Resolved. The resolution has been written into the knowledge base.", "success")
+    for item in skipped:
+        flash(f"Not logged in {item['slug']}: {item['reason']}", "info")
+    return redirect(url_for("queue.ticket", ticket_id=ticket_id))
+
+
+def _resolve(ticket_id: int, given: TicketResolve) -> list[dict]:
+    """Resolve the ticket as the signed-in technician, in a transaction of its own (retried on a
+    lost race); answers what could not be logged in the articles named."""
     user_id = current_user.id
 
     def work(session):
@@ -193,11 +203,7 @@ def resolve(ticket_id: int):
             followup_text=given.followup_text,
         )
 
-    skipped = with_retries(kb_state(), work)
-    flash("Resolved. The resolution has been written into the knowledge base.", "success")
-    for item in skipped:
-        flash(f"Not logged in {item['slug']}: {item['reason']}", "info")
-    return redirect(url_for("queue.ticket", ticket_id=ticket_id))
+    return with_retries(kb_state(), work)
 
 
 @bp.post("/api/v1/queue/<int:ticket_id>/resolve")
@@ -209,22 +215,7 @@ def resolve(ticket_id: int):
 def resolve_api(ticket_id: int):
     require(current_user, "ticket.work")
     given = from_json(TicketResolve)
-    user_id = current_user.id
-
-    def work(session):
-        return tickets.resolve(
-            session,
-            kb_state(),
-            tickets.ticket_by_id(session, ticket_id),
-            session.get(User, user_id),
-            given.resolution,
-            given.articles,
-            create_draft=given.create_draft,
-            followup_days=given.followup_days,
-            followup_text=given.followup_text,
-        )
-
-    skipped = with_retries(kb_state(), work)
+    skipped = _resolve(ticket_id, given)
     item = tickets.ticket_by_id(get_db(), ticket_id)
     row = _row_json(tickets.queue_row(item, utcnow(), kb_state().config["SLA_AT_RISK_FRACTION"]))
     return jsonify({**row, "skipped": skipped})
