@@ -151,6 +151,15 @@ def test_kb_serve_and_init_print_one_line_per_problem_and_exit_2(tmp_path, args)
     assert result.stdout == ""
 
 
+def test_help_works_while_the_configuration_is_wrong(tmp_path) -> None:
+    """The person fixing the configuration can still read the commands' help."""
+    (tmp_path / "config.py").write_text(BAD_CONFIG)
+    result = run_kb(tmp_path, "--help")
+    assert result.returncode == 0
+    assert "Usage: kb" in result.stdout and "init" in result.stdout and "serve" in result.stdout
+    assert "Traceback" not in result.stderr + result.stdout
+
+
 def test_a_wrong_setting_from_the_environment_is_reported_the_same_way(tmp_path) -> None:
     result = run_kb(tmp_path, "init", env={"KB_SERVICES": '"email"'})
     assert result.returncode == 2

@@ -23,6 +23,15 @@ class KbGroup(FlaskGroup):
     """Turns usage errors and kb errors into one line on stderr (a wrong configuration: one line
     per problem) and exit status 2."""
 
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """kb's own commands. Flask would build the app to look for more (``app.cli``, which kb
+        does not use), so ``kb --help`` would fail on the very configuration a person is
+        trying to fix; a command that needs the app builds it when it runs."""
+        return sorted(self.commands)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return self.commands.get(name)
+
     def main(self, args=None, prog_name=None, **extra):  # type: ignore[override]
         try:
             result = super().main(
