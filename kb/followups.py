@@ -173,6 +173,11 @@ class Delivery:
     def notified(self) -> bool:
         return self.state == "sent"
 
+    @property
+    def by(self) -> list[str]:
+        """The plugins that delivered it, by name (not those registered without one)."""
+        return [name for name in self.plugins if not name.isdigit()]
+
 
 def delivery(session: Session, followup: FollowUp) -> Delivery:
     """What became of the ``kb_followup_due`` notification of ``followup``: "notified" is only
