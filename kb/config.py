@@ -15,6 +15,7 @@ import sysconfig
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask, current_app, has_app_context
 
@@ -84,6 +85,9 @@ class Defaults:
 
     # Site identity.
     SITE_NAME = "IT Help Desk"
+    # The time zone every page shows times in (an IANA name like "Europe/Berlin"); None: the
+    # machine's local zone (TZ, /etc/timezone or /etc/localtime; UTC when none says).
+    TIMEZONE: str | None = None
     HELP_DESK_CONTACT = "the IT help desk"
 
     ITEMS_PER_PAGE = 20
@@ -228,10 +232,32 @@ def configure_app(app: Flask, test_config: dict[str, Any] | None) -> None:
     app.config["BUNDLED_ARTICLES"] = app.config["BUNDLED_ARTICLES"] or str(articles)
     app.config["BUNDLED_TREES"] = app.config["BUNDLED_TREES"] or str(trees)
     follow_session_cookie(app.config)
+    app.config["TIMEZONE"] = app.config.get("TIMEZONE") or local_zone_name()
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_or_create_secret(Path(app.instance_path))
     if not app.config.get("DATABASE_URL"):
         app.config["DATABASE_URL"] = "sqlite:///" + str(Path(app.instance_path) / "kb.sqlite3")
+
+
+def local_zone_name() -> str:
+    """The machine's time zone as an IANA name: ``TZ``, then /etc/timezone, then where
+    /etc/localtime points into the zone database; "UTC" when none of them names a zone."""
+    candidates = [os.environ.get("TZ", "").lstrip(":")]
+    with contextlib.suppress(OSError):
+        candidates.append(Path("/etc/timezone").read_text().strip())
+    with contextlib.suppress(OSError):
+        target = str(Path("/etc/localtime").resolve())
+        if "/zoneinfo/" in target:
+            candidates.append(target.split("/zoneinfo/", 1)[1])
+    for name in candidates:
+        if name and not timezone_problems(name):
+            return name
+    return "UTC"
+
+
+def site_zone(config: Mapping[str, Any]) -> ZoneInfo:
+    """The zone pages show times in (TIMEZONE, checked at start)."""
+    return ZoneInfo(config.get("TIMEZONE") or local_zone_name())
 
 
 def service_catalogue() -> tuple[str, ...]:
@@ -266,7 +292,24 @@ def configuration_problems(config: Mapping[str, Any]) -> list[str]:
         ),
         *priority_matrix_problems(matrix),
         *sla_problems(config.get("SLA_TARGETS"), produced_priorities(matrix)),
+        *timezone_problems(config.get("TIMEZONE")),
     ]
+
+
+def timezone_problems(name: Any) -> list[str]:
+    """None is the machine's zone; anything else must be a zone of the IANA database."""
+    if name is None:
+        return []
+    problem = [
+        f'TIMEZONE: {name!r} is not a time zone (an IANA name like "Europe/Berlin" or "UTC")'
+    ]
+    if not isinstance(name, str) or not name.strip() or name != name.strip():
+        return problem
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return problem
+    return []
 
 
 def _whole_minutes(value: Any) -> bool:

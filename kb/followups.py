@@ -8,6 +8,7 @@ reopens the escalation and its local ticket.
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,11 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kb.errors import Conflict, Invalid, NotFound
-from kb.models import Escalation, FollowUp, Ticket, TicketNote, utcnow
+from kb.models import Escalation, FollowUp, OutboxMessage, Ticket, TicketNote, utcnow
 from kb.outbox import queue_reliable
 from kb.records import FollowUpSnapshot
 
 OPEN = ("scheduled", "notified")
+DUE_KEY = "followup-due:{token}:"  # + the plugin's name: the outbox key of each delivery
 
 
 def followup_snapshot(followup: FollowUp, config: dict[str, Any]) -> FollowUpSnapshot:
@@ -85,7 +87,7 @@ def run_due(kb: Any, now: datetime | None = None) -> int:
                 session,
                 kb,
                 "kb_followup_due",
-                f"followup-due:{followup.token}",
+                DUE_KEY.format(token=followup.token).rstrip(":"),
                 followup_snapshot(followup, kb.config),
             )
         session.commit()
@@ -150,3 +152,59 @@ def for_technicians(
             .order_by(FollowUp.due_at)
         )
     )
+
+
+# --- what pages say about a follow-up ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Whether anyone was told that a follow-up fell due, from its outbox deliveries.
+
+    ``state``: ``not_due`` (still scheduled), ``not_sent`` (due, but no plugin takes follow-up
+    notifications, so nobody was told), ``pending`` (queued or being retried), ``sent``
+    (delivered by ``plugins`` at ``at``) or ``failed`` (every delivery gave up)."""
+
+    state: str
+    at: datetime | None = None
+    plugins: list[str] = field(default_factory=list)
+
+    @property
+    def notified(self) -> bool:
+        return self.state == "sent"
+
+    @property
+    def by(self) -> list[str]:
+        """The plugins that delivered it, by name (not those registered without one)."""
+        return [name for name in self.plugins if not name.isdigit()]
+
+
+def delivery(session: Session, followup: FollowUp) -> Delivery:
+    """What became of the ``kb_followup_due`` notification of ``followup``: "notified" is only
+    true once a plugin's delivery succeeded, never because the follow-up fell due."""
+    if followup.notified_at is None:
+        return Delivery("not_due")
+    messages = session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.key.startswith(DUE_KEY.format(token=followup.token), autoescape=True)
+        )
+    ).all()
+    done = [m for m in messages if m.status == "done" and not (m.result or {}).get("skipped")]
+    if done:
+        return Delivery(
+            "sent",
+            at=max(m.delivered_at or followup.notified_at for m in done),
+            plugins=sorted(m.key.rsplit(":", 1)[1] for m in done),
+        )
+    if any(m.status in ("pending", "delivering") for m in messages):
+        return Delivery("pending")
+    return Delivery("failed" if messages else "not_sent")
+
+
+def for_escalation(session: Session, escalation: Escalation) -> FollowUp | None:
+    """The escalation's latest follow-up (open or answered), for its requester's page."""
+    return session.scalars(
+        select(FollowUp)
+        .where(FollowUp.escalation_id == escalation.id, FollowUp.status != "cancelled")
+        .order_by(FollowUp.due_at.desc(), FollowUp.id.desc())
+    ).first()

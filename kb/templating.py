@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 from flask import Flask
 from flask_login import current_user
 
 from kb.auth.policy import can, has_role
+from kb.config import site_zone
 from kb.models import Role
 
 
-def when(value: datetime | date | None, fmt: str = "%d %b %Y") -> str:
+def when(value: datetime | date | None, fmt: str = "%d %b %Y", zone: tzinfo = UTC) -> str:
+    """A date or time as people read it: times in ``zone`` (the site's TIMEZONE in templates;
+    stored times are UTC, naive ones taken as UTC). Put ``%Z`` in ``fmt`` where the zone's
+    abbreviation matters (a deadline, an hour someone acts on)."""
     if value is None:
         return ""
+    if isinstance(value, datetime):
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        value = aware.astimezone(zone)
     return value.strftime(fmt).lstrip("0")
 
 
@@ -31,7 +38,12 @@ def ago(value: datetime | None) -> str:
 
 
 def init_templates(app: Flask) -> None:
-    app.jinja_env.filters["when"] = when
+    zone = site_zone(app.config)
+
+    def when_here(value: datetime | date | None, fmt: str = "%d %b %Y") -> str:
+        return when(value, fmt, zone)
+
+    app.jinja_env.filters["when"] = when_here
     app.jinja_env.filters["ago"] = ago
     app.jinja_env.globals["Role"] = Role
 

@@ -1,6 +1,8 @@
 """The input of an escalation request, one class read by the requester's form and by its JSON
 twin alike (kb.schemas). A request from a diagnostic session (``session``) may leave out what
-the session already says (the summary, the impact and urgency of its escalation step)."""
+the session already says (the summary, the impact and urgency of its escalation step). For a
+signed-in person the view puts the account's name and e-mail in place of what was sent
+(kb.escalation.requester)."""
 
 from __future__ import annotations
 
@@ -40,7 +42,13 @@ class EscalationCreate(Schema):
     details: text(10_000) = ""
     requester_name: Annotated[
         str,
-        Field(max_length=200, validate_default=True, **documented(pattern=WORDS_PATTERN)),
+        Field(
+            max_length=200,
+            validate_default=True,
+            description="a signed-in person's account name is used instead (except from a "
+            "technician-mode session, where it names the caller)",
+            **documented(pattern=WORDS_PATTERN),
+        ),
         AfterValidator(_name),
     ] = ""
     requester_phone: text(50) = ""
@@ -49,7 +57,8 @@ class EscalationCreate(Schema):
         Field(
             max_length=254,
             validate_default=True,
-            description="an e-mail address or (in requester_phone) a phone number",
+            description="an e-mail address or (in requester_phone) a phone number; a "
+            "signed-in person's account address is used instead",
             **documented(pattern=EMAIL_DOCUMENTED),
         ),
     ] = ""

@@ -18,6 +18,7 @@ from kb.errors import Invalid, NotFound
 from kb.escalation import tickets
 from kb.escalation.intake import EscalationRequest, create_escalation, escalation_request
 from kb.escalation.priority import sla_state
+from kb.escalation.requester import Identity, account_identity, for_a_caller, status_facts
 from kb.escalation.schemas import EscalationCreate
 from kb.escalation.service import by_public_id
 from kb.extensions import kb_state
@@ -54,6 +55,19 @@ def transcript_shown(token: str | None, as_sent: str) -> str:
         return as_sent
     groups = kb_state().config.get("SUPPORT_GROUPS") or {}
     return transcript_text_for(get_db(), token, current_user, groups) or ""
+
+
+def identity(token: str | None) -> Identity | None:
+    """Who is asking, when their account says so (see kb.escalation.requester)."""
+    person = current_user if current_user.is_authenticated else None
+    return account_identity(person, for_a_caller(get_db(), token))
+
+
+def with_identity(values: Mapping[str, Any], who: Identity | None) -> dict[str, Any]:
+    """The request's values with the account's name and e-mail in place of anything sent."""
+    if who is None:
+        return dict(values)
+    return {**values, "requester_name": who.name, "requester_email": who.email}
 
 
 def request_from(
@@ -95,11 +109,15 @@ def new_escalation():
     if token and base is None:
         raise NotFound("That diagnostic session does not exist or has not ended in escalation.")
     errors: dict[str, str] = {}
+    who = identity(token)
     if request.method == "POST":
         session = get_db()
         try:
             given = check(
-                EscalationCreate, {**form_values(EscalationCreate, request.form), "session": token}
+                EscalationCreate,
+                with_identity(
+                    {**form_values(EscalationCreate, request.form), "session": token}, who
+                ),
             )
             escalation = create_escalation(
                 session, kb_state(), request_from(given, request.form, base)
@@ -110,17 +128,14 @@ def new_escalation():
             errors = error.fields
         else:
             return redirect(url_for("escalation.status", public_id=escalation.public_id))
-    person = current_user if current_user.is_authenticated else None
     prefill = {
-        "requester_name": request.form.get("requester_name") or (person.name if person else ""),
-        "requester_email": request.form.get("requester_email") or (person.email if person else ""),
-        "requester_phone": request.form.get("requester_phone") or (person.phone if person else ""),
-        "requester_location": request.form.get("requester_location")
-        or (person.location if person else ""),
+        "requester_phone": who.phone if who else "",
+        "requester_location": who.location if who else "",
     }
     return render_template(
         "escalation/new.html",
         base=base,
+        who=who,
         transcript_text=transcript_shown(token, base.transcript_text) if base else "",
         token=token,
         errors=errors,
@@ -141,6 +156,8 @@ def status(public_id: str):
     return render_template(
         "escalation/status.html",
         escalation=escalation,
+        facts=status_facts(get_db(), kb_state(), escalation),
+        now=now,
         transcript_text=transcript_shown(escalation.session_token, escalation.transcript_text),
         group_name=(config.get("SUPPORT_GROUPS") or {}).get(escalation.group, escalation.group),
         response_state=sla_state(
@@ -217,7 +234,7 @@ def create_api():
     base = _prefill_from_session(token) if isinstance(token, str) else None
     if token and base is None:
         raise NotFound("That diagnostic session does not exist or has not ended in escalation.")
-    given = check(EscalationCreate, payload)
+    given = check(EscalationCreate, with_identity(payload, identity(token)))
     session = get_db()
     escalation = create_escalation(session, kb_state(), request_from(given, payload, base))
     session.commit()
@@ -262,8 +279,12 @@ def answer_followup(token: str):
 @login_required
 def followup_list():
     require(current_user, "ticket.work")
+    session = get_db()
+    items = followups.for_technicians(session)
     return render_template(
-        "escalation/followups.html", items=followups.for_technicians(get_db()), now=utcnow()
+        "escalation/followups.html",
+        items=[(item, followups.delivery(session, item)) for item in items],
+        now=utcnow(),
     )
 
 
