@@ -64,7 +64,14 @@ def flag_step(token: str):
 
 
 @bp.post("/api/v1/sessions/<token>/flag")
-@api_doc(body=StepFlag, response=FLAGGED, status=201)
+@api_doc(
+    body=StepFlag,
+    response=FLAGGED,
+    status=201,
+    notes="Also read: node (a step id on the session's path; default the current step). "
+    "Which steps are valid depends on the session, so it is not in the schema; a step off the "
+    "path is a 422.",
+)
 def flag_step_api(token: str):
     flag = _flag(token, from_json)
     return jsonify(

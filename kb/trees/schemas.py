@@ -53,7 +53,7 @@ class StepFlag(Schema):
 
     reason: Literal["doesnt_match", "wrong"]
     comment: text(2000) = ""
-    node: Annotated[str | None, Field(max_length=120)] = None
+    node: Undocumented[Annotated[str | None, Field(max_length=120)]] = None
 
 
 class StepFlagResolve(Schema):
