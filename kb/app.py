@@ -36,6 +36,7 @@ from kb.throttle import init_throttling
 from kb.trees.api import bp as trees_api_bp
 from kb.trees.checks import registered_checks
 from kb.trees.editor_views import bp as tree_editor_bp
+from kb.trees.flag_views import bp as tree_flags_bp
 from kb.trees.views import bp as trees_bp
 
 
@@ -150,6 +151,7 @@ def configure_blueprints(app: Flask, state: KbState) -> None:
         editor_bp,
         trees_bp,
         tree_editor_bp,
+        tree_flags_bp,
         escalation_bp,
         outages_bp,
         reports_bp,

@@ -87,6 +87,13 @@ RULES: tuple[Rule, ...] = (
         anonymous_only=True,
     ),
     Rule(
+        "step-flags",
+        "RATELIMIT_VOTES",
+        ("tree_flags.flag_step", "tree_flags.flag_step_api"),
+        "Too many requests: flags from this address are paused for a while.",
+        anonymous_only=True,
+    ),
+    Rule(
         "escalations",
         "RATELIMIT_ESCALATIONS",
         ("escalation.new_escalation", "escalation.create_api"),

@@ -1,125 +1,265 @@
-"""What authors and reviewers have to do next: drafts, reviews, flags, stale articles."""
+"""What authors and reviewers have to do next, for articles and diagnostics (decision trees)
+alike: drafts, reviews and the change requests behind them, flags, stale articles.
+
+Reads the models and the shared document workflow only (trees come after articles among the
+areas, so nothing here imports kb.trees)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from kb.models import Article, ArticleEvent, ArticleFlag, ArticleRevision, ArticleStatus, User
+from kb.auth.policy import can_read
+from kb.models import (
+    Article,
+    ArticleEvent,
+    ArticleFlag,
+    ArticleRevision,
+    ArticleStatus,
+    Tree,
+    TreeEvent,
+    TreeRevision,
+    TreeStepFlag,
+    User,
+)
+from kb.models.documents import DocumentStatus
+
+# Events after which earlier review comments are settled (kb.documents.workflow's rounds).
+_ROUND_STARTS = ("submit", "approve", "publish", "create", "propose")
+
+
+@dataclass(frozen=True)
+class ReviewNote:
+    """A reviewer's change request or comment the author has still to act on."""
+
+    action: str
+    by: str
+    comment: str
+    at: datetime
+
+
+@dataclass
+class Entry:
+    """One article or diagnostic on a dashboard list."""
+
+    kind: str  # "article" | "tree"
+    key: str  # an article's slug, a tree's id
+    title: str
+    status: str
+    updated_at: datetime
+    review_by: date | None = None
+    notes: list[ReviewNote] = field(default_factory=list)
+    open_flags: int = 0
+
+    @property
+    def slug(self) -> str:  # the name templates and older callers use
+        return self.key
 
 
 @dataclass
 class Dashboard:
-    my_drafts: list[Article] = field(default_factory=list)
-    changes_requested: list[Article] = field(default_factory=list)
-    my_in_review: list[Article] = field(default_factory=list)
-    my_flagged: list[Article] = field(default_factory=list)
-    awaiting_review: list[Article] = field(default_factory=list)
-    flagged: list[Article] = field(default_factory=list)
-    stale: list[Article] = field(default_factory=list)
-    recently_published: list[Article] = field(default_factory=list)
+    my_drafts: list[Entry] = field(default_factory=list)
+    changes_requested: list[Entry] = field(default_factory=list)
+    my_in_review: list[Entry] = field(default_factory=list)
+    my_flagged: list[Entry] = field(default_factory=list)
+    awaiting_review: list[Entry] = field(default_factory=list)
+    flagged: list[Entry] = field(default_factory=list)
+    stale: list[Entry] = field(default_factory=list)
+    recently_published: list[Entry] = field(default_factory=list)
 
 
-def _authored_by(user: User):
+# --- what each kind needs -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Kind:
+    model: Any
+    revision: Any
+    event: Any
+    key: str  # the document's own key column: slug or id
+    fk: str  # "<kind>_id" on revisions, events and flags
+    flag: Any
+    flag_open: Any  # the flag model's "still open" column
+
+    def entry(self, document: Any, **extra: Any) -> Entry:
+        return Entry(
+            kind=document.document_kind,
+            key=str(getattr(document, self.key)),
+            title=document.title or str(getattr(document, self.key)),
+            status=document.status,
+            updated_at=document.updated_at,
+            review_by=getattr(document, "review_by", None),
+            **extra,
+        )
+
+
+ARTICLES = _Kind(
+    Article,
+    ArticleRevision,
+    ArticleEvent,
+    "slug",
+    "article_id",
+    ArticleFlag,
+    ArticleFlag.resolved_at,
+)
+TREES = _Kind(
+    Tree, TreeRevision, TreeEvent, "id", "tree_id", TreeStepFlag, TreeStepFlag.resolved_at
+)
+KINDS = (ARTICLES, TREES)
+
+
+def _authored_by(kind: _Kind, user: User):
     return exists().where(
-        ArticleRevision.article_id == Article.id, ArticleRevision.author_id == user.id
+        getattr(kind.revision, kind.fk) == kind.model.id, kind.revision.author_id == user.id
     )
 
 
-def _last_action(article_id) -> select:
+def _has_open_flag(kind: _Kind):
+    return exists().where(getattr(kind.flag, kind.fk) == kind.model.id, kind.flag_open.is_(None))
+
+
+def _open_flags(session: Session, kind: _Kind, document: Any) -> int:
     return (
-        select(ArticleEvent.action)
-        .where(ArticleEvent.article_id == article_id, ArticleEvent.action != "comment")
-        .order_by(ArticleEvent.at.desc(), ArticleEvent.id.desc())
-        .limit(1)
-        .scalar_subquery()
+        session.scalar(
+            select(func.count(kind.flag.id)).where(
+                getattr(kind.flag, kind.fk) == document.id, kind.flag_open.is_(None)
+            )
+        )
+        or 0
     )
 
 
-def _has_open_flag():
-    return exists().where(ArticleFlag.article_id == Article.id, ArticleFlag.resolved_at.is_(None))
+def _open_review_notes(session: Session, kind: _Kind, document: Any) -> list[ReviewNote]:
+    """Change requests and comments since the document was last submitted, created or
+    published (as kb.documents.workflow.open_review_comments), oldest first."""
+    found: list[ReviewNote] = []
+    events = session.scalars(
+        select(kind.event)
+        .where(getattr(kind.event, kind.fk) == document.id)
+        .order_by(kind.event.at.desc(), kind.event.id.desc())
+    )
+    for event in events:
+        if event.action in _ROUND_STARTS:
+            break
+        if event.action in ("request_changes", "comment"):
+            found.append(ReviewNote(event.action, event.actor_name, event.comment, event.at))
+    return list(reversed(found))
+
+
+def _visible(user: User | None, documents: list[Any]) -> list[Any]:
+    """Only what this person may see (a demoted author's old drafts stay hidden)."""
+    return [d for d in documents if user is None or can_read(user, d)]
+
+
+def _by_time(entries: list[Entry], newest_first: bool = True) -> list[Entry]:
+    return sorted(entries, key=lambda e: e.updated_at, reverse=newest_first)
+
+
+# --- the boards ----------------------------------------------------------------------------
 
 
 def author_dashboard(session: Session, user: User, board: Dashboard | None = None) -> Dashboard:
+    """The person's own drafts (those a reviewer sent back first, with what they said), what
+    is waiting for review, and their flagged articles and diagnostics."""
     board = board or Dashboard()
-    mine = or_(_authored_by(user), Article.proposed_by_id == user.id)
-    drafts = list(
-        session.scalars(
-            select(Article)
-            .where(mine, Article.status == ArticleStatus.DRAFT.value)
-            .order_by(Article.updated_at.desc())
+    for kind in KINDS:
+        mine = _authored_by(kind, user)
+        if kind is ARTICLES:
+            mine = or_(mine, Article.proposed_by_id == user.id)
+        drafts = _visible(
+            user,
+            list(
+                session.scalars(
+                    select(kind.model)
+                    .where(mine, kind.model.status == DocumentStatus.DRAFT.value)
+                    .order_by(kind.model.updated_at.desc())
+                )
+            ),
         )
-    )
-    requested = {
-        a.id for a in drafts if session.scalar(select(_last_action(a.id))) == "request_changes"
-    }
-    board.changes_requested = [a for a in drafts if a.id in requested]
-    board.my_drafts = [a for a in drafts if a.id not in requested]
-    board.my_in_review = list(
-        session.scalars(
-            select(Article)
-            .where(mine, Article.status == ArticleStatus.IN_REVIEW.value)
-            .order_by(Article.updated_at.desc())
+        for document in drafts:
+            notes = _open_review_notes(session, kind, document)
+            if any(note.action == "request_changes" for note in notes):
+                board.changes_requested.append(kind.entry(document, notes=notes))
+            else:
+                board.my_drafts.append(kind.entry(document))
+        in_review = select(kind.model).where(
+            mine, kind.model.status == DocumentStatus.IN_REVIEW.value
         )
-    )
-    owned = or_(Article.owner == user.email, _authored_by(user))
-    board.my_flagged = list(
-        session.scalars(select(Article).where(owned, _has_open_flag()).order_by(Article.title))
-    )
+        board.my_in_review += [
+            kind.entry(d) for d in _visible(user, list(session.scalars(in_review)))
+        ]
+        owned = or_(Article.owner == user.email, mine) if kind is ARTICLES else mine
+        flagged = select(kind.model).where(owned, _has_open_flag(kind))
+        board.my_flagged += [
+            kind.entry(d, open_flags=_open_flags(session, kind, d))
+            for d in _visible(user, list(session.scalars(flagged)))
+        ]
+    board.changes_requested = _by_time(board.changes_requested)
+    board.my_drafts = _by_time(board.my_drafts)
+    board.my_in_review = _by_time(board.my_in_review)
+    board.my_flagged.sort(key=lambda e: e.title.lower())
     return board
 
 
 def reviewer_dashboard(
-    session: Session, board: Dashboard | None = None, today: date | None = None, limit: int = 20
+    session: Session,
+    board: Dashboard | None = None,
+    today: date | None = None,
+    limit: int = 20,
+    user: User | None = None,
 ) -> Dashboard:
+    """The review queue (articles and diagnostics, oldest first), flags, stale articles and
+    what was published lately."""
     board = board or Dashboard()
     today = today or date.today()
-    board.awaiting_review = list(
-        session.scalars(
-            select(Article)
-            .where(Article.status == ArticleStatus.IN_REVIEW.value)
-            .order_by(Article.updated_at)
+    flagged: list[tuple[datetime, Entry]] = []
+    published: list[tuple[datetime, Entry]] = []
+    for kind in KINDS:
+        queue = select(kind.model).where(kind.model.status == DocumentStatus.IN_REVIEW.value)
+        board.awaiting_review += [
+            kind.entry(d) for d in _visible(user, list(session.scalars(queue)))
+        ]
+        first_open = (
+            select(func.min(kind.flag.at))
+            .where(getattr(kind.flag, kind.fk) == kind.model.id, kind.flag_open.is_(None))
+            .scalar_subquery()
         )
-    )
-    board.flagged = list(
-        session.scalars(
-            select(Article)
-            .where(_has_open_flag())
-            .order_by(
-                select(func.min(ArticleFlag.at))
-                .where(ArticleFlag.article_id == Article.id, ArticleFlag.resolved_at.is_(None))
-                .scalar_subquery()
-            )
-        )
-    )
-    board.stale = list(
-        session.scalars(
-            select(Article)
+        for document, since in session.execute(
+            select(kind.model, first_open).where(_has_open_flag(kind))
+        ):
+            if user is None or can_read(user, document):
+                entry = kind.entry(document, open_flags=_open_flags(session, kind, document))
+                flagged.append((since, entry))
+        published_at = (
+            select(func.max(kind.event.at))
             .where(
-                Article.published_revision_id.is_not(None),
-                Article.status != ArticleStatus.ARCHIVED.value,
-                Article.review_by.is_not(None),
-                Article.review_by < today,
+                getattr(kind.event, kind.fk) == kind.model.id,
+                kind.event.action.in_(("approve", "publish")),
             )
-            .order_by(Article.review_by)
+            .scalar_subquery()
         )
-    )
-    published_at = (
-        select(func.max(ArticleEvent.at))
-        .where(
-            ArticleEvent.article_id == Article.id, ArticleEvent.action.in_(("approve", "publish"))
-        )
-        .scalar_subquery()
-    )
-    board.recently_published = list(
-        session.scalars(
-            select(Article)
-            .where(published_at.is_not(None), Article.status != ArticleStatus.ARCHIVED.value)
+        for document, at in session.execute(
+            select(kind.model, published_at)
+            .where(published_at.is_not(None), kind.model.status != DocumentStatus.ARCHIVED.value)
             .order_by(published_at.desc())
             .limit(limit)
-        )
+        ):
+            if user is None or can_read(user, document):
+                published.append((at, kind.entry(document)))
+    board.awaiting_review = _by_time(board.awaiting_review, newest_first=False)
+    board.flagged = [entry for _since, entry in sorted(flagged, key=lambda pair: pair[0])]
+    board.recently_published = [
+        entry for _at, entry in sorted(published, key=lambda pair: pair[0], reverse=True)
+    ][:limit]
+    stale = select(Article).where(
+        Article.published_revision_id.is_not(None),
+        Article.status != ArticleStatus.ARCHIVED.value,
+        Article.review_by.is_not(None),
+        Article.review_by < today,
     )
+    board.stale = [ARTICLES.entry(a) for a in session.scalars(stale.order_by(Article.review_by))]
     return board

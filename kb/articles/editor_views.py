@@ -310,7 +310,7 @@ def dashboard():
     if has_role(current_user, Role.TECHNICIAN):
         dashboards.author_dashboard(session, current_user, board)
     if has_role(current_user, Role.REVIEWER):
-        dashboards.reviewer_dashboard(session, board)
+        dashboards.reviewer_dashboard(session, board, user=current_user)
     return render_template("articles/dashboard.html", board=board)
 
 

@@ -40,6 +40,7 @@ MINIMUM_ROLE: dict[str, Role] = {
     "tree.review": Role.REVIEWER,
     "tree.publish": Role.REVIEWER,
     "tree.archive": Role.REVIEWER,
+    "tree.read_flags": Role.AUTHOR,  # step flags: the tree's authors resolve their own
     "check.run": Role.TECHNICIAN,
     "ticket.work": Role.TECHNICIAN,
     "outage.declare": Role.TECHNICIAN,
@@ -81,6 +82,8 @@ def can(user: Any, action: str, thing: Any = None) -> bool:
         return _can_read_tree(user, thing)
     if action == "article.feedback":
         return _can_read_article(user, thing) and thing.is_live
+    if action == "tree.flag_step":  # whoever holds the session's address may flag its steps
+        return _can_hold_session(user, thing)
     if action == "article.read_head":
         return can_read_head(user, thing)
     if action == "article.history":  # history shows drafts: authors and above, or the proposer
@@ -143,6 +146,22 @@ def _can_read_tree(user: Any, tree: Any) -> bool:
     if tree.audience == "technician" and not can(user, "tree.read_internal"):
         return False
     return tree.is_live or can(user, "tree.read_unpublished")
+
+
+def _can_hold_session(user: Any, session: Any) -> bool:
+    """A session's address works for whoever holds it, but technician-mode sessions exist only
+    for technicians and above."""
+    if session is None:
+        return False
+    return session.mode != "technician" or can(user, "tree.run_technician")
+
+
+def can_resolve_step_flags(user: Any, tree: Any, is_owner: bool) -> bool:
+    """A step flag is resolved by one of the tree's authors (who may still edit trees) or by a
+    reviewer."""
+    if not can(user, "tree.read", tree):
+        return False
+    return (is_owner and can(user, "tree.edit")) or can(user, "tree.review")
 
 
 def require_tree(user: Any, tree: Any) -> None:

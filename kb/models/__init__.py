@@ -28,11 +28,13 @@ from kb.models.trees import (
     SessionMode,
     SessionStatus,
     SessionStep,
+    StepFlagReason,
     Tree,
     TreeEvent,
     TreeRevision,
     TreeSession,
     TreeStatus,
+    TreeStepFlag,
 )
 from kb.models.users import ApiToken, Role, User
 
@@ -61,6 +63,7 @@ __all__ = [
     "SessionMode",
     "SessionStatus",
     "SessionStep",
+    "StepFlagReason",
     "Ticket",
     "TicketNote",
     "Tree",
@@ -68,6 +71,7 @@ __all__ = [
     "TreeRevision",
     "TreeSession",
     "TreeStatus",
+    "TreeStepFlag",
     "User",
     "WebhookReceipt",
     "utcnow",

@@ -155,3 +155,43 @@ class SessionStep(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     session: Mapped[TreeSession] = relationship(back_populates="steps")
+
+
+class StepFlagReason(StrEnum):
+    DOESNT_MATCH = "doesnt_match"  # "this step doesn't match my situation"
+    WRONG = "wrong"  # "this is wrong"
+
+
+class TreeStepFlag(Base):
+    """ "This step doesn't match my situation" / "this is wrong", said on one step of a
+    session: carries the path walked to it, and stays open on the tree's owners' and the
+    reviewers' dashboards until an author or reviewer resolves it."""
+
+    __tablename__ = "tree_step_flags"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tree_id: Mapped[str] = mapped_column(ForeignKey("trees.id", ondelete="CASCADE"), index=True)
+    revision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tree_revisions.id", ondelete="SET NULL"), nullable=True
+    )
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tree_sessions.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    node_id: Mapped[str] = mapped_column(String(120), index=True)
+    mode: Mapped[str] = mapped_column(String(20), default=SessionMode.SELF_SERVICE.value)
+    path: Mapped[list[str]] = mapped_column(JSON, default=list)  # the nodes walked to it
+    reason: Mapped[str] = mapped_column(String(20))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    resolved_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    resolution: Mapped[str] = mapped_column(Text, default="")
+
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])
+    revision: Mapped[TreeRevision | None] = relationship()

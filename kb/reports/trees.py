@@ -23,6 +23,7 @@ from kb.models import (
 )
 from kb.reports import charts, recurring
 from kb.reports.base import Period, Report, Table
+from kb.trees.flags import counts_by_step
 from kb.trees.flowchart import render_svg
 from kb.trees.store import revision_graph
 
@@ -195,6 +196,7 @@ def heatmap_report(
             notes=notes,
         )
     )
+    flags = counts_by_step(session, tree_id, period.start_at, period.end_at)
     outcomes = _escalation_outcomes(session, tree_id, period)
     node_rows = sorted(
         (
@@ -204,6 +206,7 @@ def heatmap_report(
                 graph.nodes[n].get("kind"),
                 visits[n],
                 stopped[n],
+                flags[n],
             ]
             for n in graph.nodes
         ),
@@ -221,7 +224,11 @@ def heatmap_report(
         period,
         [svg],
         [
-            Table("Steps", ["node", "label", "kind", "sessions", "abandoned_here"], node_rows),
+            Table(
+                "Steps",
+                ["node", "label", "kind", "sessions", "abandoned_here", "flags"],
+                node_rows,
+            ),
             Table("Escalations fired", ["node", "escalations", "turned_out_to_be"], esc_rows),
         ],
         data={
@@ -230,6 +237,7 @@ def heatmap_report(
             "visits": dict(visits),
             "abandoned_at": dict(stopped),
             "escalated_at": dict(escalated_at),
+            "flags": dict(flags),
         },
     )
 

@@ -44,3 +44,25 @@ class SessionNotes(Schema):
     """End the session as escalated ("this didn't help"), with notes for the help desk."""
 
     notes: Notes | None = None
+
+
+class StepFlag(Schema):
+    """Flag a step of the session: ``doesnt_match`` ("this step doesn't match my situation")
+    or ``wrong`` ("this is wrong"), with a comment; ``node`` is the step (default: the current
+    one; it must be on the session's path)."""
+
+    reason: Literal["doesnt_match", "wrong"]
+    comment: text(2000) = ""
+    node: Undocumented[Annotated[str | None, Field(max_length=120)]] = None
+
+
+class StepFlagResolve(Schema):
+    """Resolve a step flag, saying what was done (optional)."""
+
+    resolution: text(2000) = ""
+
+
+class StepFlagQuery(Schema):
+    """``all`` (any value): resolved flags too."""
+
+    all: Annotated[str | None, Field(max_length=5)] = None

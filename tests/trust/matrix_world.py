@@ -26,7 +26,15 @@ from kb.content import import_content
 from kb.escalation.intake import EscalationRequest, create_escalation
 from kb.extensions import kb_state
 from kb.followups import run_due
-from kb.models import ArticleFlag, FollowUp, OutageSubscription, OutboxMessage, Ticket, utcnow
+from kb.models import (
+    ArticleFlag,
+    FollowUp,
+    OutageSubscription,
+    OutboxMessage,
+    Ticket,
+    TreeStepFlag,
+    utcnow,
+)
 from kb.outages import service as outages
 from kb.outbox import dispatch
 from kb.trees.graph import graph_from_data
@@ -340,6 +348,18 @@ def arrange(folder: Path, template: Path) -> World:
                 session.add(flag)
                 session.flush()
             values.setdefault("flag_id", {})[slug] = flag.id
+        # A step flag on every tree (raised while each was live, or tried out as a draft).
+        for tree_id in ("mx-public-tree", "mx-tech-tree", "mx-draft-tree", "mx-archived-tree"):
+            step_flag = TreeStepFlag(
+                tree_id=tree_id,
+                node_id="q_power",
+                path=["ask_name", "q_power"],
+                reason="wrong",
+                comment="The light is elsewhere",
+            )
+            session.add(step_flag)
+            session.flush()
+            values.setdefault("step_flag_id", {})[tree_id] = step_flag.id
         session.commit()
     dispatch(kb)
     with app.app_context(), kb.session() as session:

@@ -192,6 +192,13 @@ TABLE: dict[str, Rule | dict[str, Rule]] = {
     "trees_api.back": diagnostic_session(),
     "trees_api.didnt_help": diagnostic_session(),
     "trees_api.abandon": diagnostic_session(),
+    "tree_flags.flag_step": diagnostic_session(),  # anonymous visitors throttled like votes
+    "tree_flags.flag_step_api": diagnostic_session(),
+    "tree_flags.tree_flags": tree("author"),
+    "tree_flags.tree_flags_api": tree("author"),
+    # the tree's own authors (the unpublished tree is the matrix author's) or reviewers
+    "tree_flags.resolve": Rule("reviewer", TREE_STATES, "author of the tree", exempt={"draft"}),
+    "tree_flags.resolve_api": Rule("reviewer", TREE_STATES, "author of the tree", exempt={"draft"}),
     "tree_editor.new": at_least("author"),
     "tree_editor.preview": at_least("author"),
     "tree_editor.edit": tree("author"),
@@ -282,7 +289,7 @@ def parameters(world: World, endpoint: str, name: str, state: str) -> Any:
     if name == "tree_id":
         return TREE_IDS[state]
     if name == "token":
-        if endpoint.startswith(("trees.", "trees_api.")):
+        if endpoint.startswith(("trees.", "trees_api.", "tree_flags.")):
             return {
                 "anonymous visitor's": v["anon_session"],
                 "another requester's": v["victim_session"],
@@ -294,6 +301,8 @@ def parameters(world: World, endpoint: str, name: str, state: str) -> Any:
             return v["unsubscribe_token"]
     if name == "name":  # reports
         return state
+    if name == "flag_id" and endpoint.startswith("tree_flags."):
+        return v["step_flag_id"][TREE_IDS[state]]
     if name == "flag_id":
         return v["flag_id"][ARTICLE_SLUGS[state]]
     fixed = {
