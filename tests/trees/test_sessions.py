@@ -253,7 +253,8 @@ def test_the_transcript_is_printable_copyable_and_highlights_the_path(client) ->
     step(client, token, answer="No")
     step(client, token, answer="It worked")
     html = client.get(f"/sessions/{token}/transcript").get_data(as_text=True)
-    assert 'class="copy-box"' in html and "Outcome: resolved (not confirmed fixed): It prints again." in html
+    assert 'class="copy-box"' in html
+    assert "Outcome: resolved (not confirmed fixed): It prints again." in html
     svg = html[html.index("<svg") : html.index("</svg>") + 6]
     root = ET.fromstring(svg)
     lit = {
