@@ -42,15 +42,15 @@ def test_wifi_switched_on_but_still_not_fixed_goes_on_then_a_fix_is_confirmed(pa
     page.click("button:has-text('Start')")
     page.fill("input[name=value]", "City Hall, 3rd floor")
     page.click("button:has-text('Continue')")
-    page.click("button:has-text(\"I can't connect at all\")")
+    page.click('button:has-text("I can\'t connect at all")')
     page.click("button:has-text('It worked')")
     assert page.locator("h1").inner_text() == "Try this fix"
     page.click("button:has-text('Still not fixed')")
     assert "Can other people near City Hall, 3rd floor connect" in page.locator("h1").inner_text()
     assert page.locator("text=← Back").count() == 0
-    page.click("button:has-text(\"Yes, or I don't know\")")
+    page.click('button:has-text("Yes, or I don\'t know")')
     page.click("button:has-text('It worked')")  # the restart
-    page.click("button:has-text(\"Yes, it's fixed\")")
+    page.click('button:has-text("Yes, it\'s fixed")')
     assert page.locator("h1").inner_text() == "Fixed"
     assert "you said this fixed it" in page.inner_text("main")
 

@@ -11,9 +11,10 @@ from kb import hookimpl
 from kb.extensions import kb_state
 from kb.models import Escalation, TreeSession
 from kb.trees.graph import graph_from_data
+from kb.trees.store import get_tree, revision_graph
 from kb.trees.validate import validate_tree
 from tests.conftest import csrf_token
-from tests.trees.helpers import Api, bundled_tree, import_tree, start, step
+from tests.trees.helpers import Api, bundled_tree, form_fields, import_tree, start, step
 from tests.trees.trees import node, small
 
 
@@ -225,3 +226,23 @@ def test_the_bundled_workaround_endings_are_marked() -> None:
     assert wifi.nodes["res_move"]["workaround"] is True
     for tree in ("vpn-cannot-connect", "locked-out-password", "wifi-problems"):
         assert validate_tree(bundled_tree(tree)).ok, tree
+
+
+def test_the_editor_keeps_and_edits_the_markings(app, client, auth) -> None:
+    auth.login("author")
+    path = "/trees/vpn-cannot-connect/edit"
+    fields = form_fields(client.get(path).get_data(as_text=True), "tree-editor")
+    i = next(k.split("-")[1] for k, v in fields.items() if k.endswith("-id") and v == "res_network")
+    assert fields[f"node-{i}-workaround"] == "yes"
+    fields[f"node-{i}-not_fixed_next"] = "res_network"
+    response = client.post(path, data=fields)
+    assert response.status_code == 422
+    assert "must name another step" in response.get_data(as_text=True)
+    fields[f"node-{i}-not_fixed_next"] = ""
+    fields[f"node-{i}-remains"] = "The hotel network blocks the VPN."
+    assert client.post(path, data=fields).status_code == 302
+    with app.app_context(), kb_state(app).session() as session:
+        graph = revision_graph(get_tree(session, "vpn-cannot-connect").head_revision)
+    assert graph.nodes["res_network"]["workaround"] is True
+    assert graph.nodes["res_network"]["remains"] == "The hotel network blocks the VPN."
+    assert "not_fixed_next" not in graph.nodes["res_network"]
