@@ -182,7 +182,16 @@ def _walk(
     ds = engine.start_session(session, tree, user, mode=mode, now=start)
     graph = revision_graph(ds.revision)
     now = start
+    asked = False
     for step in range(40):
+        if ds.finished and ds.status == "resolved" and not asked:
+            asked = True  # "Did this fix it?": most say yes, some say no, some never answer
+            now += timedelta(seconds=rng.randint(20, 300))
+            roll = rng.random()
+            if roll < 0.7:
+                engine.confirm_fixed(session, ds, now=now)
+            elif roll < 0.8:
+                engine.not_fixed(session, ds, now=now)
         if ds.finished:
             break
         if give_up_after is not None and step >= give_up_after:

@@ -175,7 +175,7 @@ class SessionSnapshot:
     revision_number: int
     mode: str  # self_service | technician
     status: str  # escalated (for this hook)
-    end_reason: str  # terminal (reached an escalation node) | didnt_help
+    end_reason: str  # terminal (reached an escalation node) | didnt_help | not_fixed
     node_id: str  # where it ended
     started_at: datetime
     ended_at: datetime | None

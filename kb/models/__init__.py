@@ -26,6 +26,7 @@ from kb.models.outages import Outage, OutageSubscription, OutageUpdate
 from kb.models.search import SearchLog
 from kb.models.trees import (
     SessionMode,
+    SessionOutcome,
     SessionStatus,
     SessionStep,
     StepFlagReason,
@@ -61,6 +62,7 @@ __all__ = [
     "Role",
     "SearchLog",
     "SessionMode",
+    "SessionOutcome",
     "SessionStatus",
     "SessionStep",
     "StepFlagReason",

@@ -84,6 +84,19 @@ class SessionStatus(StrEnum):
     ABANDONED = "abandoned"
 
 
+class SessionOutcome(StrEnum):
+    """Whether a session ended in a real fix. ``""``: no ending reached (yet); ``unconfirmed``:
+    left on a resolution page without saying; ``fixed``: the person said it fixed it;
+    ``workaround``: the person said a workaround ending got them working (not a fix);
+    ``not_fixed``: escalated, or the person said a resolution did not fix it."""
+
+    NONE = ""
+    UNCONFIRMED = "unconfirmed"
+    FIXED = "fixed"
+    WORKAROUND = "workaround"
+    NOT_FIXED = "not_fixed"
+
+
 class SessionMode(StrEnum):
     SELF_SERVICE = "self_service"
     TECHNICIAN = "technician"
@@ -113,6 +126,7 @@ class TreeSession(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     end_reason: Mapped[str] = mapped_column(String(30), default="")  # terminal|didnt_help|...
+    outcome: Mapped[str] = mapped_column(String(20), default="", server_default="", index=True)
 
     tree: Mapped[Tree] = relationship()
     revision: Mapped[TreeRevision] = relationship()
@@ -140,7 +154,8 @@ class SessionStep(Base):
         ForeignKey("tree_sessions.id", ondelete="CASCADE"), index=True
     )
     seq: Mapped[int] = mapped_column(Integer)
-    action: Mapped[str] = mapped_column(String(20))  # answer|value|check|back|end
+    # answer|value|check|check_error|back|end|fixed|not_fixed
+    action: Mapped[str] = mapped_column(String(20))
     node_id: Mapped[str] = mapped_column(String(120), index=True)
     node_kind: Mapped[str] = mapped_column(String(20), default="")
     answer: Mapped[str] = mapped_column(Text, default="")

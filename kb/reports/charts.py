@@ -15,6 +15,10 @@ from markupsafe import Markup, escape
 
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
 OUTCOME_COLOURS = {
+    "fixed": "#009E73",
+    "workaround": "#F0E442",
+    "unconfirmed": "#0072B2",
+    "not_fixed": "#D55E00",
     "resolved": "#009E73",
     "escalated": "#D55E00",
     "abandoned": "#999999",

@@ -17,6 +17,9 @@ from kb.models import (
     ArticleFlag,
     Escalation,
     SessionMode,
+    SessionOutcome,
+    SessionStatus,
+    SessionStep,
     Tree,
     TreeSession,
     utcnow,
@@ -27,16 +30,54 @@ from kb.trees.flags import counts_by_step
 from kb.trees.flowchart import render_svg
 from kb.trees.store import revision_graph
 
-OUTCOMES = ("resolved", "escalated", "abandoned")
+# How self-service sessions ended: only a confirmed fix ("Did this fix it?" Yes) is deflected;
+# a confirmed workaround got the person working but left something to fix; unconfirmed means
+# left on a resolution page without answering; not fixed means escalated (directly, or after
+# "Still not fixed").
+ENDINGS = ("fixed", "workaround", "unconfirmed", "not_fixed", "abandoned")
+FINISHED = ("fixed", "workaround", "unconfirmed", "not_fixed")
 # A session nobody touched for this long was walked away from: it counts as abandoned.
 STALE_AFTER = timedelta(hours=24)
 
 
 def outcome_of(ds: TreeSession, now: datetime) -> str:
+    """The session's status, with one left untouched too long counted as abandoned."""
     if ds.status == "active":
         last = ds.updated_at or ds.started_at
         return "abandoned" if now - last > STALE_AFTER else "active"
     return ds.status
+
+
+def ending_of(ds: TreeSession, now: datetime) -> str:
+    """One of ENDINGS, or ``active``."""
+    status = outcome_of(ds, now)
+    if status == SessionStatus.RESOLVED:
+        if ds.outcome in (SessionOutcome.FIXED, SessionOutcome.WORKAROUND):
+            return str(ds.outcome)
+        return "unconfirmed"
+    if status == SessionStatus.ESCALATED:
+        return "not_fixed"
+    return status
+
+
+def _said_not_fixed(
+    session: Session, period: Period, tree_id: str | None = None, mode: str | None = None
+) -> list[tuple[int, str]]:
+    """(session id, resolution node) for each "Still not fixed" in sessions of the period."""
+    query = (
+        select(SessionStep.session_id, SessionStep.node_id)
+        .join(TreeSession, TreeSession.id == SessionStep.session_id)
+        .where(
+            SessionStep.action == "not_fixed",
+            TreeSession.started_at >= period.start_at,
+            TreeSession.started_at < period.end_at,
+        )
+    )
+    if tree_id:
+        query = query.where(TreeSession.tree_id == tree_id)
+    if mode:
+        query = query.where(TreeSession.mode == mode)
+    return [(i, n) for i, n in session.execute(query)]
 
 
 def _sessions(
@@ -61,68 +102,77 @@ def deflection_report(
     tree_id: str | None = None,
 ) -> Report:
     now = now or utcnow()
-    sessions = _sessions(session, period, tree_id, SessionMode.SELF_SERVICE.value)
-    per_day: dict[str, Counter] = {o: Counter() for o in OUTCOMES}
+    mode = SessionMode.SELF_SERVICE.value
+    sessions = _sessions(session, period, tree_id, mode)
+    per_day: dict[str, Counter] = {o: Counter() for o in ENDINGS}
     per_tree: dict[str, Counter] = defaultdict(Counter)
     titles = dict(session.execute(select(Tree.id, Tree.title)).all())
+    said = {i for i, _ in _said_not_fixed(session, period, tree_id, mode)}
     for ds in sessions:
-        outcome = outcome_of(ds, now)
-        per_tree[ds.tree_id][outcome] += 1
-        if outcome in per_day:
-            per_day[outcome][ds.started_at.date()] += 1
+        ending = ending_of(ds, now)
+        per_tree[ds.tree_id][ending] += 1
+        per_tree[ds.tree_id]["said_not_fixed"] += ds.id in said
+        per_tree[ds.tree_id]["resolved"] += ds.status == SessionStatus.RESOLVED
+        per_tree[ds.tree_id]["escalated"] += ds.status == SessionStatus.ESCALATED
+        if ending in per_day:
+            per_day[ending][ds.started_at.date()] += 1
     days = period.days
+
+    def rate(counts: Counter) -> float | None:
+        finished = sum(counts[o] for o in FINISHED)
+        return round(100 * counts["fixed"] / finished, 1) if finished else None
+
     rows = []
     totals: Counter = Counter()
-    for tree, counts in sorted(per_tree.items(), key=lambda item: -sum(item[1].values())):
+    for tree, counts in sorted(per_tree.items(), key=lambda item: -item[1].total()):
         totals.update(counts)
-        finished = counts["resolved"] + counts["escalated"]
         rows.append(
             [
                 tree,
                 titles.get(tree, tree),
-                sum(counts.values()),
-                counts["resolved"],
-                counts["escalated"],
-                counts["abandoned"],
+                sum(counts[o] for o in (*ENDINGS, "active")),
+                *(counts[o] for o in ENDINGS),
                 counts["active"],
-                round(100 * counts["resolved"] / finished, 1) if finished else None,
+                counts["said_not_fixed"],
+                rate(counts),
             ]
         )
-    finished = totals["resolved"] + totals["escalated"]
-    rate = round(100 * totals["resolved"] / finished, 1) if finished else None
     by_tree = Table(
         "By tree",
         [
             "tree",
             "title",
             "sessions",
-            "resolved",
-            "escalated",
+            "confirmed_fixed",
+            "workaround",
+            "unconfirmed",
+            "not_fixed",
             "abandoned",
             "active",
+            "said_still_not_fixed",
             "deflection_percent",
         ],
         rows,
     )
     daily = Table(
         "Per day",
-        ["day", *OUTCOMES],
-        [[d.isoformat(), *(per_day[o][d] for o in OUTCOMES)] for d in days],
+        ["day", *ENDINGS],
+        [[d.isoformat(), *(per_day[o][d] for o in ENDINGS)] for d in days],
     )
     chart_list = [
         charts.stacked_bars(
             days,
-            {o: [per_day[o][d] for d in days] for o in OUTCOMES},
+            {o: [per_day[o][d] for d in days] for o in ENDINGS},
             "Self-service sessions per day by outcome",
             colours=charts.OUTCOME_COLOURS,
         )
     ]
-    ranked = [(titles.get(r[0], r[0]), r[7]) for r in rows if r[7] is not None][:15]
+    ranked = [(titles.get(r[0], r[0]), r[-1]) for r in rows if r[-1] is not None][:15]
     if ranked:
         chart_list.append(
             charts.hbars(
                 ranked,
-                "Deflection by tree (resolved without a ticket)",
+                "Deflection by tree (confirmed fixed without a ticket)",
                 colour="#009E73",
                 maximum=100,
                 suffix="%",
@@ -131,19 +181,25 @@ def deflection_report(
     return Report(
         "deflection",
         "Self-service deflection",
-        "Self-service sessions by outcome over time and by tree. Deflection = resolved / "
-        "(resolved + escalated): the share of finished sessions that needed no ticket.",
+        "Self-service sessions by outcome over time and by tree. Deflection = confirmed fixed / "
+        "finished sessions: the share where the person said the fix worked. Workarounds, fixes "
+        "nobody confirmed and sessions that were not fixed (escalated, directly or after "
+        '"Still not fixed") are not deflected.',
         period,
         chart_list,
         [by_tree, daily],
         data={
             "sessions": len(sessions),
-            "deflection_percent": rate,
-            **{o: totals[o] for o in (*OUTCOMES, "active")},
+            "deflection_percent": rate(totals),
+            **{o: totals[o] for o in (*ENDINGS, "active", "said_not_fixed")},
+            "resolved": totals["resolved"],
+            "escalated": totals["escalated"],
         },
         notes=[
             f"A session left untouched for {STALE_AFTER.total_seconds() / 3600:g} hours "
-            "counts as abandoned."
+            "counts as abandoned.",
+            'Sessions that ended on a resolution before kb asked "Did this fix it?" count as '
+            "unconfirmed.",
         ],
     )
 
@@ -180,7 +236,9 @@ def heatmap_report(
         if outcome == "abandoned" and ds.current_node in graph:
             stopped[ds.current_node] += 1
         if outcome == "escalated":
-            escalated_at[ds.current_node if ds.end_reason == "terminal" else "(didn't help)"] += 1
+            # at the escalation step, or at the resolution that was "still not fixed"
+            direct = ds.end_reason in ("terminal", "not_fixed")
+            escalated_at[ds.current_node if direct else "(didn't help)"] += 1
     top = max(visits.values(), default=0)
     fills = {n: charts.heat(visits[n], top) for n in graph.nodes}
     widths = {e: 1.2 + 6 * edges[e] / max(edges.values()) for e in edges} if edges else {}
@@ -198,6 +256,30 @@ def heatmap_report(
     )
     flags = counts_by_step(session, tree_id, period.start_at, period.end_at)
     outcomes = _escalation_outcomes(session, tree_id, period)
+    fixed_at: Counter = Counter()
+    unconfirmed_at: Counter = Counter()
+    for ds in sessions:
+        ending = ending_of(ds, now)
+        if ending in ("fixed", "workaround"):
+            fixed_at[ds.current_node] += 1
+        elif ending == "unconfirmed":
+            unconfirmed_at[ds.current_node] += 1
+    not_fixed_at = Counter(node for _, node in _said_not_fixed(session, period, tree_id))
+    resolutions = [n for n, kind in graph.nodes(data="kind") if kind == "resolution"]
+    ending_rows = sorted(
+        (
+            [
+                n,
+                str(graph.nodes[n].get("label") or n),
+                "yes" if graph.nodes[n].get("workaround") is True else "no",
+                fixed_at[n],
+                unconfirmed_at[n],
+                not_fixed_at[n],
+            ]
+            for n in resolutions
+        ),
+        key=lambda r: (-(r[3] + r[4] + r[5]), r[0]),
+    )
     node_rows = sorted(
         (
             [
@@ -220,7 +302,9 @@ def heatmap_report(
         "tree-heatmap",
         f"Tree heatmap: {trees.get(tree_id, tree_id)}",
         "Each step is shaded by how many sessions passed through it (darker: more) with the "
-        "number that stopped there; arrows are thicker where more sessions went.",
+        "number that stopped there; arrows are thicker where more sessions went. Endings show "
+        "how often the person confirmed the fix, left without saying, or said it was still not "
+        "fixed; only confirmed fixes (not workarounds) in self-service count as deflected.",
         period,
         [svg],
         [
@@ -230,6 +314,11 @@ def heatmap_report(
                 node_rows,
             ),
             Table("Escalations fired", ["node", "escalations", "turned_out_to_be"], esc_rows),
+            Table(
+                "Endings: did it fix it?",
+                ["node", "label", "workaround", "confirmed", "unconfirmed", "still_not_fixed"],
+                ending_rows,
+            ),
         ],
         data={
             "tree": tree_id,
@@ -238,6 +327,14 @@ def heatmap_report(
             "abandoned_at": dict(stopped),
             "escalated_at": dict(escalated_at),
             "flags": dict(flags),
+            "confirmed_at": dict(fixed_at),
+            "unconfirmed_at": dict(unconfirmed_at),
+            "not_fixed_at": dict(not_fixed_at),
+            "deflected": sum(
+                1
+                for ds in sessions
+                if ds.mode == SessionMode.SELF_SERVICE and ending_of(ds, now) == "fixed"
+            ),
         },
     )
 

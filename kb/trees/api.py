@@ -44,10 +44,11 @@ SESSION = obj(
         "revision": INTEGER,
         "mode": STRING,
         "status": STRING,
+        "outcome": STRING,
         "node": ANY_OBJECT,
         "url": STRING,
     },
-    required=["id", "tree", "revision", "mode", "status", "node", "url"],
+    required=["id", "tree", "revision", "mode", "status", "outcome", "node", "url"],
 )
 
 
@@ -75,11 +76,14 @@ def session_body(ds: TreeSession, full: bool = False) -> dict[str, Any]:
         "revision": ds.revision.number,
         "mode": ds.mode,
         "status": ds.status,
+        "outcome": ds.outcome or "",
         "node": view.to_dict(),
         "url": f"/sessions/{ds.token}",
     }
     if ds.status == "escalated":
         body["end_reason"] = ds.end_reason
+        if ds.end_reason == "not_fixed":
+            body["escalation_url"] = f"/escalations/new?session={ds.token}"
     outage = open_for_service(get_db(), str(graph.graph.get("service", "")))
     if outage is not None:
         latest = outage.latest_update
@@ -195,5 +199,36 @@ def abandon(token: str):
     session = get_db()
     ds = engine.session_by_token(session, token, current_user)
     engine.abandon(session, ds)
+    session.commit()
+    return jsonify(session_body(ds))
+
+
+@bp.post("/sessions/<token>/fixed")
+@api_doc(
+    response=SESSION,
+    notes="At a resolution: the person says it fixed the problem (outcome 'fixed', or "
+    "'workaround' at a workaround ending). Other sessions, or a second answer, are a 409.",
+)
+def fixed(token: str):
+    session = get_db()
+    ds = engine.session_by_token(session, token, current_user)
+    engine.confirm_fixed(session, ds)
+    session.commit()
+    return jsonify(session_body(ds))
+
+
+@bp.post("/sessions/<token>/not-fixed")
+@api_doc(
+    body=SessionNotes,
+    response=SESSION,
+    notes='At a resolution: "Still not fixed". The session goes on to the step the tree '
+    "names (status active again) or ends escalated (end_reason 'not_fixed'; escalation_url "
+    "opens the escalation form filled in from the session).",
+)
+def not_fixed(token: str):
+    notes = from_json(SessionNotes).notes or ""
+    session = get_db()
+    ds = engine.session_by_token(session, token, current_user)
+    engine.not_fixed(session, ds, notes=notes)
     session.commit()
     return jsonify(session_body(ds))

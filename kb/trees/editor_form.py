@@ -52,6 +52,9 @@ class NodeForm:
     ask: str = ""  # one per line
     followup_days: str = ""
     followup_text: str = ""
+    workaround: str = ""  # "yes" when the resolution is a workaround
+    remains: str = ""
+    not_fixed_next: str = ""
     edges: list[EdgeRow] = field(default_factory=list)
 
 
@@ -119,6 +122,9 @@ def form_from_graph(graph: nx.DiGraph) -> TreeForm:
                 ask=_lines(data.get("ask")),
                 followup_days=_num(followup.get("after_days")),
                 followup_text=str(followup.get("text") or ""),
+                workaround="yes" if data.get("workaround") is True else "",
+                remains=str(data.get("remains") or ""),
+                not_fixed_next=str(data.get("not_fixed_next") or ""),
                 edges=[EdgeRow(c.label, c.target) for c in exits(graph, node)],
             )
         )
@@ -247,9 +253,15 @@ def graph_from_form(form: TreeForm) -> Built:
         elif node.kind == "escalation":
             attrs.update(group=node.group, impact=node.impact, urgency=node.urgency)
             attrs["ask"] = [a.strip() for a in node.ask.splitlines() if a.strip()]
-        elif node.kind == "resolution" and (node.followup_days or node.followup_text):
-            days = _number(node, "followup_days", problems, whole=True)
-            attrs["followup"] = {"after_days": days, "text": node.followup_text}
+        elif node.kind == "resolution":
+            if node.followup_days or node.followup_text:
+                days = _number(node, "followup_days", problems, whole=True)
+                attrs["followup"] = {"after_days": days, "text": node.followup_text}
+            if node.workaround:
+                attrs["workaround"] = True
+            for name in ("remains", "not_fixed_next"):
+                if getattr(node, name):
+                    attrs[name] = getattr(node, name)
         graph.add_node(node.id, **attrs)
     for node in form.nodes:
         if node.id not in graph or graph.nodes[node.id].get("kind") != node.kind:

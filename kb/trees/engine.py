@@ -21,6 +21,7 @@ from kb.db import queue_event
 from kb.errors import Conflict, Forbidden, Invalid, NotFound
 from kb.models import (
     SessionMode,
+    SessionOutcome,
     SessionStatus,
     SessionStep,
     Tree,
@@ -42,6 +43,9 @@ from kb.trees.graph import (
 from kb.trees.store import revision_graph
 
 RUN_CHECK = "Run check"
+FIXED = "Yes, it's fixed"
+WORKED_AROUND = "Yes, I can work for now"
+NOT_FIXED = "Still not fixed"
 TEXT_LIMIT = 500
 MODE_LABELS = {"self_service": "self-service", "technician": "technician"}
 CheckRunner = Callable[[str, dict[str, Any]], CheckResult]
@@ -97,7 +101,14 @@ def node_view(
         view.check = {"name": attrs["check"], "params": params}
     elif kind == "resolution":
         followup = attrs.get("followup")
-        view.terminal = {"outcome": "resolved"}
+        workaround = attrs.get("workaround") is True
+        view.terminal = {
+            "outcome": "resolved",
+            "workaround": workaround,
+            "if_not_fixed": "continue" if attrs.get("not_fixed_next") in graph else "escalate",
+        }
+        if workaround:
+            view.terminal["remains"] = fill(str(attrs.get("remains") or ""), variables)
         if isinstance(followup, dict):
             view.terminal["followup"] = {
                 "after_days": followup.get("after_days"),
@@ -343,6 +354,13 @@ def answer(
         step.action, step.outcome, step.detail = "check", result.outcome, result.detail
         step.automated = answer == RUN_CHECK
         step.answer = "" if step.automated else str(answer)
+        if step.automated and result.outcome not in ("pass", "fail"):
+            # A check that could not answer (refused, timed out, not installed) is no answer:
+            # the step stays, and the question is asked by hand.
+            step.action, step.outcome, step.target_node = "check_error", "error", node
+            _record(session, ds, step)
+            ds.updated_at = now
+            return
         by_outcome = {c.label: c.target for c in choices}
         target = by_outcome.get(result.outcome) or by_outcome["fail"]
     else:  # a terminal cannot be answered: the session has already ended there
@@ -397,6 +415,10 @@ def _finish(
     ds.ended_at = now
     ds.updated_at = now
     ds.end_reason = reason
+    if status == SessionStatus.RESOLVED:
+        ds.outcome = SessionOutcome.UNCONFIRMED.value
+    elif status == SessionStatus.ESCALATED:
+        ds.outcome = SessionOutcome.NOT_FIXED.value
     _record(
         session,
         ds,
@@ -455,18 +477,14 @@ def back(session: Session, ds: TreeSession, now: datetime | None = None) -> None
     _require_active(ds)
     if len(ds.path or []) < 2:
         raise Conflict("This is the first step: there is nothing to go back to.")
+    last = _last_move(session, ds)
+    if last is not None and last.action == "not_fixed":
+        raise Conflict(
+            "You said the earlier fix did not work, so the diagnostic moved on; start again to "
+            "change the answers before it."
+        )
     now = now or utcnow()
     graph = graph_of(ds)
-    last = session.scalar(
-        select(SessionStep)
-        .where(
-            SessionStep.session_id == ds.id,
-            SessionStep.action.in_(("answer", "value", "check")),
-            SessionStep.undone.is_(False),
-        )
-        .order_by(SessionStep.seq.desc())
-        .limit(1)
-    )
     if last is not None:
         last.undone = True
     step = SessionStep(
@@ -481,6 +499,29 @@ def back(session: Session, ds: TreeSession, now: datetime | None = None) -> None
     ds.path = list(ds.path[:-1])
     ds.variables = _replay_variables(graph, ds)
     _arrive(graph, ds, ds.path[-1], now)
+
+
+def _last_move(session: Session, ds: TreeSession) -> SessionStep | None:
+    """The step that brought the session to its current node (None at the start)."""
+    return session.scalar(
+        select(SessionStep)
+        .where(
+            SessionStep.session_id == ds.id,
+            SessionStep.action.in_(("answer", "value", "check", "not_fixed")),
+            SessionStep.undone.is_(False),
+        )
+        .order_by(SessionStep.seq.desc())
+        .limit(1)
+    )
+
+
+def can_go_back(session: Session, ds: TreeSession) -> bool:
+    """Whether Back is offered: an active session past its first step, not just moved on
+    from a resolution that did not fix it."""
+    if ds.finished or len(ds.path or []) < 2:
+        return False
+    last = _last_move(session, ds)
+    return last is None or last.action != "not_fixed"
 
 
 def _replay_variables(graph: nx.DiGraph, ds: TreeSession) -> dict[str, Any]:
@@ -503,6 +544,84 @@ def didnt_help(
     _finish(session, ds, graph_of(ds), "escalated", "didnt_help", now, notes=notes.strip()[:2000])
 
 
+def _require_resolution(ds: TreeSession) -> dict[str, Any]:
+    if ds.status != SessionStatus.RESOLVED:
+        raise Conflict(
+            "Only a diagnostic that ended with a fix asks whether it fixed the problem "
+            f"(this one is {ds.status}).",
+            status=ds.status,
+        )
+    return graph_of(ds).nodes[ds.current_node]
+
+
+def confirm_fixed(session: Session, ds: TreeSession, now: datetime | None = None) -> None:
+    """ "Did this fix it?" Yes: the outcome is a confirmed fix (or, at a workaround ending, a
+    confirmed workaround: working again, but not fixed)."""
+    attrs = _require_resolution(ds)
+    if ds.outcome != SessionOutcome.UNCONFIRMED:
+        raise Conflict("You have already answered whether this fixed it.", outcome=ds.outcome)
+    now = now or utcnow()
+    workaround = attrs.get("workaround") is True
+    ds.outcome = (SessionOutcome.WORKAROUND if workaround else SessionOutcome.FIXED).value
+    ds.updated_at = now
+    _record(
+        session,
+        ds,
+        SessionStep(
+            action="fixed",
+            node_id=ds.current_node,
+            node_kind="resolution",
+            answer=WORKED_AROUND if workaround else FIXED,
+            outcome=ds.outcome,
+            at=now,
+            time_spent_ms=_spent_ms(ds, now),
+        ),
+    )
+    session.flush()
+
+
+def not_fixed(
+    session: Session, ds: TreeSession, notes: str = "", now: datetime | None = None
+) -> None:
+    """ "Still not fixed" on a resolution page: the session goes on to the step the tree names
+    (``not_fixed_next``) or, without one, ends escalated with the whole transcript, so the
+    escalation form is filled in from it."""
+    attrs = _require_resolution(ds)
+    now = now or utcnow()
+    graph = graph_of(ds)
+    notes = notes.strip()[:2000]
+    target = attrs.get("not_fixed_next")
+    step = SessionStep(
+        action="not_fixed",
+        node_id=ds.current_node,
+        node_kind="resolution",
+        answer=NOT_FIXED,
+        outcome=SessionOutcome.NOT_FIXED.value,
+        notes=notes,
+        at=now,
+        time_spent_ms=_spent_ms(ds, now),
+    )
+    ds.outcome = SessionOutcome.NOT_FIXED.value
+    if not isinstance(target, str) or target not in graph or target == ds.current_node:
+        step.target_node = ds.current_node
+        _record(session, ds, step)
+        session.flush()
+        _finish(session, ds, graph, "escalated", "not_fixed", now, notes=notes)
+        return
+    step.target_node = target
+    _record(session, ds, step)
+    ds.status = SessionStatus.ACTIVE.value
+    ds.ended_at = None
+    ds.end_reason = ""
+    ds.path = [*(ds.path or []), target]
+    _arrive(graph, ds, target, now)
+    target_kind = graph.nodes[target]["kind"]
+    if target_kind in TERMINAL_KINDS:
+        _finish(session, ds, graph, target_kind, "terminal", now)
+    else:
+        session.flush()
+
+
 def abandon(session: Session, ds: TreeSession, now: datetime | None = None) -> None:
     _require_active(ds)
     _finish(session, ds, graph_of(ds), "abandoned", "abandoned", now or utcnow())
@@ -514,7 +633,7 @@ def abandon(session: Session, ds: TreeSession, now: datetime | None = None) -> N
 @dataclass
 class TranscriptEntry:
     seq: int
-    action: str  # answer | value | check | end
+    action: str  # answer | value | check | check_error | fixed | not_fixed | end
     node: str
     kind: str
     label: str
@@ -532,6 +651,9 @@ class TranscriptEntry:
         return dict(self.__dict__)
 
 
+TRANSCRIPT_ACTIONS = ("answer", "value", "check", "check_error", "fixed", "not_fixed", "end")
+
+
 def transcript(ds: TreeSession, graph: nx.DiGraph | None = None) -> list[TranscriptEntry]:
     """The steps that stand (answers taken back are left out), in order, then the end.
     Pages and the API pass ``graph`` as the viewer may see it (``session_graph``)."""
@@ -539,7 +661,7 @@ def transcript(ds: TreeSession, graph: nx.DiGraph | None = None) -> list[Transcr
     variables = ds.variables or {}
     entries = []
     for step in steps_of(ds):
-        if step.undone or step.action not in ("answer", "value", "check", "end"):
+        if step.undone or step.action not in TRANSCRIPT_ACTIONS:
             continue
         view = node_view(graph, step.node_id, ds.mode, variables, {})
         entries.append(
@@ -569,7 +691,11 @@ def path_nodes(ds: TreeSession) -> list[str]:
 
 def _entry_line(number: int, entry: TranscriptEntry) -> list[str]:
     lines = [f"{number}. {entry.text}"]
-    if entry.kind == "check":
+    if entry.action == "check_error":
+        lines.append(f"   Automated check could not answer: {entry.detail}")
+    elif entry.action in ("fixed", "not_fixed"):
+        lines.append(f"   Did this fix it? {entry.answer}")
+    elif entry.kind == "check":
         how = "checked automatically" if entry.automated else f"answered '{entry.answer}'"
         detail = f": {entry.detail}" if entry.automated and entry.detail else ""
         lines.append(f"   Result: {entry.outcome} ({how}){detail}")
@@ -612,6 +738,14 @@ def outcome_lines(ds: TreeSession, graph: nx.DiGraph, groups: dict[str, str]) ->
     if ds.status == SessionStatus.ABANDONED:
         return ["Outcome: abandoned."]
     end = next((s for s in reversed(steps_of(ds)) if s.action == "end"), None)
+    if ds.end_reason == "not_fixed":
+        view = node_view(graph, ds.current_node, ds.mode, variables, groups)
+        lines = [f"Outcome: escalated: \"{NOT_FIXED}\" after '{view.label}'."]
+        if (view.terminal or {}).get("workaround"):
+            lines.append(f"That was a workaround; still to fix: {view.terminal['remains']}")
+        if end is not None and end.notes:
+            lines.append(f"Notes: {end.notes}")
+        return lines
     if ds.end_reason == "didnt_help":
         view = node_view(graph, ds.current_node, ds.mode, variables, groups)
         lines = [f"Outcome: escalated: \"This didn't help\" at '{view.label}'."]
@@ -620,7 +754,14 @@ def outcome_lines(ds: TreeSession, graph: nx.DiGraph, groups: dict[str, str]) ->
         return lines
     view = node_view(graph, ds.current_node, ds.mode, variables, groups)
     if ds.status == SessionStatus.RESOLVED:
-        return [f"Outcome: resolved: {view.text}"]
+        said = {
+            SessionOutcome.FIXED: "confirmed fixed",
+            SessionOutcome.WORKAROUND: "working with a workaround, not fixed",
+        }.get(ds.outcome, "not confirmed fixed")
+        lines = [f"Outcome: resolved ({said}): {view.text}"]
+        if (view.terminal or {}).get("workaround"):
+            lines.append(f"Still to fix: {view.terminal['remains']}")
+        return lines
     terminal = view.terminal or {}
     lines = [
         f"Outcome: escalated to {terminal.get('group_name')} "
@@ -640,7 +781,7 @@ def last_check(ds: TreeSession, graph: nx.DiGraph | None = None) -> dict[str, An
     step = session.scalar(
         select(SessionStep).where(SessionStep.session_id == ds.id, SessionStep.seq == ds.step_count)
     )
-    if step is None or step.action not in ("check", "end"):
+    if step is None or step.action not in ("check", "check_error", "end"):
         return None
     if step.action == "end":  # the check led straight to a terminal
         step = session.scalar(
@@ -657,6 +798,7 @@ def last_check(ds: TreeSession, graph: nx.DiGraph | None = None) -> dict[str, An
         "outcome": step.outcome,
         "detail": step.detail,
         "automated": step.automated,
+        "answered": step.action == "check",  # False: the check could not answer; ask by hand
     }
 
 
@@ -665,7 +807,7 @@ def checks_run(ds: TreeSession, graph: nx.DiGraph | None = None) -> list[dict[st
     graph = graph if graph is not None else graph_of(ds)
     result = []
     for step in steps_of(ds):
-        if step.action != "check" or step.undone:
+        if step.action not in ("check", "check_error") or step.undone:
             continue
         attrs = graph.nodes[step.node_id]
         params = {k: fill(str(v), ds.variables or {}) for k, v in attrs.get("params", {}).items()}

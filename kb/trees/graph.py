@@ -201,6 +201,7 @@ def node_texts(attrs: dict[str, Any]) -> list[Any]:
         attrs.get("script"),
         attrs.get("params"),
         attrs.get("ask"),
+        attrs.get("remains"),
         followup.get("text") if isinstance(followup, dict) else None,
     ]
 

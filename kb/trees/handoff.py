@@ -39,6 +39,12 @@ def escalation_fields(snapshot: SessionSnapshot, default_group: str) -> dict[str
     terminal = snapshot.terminal or {}
     if terminal:
         summary = f"{snapshot.tree_title}: {terminal.get('label', '')}"
+    elif snapshot.end_reason == "not_fixed":
+        ending = next(
+            (e.get("label") for e in reversed(snapshot.transcript) if e.get("action") == "end"),
+            "",
+        )
+        summary = f"{snapshot.tree_title}: still not fixed after '{ending}'"
     else:
         summary = f"{snapshot.tree_title}: the guided steps did not help"
     return {

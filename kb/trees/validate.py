@@ -3,7 +3,9 @@
 Proves: one start that exists; every node reachable from it; from every node some path
 reaches a resolution or an escalation (loops need an exit); terminals have no out-edges;
 answers unique per node; every article, check and support group named exists; every
-``{variable}`` is set by an input node on every path that reaches its use.
+``{variable}`` is set by an input node on every path that reaches its use. A resolution's
+``not_fixed_next`` (where "Still not fixed" leads) counts as a way on for reachability and
+variables, and must never lead back to the same ending.
 """
 
 from __future__ import annotations
@@ -85,9 +87,44 @@ def validate_tree(graph: nx.DiGraph, context: Context | None = None) -> Report:
         _check_node(graph, node, attrs, context, report)
     start = graph.graph.get("start")
     if isinstance(start, str) and start in graph:
-        _check_structure(graph, start, report)
-        _check_variables(graph, start, report)
+        flow = walkable(graph)
+        _check_structure(flow, start, report)
+        _check_variables(flow, start, report)
+        _check_not_fixed_loops(graph, flow, report)
     return report
+
+
+def not_fixed_jumps(graph: nx.DiGraph) -> list[tuple[str, str]]:
+    """(resolution, step) for each resolution whose "Still not fixed" leads on to a step."""
+    return [
+        (node, attrs["not_fixed_next"])
+        for node, attrs in graph.nodes(data=True)
+        if attrs.get("kind") == "resolution"
+        and isinstance(attrs.get("not_fixed_next"), str)
+        and attrs["not_fixed_next"] in graph
+        and attrs["not_fixed_next"] != node
+    ]
+
+
+def walkable(graph: nx.DiGraph) -> nx.DiGraph:
+    """The graph a session can walk: its edges plus the "Still not fixed" jumps."""
+    jumps = not_fixed_jumps(graph)
+    if not jumps:
+        return graph
+    flow = nx.DiGraph(graph)
+    flow.add_edges_from(jumps)
+    return flow
+
+
+def _check_not_fixed_loops(graph: nx.DiGraph, flow: nx.DiGraph, report: Report) -> None:
+    for node, target in not_fixed_jumps(graph):
+        if node in nx.descendants(flow, target):
+            report.add(
+                f"not_fixed_next: '{target}' can lead back to this ending, so someone whose "
+                "problem is not fixed could go round in a loop; name a step after which it "
+                "cannot come back here (or leave not_fixed_next out to escalate)",
+                node,
+            )
 
 
 # --- the tree as a whole ------------------------------------------------------------------
@@ -174,6 +211,12 @@ def _check_node(
         "escalation": _check_escalation,
     }[kind]
     checker(node, attrs, out, context, report)
+    if kind == "resolution":
+        _check_not_fixed(graph, node, attrs, report)
+    else:
+        for name in ("workaround", "remains", "not_fixed_next"):
+            if name in attrs:
+                report.add(f"{name}: only a resolution can say this", node)
 
 
 def _check_article(
@@ -306,6 +349,31 @@ def _check_resolution(node, attrs, out, context, report) -> None:
     text = followup.get("text")
     if not isinstance(text, str) or not text.strip():
         report.add("followup text: say what to check with the requester", node)
+
+
+def _check_not_fixed(graph: nx.DiGraph, node: str, attrs: dict[str, Any], report: Report) -> None:
+    """``workaround: true`` needs ``remains`` (what still needs fixing); ``not_fixed_next``
+    names the step "Still not fixed" leads to (another node of this tree)."""
+    workaround = attrs.get("workaround")
+    if workaround is not None and not isinstance(workaround, bool):
+        report.add("workaround: must be true or false", node)
+    remains = attrs.get("remains")
+    if workaround is True:
+        if not isinstance(remains, str) or not remains.strip():
+            report.add("remains: a workaround must say what still needs fixing", node)
+        elif len(remains) > 500:
+            report.add("remains: must be at most 500 characters", node)
+    elif remains is not None:
+        report.add("remains: only a workaround (workaround: true) says what remains", node)
+    target = attrs.get("not_fixed_next")
+    if target is None:
+        return
+    if not isinstance(target, str) or not target:
+        report.add("not_fixed_next: name the step 'Still not fixed' leads to", node)
+    elif target == node:
+        report.add("not_fixed_next: must name another step, not this ending", node)
+    elif target not in graph:
+        report.add(f"not_fixed_next: there is no node '{target}'", node)
 
 
 def _check_escalation(node, attrs, out, context, report) -> None:

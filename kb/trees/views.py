@@ -95,7 +95,7 @@ def _step_context(ds: TreeSession, error: str | None = None) -> dict[str, Any]:
         "graph_title": graph.graph.get("title", ds.tree_id),
         "article": inline_article(view.article),
         "technician": ds.mode == SessionMode.TECHNICIAN,
-        "can_go_back": len(ds.path or []) > 1 and not ds.finished,
+        "can_go_back": engine.can_go_back(get_db(), ds),
         "step_number": len(ds.path or []),
         "error": error,
         "can_escalate": has_endpoint("escalation.new_escalation"),
@@ -119,6 +119,10 @@ def step(token: str):
             engine.didnt_help(session, ds, notes=notes)
         elif action == "abandon":
             engine.abandon(session, ds)
+        elif action == "fixed":
+            engine.confirm_fixed(session, ds)
+        elif action == "not_fixed":
+            engine.not_fixed(session, ds, notes=from_form(SessionNotes).notes or "")
         elif action == "answer":
             given = from_form(SessionAnswer)
             engine.answer(
@@ -139,6 +143,13 @@ def step(token: str):
         problems = "; ".join(f"{name}: {text}" for name, text in error.fields.items())
         message = f"{error.message} {problems}" if len(error.fields) > 1 else error.message
         return render_template("trees/step.html", **_step_context(ds, message)), 422
+    if (
+        action == "not_fixed"
+        and ds.end_reason == "not_fixed"
+        and has_endpoint("escalation.new_escalation")
+    ):
+        # nothing else to try: on to the escalation form, filled in from the session
+        return redirect(url_for("escalation.new_escalation", session=ds.token))
     return redirect(url_for("trees.step", token=ds.token))
 
 

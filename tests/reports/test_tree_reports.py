@@ -9,7 +9,7 @@ import pytest
 
 from kb.escalation.intake import EscalationRequest, create_escalation
 from kb.extensions import kb_state
-from kb.models import Tree, TreeSession
+from kb.models import SessionStep, Tree, TreeSession
 from kb.reports.base import Period
 from kb.reports.trees import deflection_report, heatmap_report, recurring_report
 
@@ -19,7 +19,15 @@ TREE = "printer-not-printing"
 
 
 def add(
-    session, tree, status, path, when, mode="self_service", end_reason="terminal", updated=None
+    session,
+    tree,
+    status,
+    path,
+    when,
+    mode="self_service",
+    end_reason="terminal",
+    updated=None,
+    outcome=None,
 ):
     ds = TreeSession(
         token=secrets.token_urlsafe(8),
@@ -34,6 +42,9 @@ def add(
         updated_at=updated or when,
         ended_at=None if status == "active" else when + timedelta(minutes=3),
         end_reason="" if status == "active" else end_reason,
+        outcome=outcome
+        if outcome is not None
+        else {"resolved": "unconfirmed", "escalated": "not_fixed"}.get(status, ""),
     )
     session.add(ds)
     return ds
@@ -51,14 +62,30 @@ def known(kb):
         day1 = datetime(2026, 11, 3, 10, tzinfo=UTC)
         day2 = datetime(2026, 11, 4, 10, tzinfo=UTC)
         start = ["in_printer", "q_secure", "a_release"]
-        add(session, tree, "resolved", [*start, "res_released"], day1)
-        add(session, tree, "resolved", [*start, "res_released"], day1)
+        add(session, tree, "resolved", [*start, "res_released"], day1, outcome="fixed")
+        add(session, tree, "resolved", [*start, "res_released"], day1)  # nobody said
         add(
             session,
             tree,
             "resolved",
             [*start, "q_display", "a_fix_printer", "res_printer_fixed"],
             day2,
+            outcome="fixed",
+        )
+        # "Still not fixed" at the release ending, then escalated from there
+        again = add(
+            session, tree, "escalated", [*start, "res_released"], day2, end_reason="not_fixed"
+        )
+        session.flush()
+        session.add(
+            SessionStep(
+                session_id=again.id,
+                seq=1,
+                action="not_fixed",
+                node_id="res_released",
+                node_kind="resolution",
+                at=day2,
+            )
         )
         esc = add(
             session,
@@ -98,30 +125,49 @@ def known(kb):
 def test_deflection_counts_outcomes_per_tree_and_day(known):
     with known.session() as session:
         report = deflection_report(session, PERIOD, known.config, now=NOW)
-    assert report.data["sessions"] == 7
-    assert (report.data["resolved"], report.data["escalated"], report.data["abandoned"]) == (
-        3,
-        2,
-        2,
-    )
-    assert report.data["deflection_percent"] == 60.0  # 3 / (3 + 2)
+    data = report.data
+    assert data["sessions"] == 8
+    assert [data[k] for k in ("fixed", "workaround", "unconfirmed", "not_fixed")] == [2, 0, 1, 3]
+    assert (data["abandoned"], data["said_not_fixed"]) == (2, 1)
+    # only confirmed fixes are deflected: 2 / (2 fixed + 1 unconfirmed + 3 not fixed)
+    assert data["deflection_percent"] == 33.3
     days = {row[0]: row[1:] for row in report.tables[1].rows}
-    assert days["2026-11-03"] == [2, 0, 0] and days["2026-11-04"] == [1, 2, 2]
+    assert days["2026-11-03"] == [1, 0, 1, 0, 0] and days["2026-11-04"] == [1, 0, 0, 3, 2]
     (tree_row,) = report.tables[0].rows
-    assert tree_row[0] == TREE and tree_row[2:] == [7, 3, 2, 2, 0, 60.0]
+    assert tree_row[0] == TREE and tree_row[2:] == [8, 2, 0, 1, 3, 2, 0, 1, 33.3]
+
+
+def test_a_confirmed_workaround_is_not_deflected(known):
+    with known.session() as session:
+        ds = session.query(TreeSession).filter_by(outcome="fixed").first()
+        ds.outcome = "workaround"
+        session.commit()
+        report = deflection_report(session, PERIOD, known.config, now=NOW)
+    assert report.data["workaround"] == 1 and report.data["fixed"] == 1
+    assert report.data["deflection_percent"] == 16.7
 
 
 def test_heatmap_counts_visits_stops_and_escalation_outcomes(known):
     with known.session() as session:
         report = heatmap_report(session, PERIOD, known.config, now=NOW, tree_id=TREE)
     visits = report.data["visits"]
-    assert visits["in_printer"] == 8 and visits["a_release"] == 6
-    assert visits["res_released"] == 3 and visits["esc_printer_fault"] == 1
+    assert visits["in_printer"] == 9 and visits["a_release"] == 7
+    assert visits["res_released"] == 4 and visits["esc_printer_fault"] == 1
     assert report.data["abandoned_at"] == {"q_secure": 1, "a_release": 1}
-    assert report.data["escalated_at"] == {"esc_printer_fault": 1, "(didn't help)": 1}
+    assert report.data["escalated_at"] == {
+        "esc_printer_fault": 1,
+        "res_released": 1,
+        "(didn't help)": 1,
+    }
+    assert report.data["confirmed_at"] == {"res_released": 1, "res_printer_fixed": 1}
+    assert report.data["unconfirmed_at"] == {"res_released": 2}  # one was a technician's
+    assert report.data["not_fixed_at"] == {"res_released": 1}
+    assert report.data["deflected"] == 2
+    endings = {row[0]: row[2:] for row in report.tables[2].rows}
+    assert endings["res_released"] == ["no", 1, 2, 1]
     escalations = {row[0]: row for row in report.tables[1].rows}
     assert "Replaced the fuser unit. (1)" in escalations["esc_printer_fault"][2]
-    assert "8 · 1 left" in str(report.charts[0])  # q_secure: 8 passed, 1 stopped there
+    assert "9 · 1 left" in str(report.charts[0])  # q_secure: 8 passed, 1 stopped there
 
 
 def test_recurring_flags_a_service_spike_with_the_escalations_behind_it(kb):

@@ -109,6 +109,8 @@ class _FormReader(HTMLParser):
         name = a.get("name")
         if tag == "input" and name and a.get("type") not in ("submit", "checkbox", "radio"):
             self.fields[name] = a.get("value") or ""
+        elif tag == "input" and name and a.get("type") == "checkbox" and "checked" in a:
+            self.fields[name] = a.get("value") or "on"
         elif tag == "select" and name:
             self.select = name
             self.fields.setdefault(name, "")

@@ -67,7 +67,10 @@ def test_a_person_walks_to_a_fix_with_the_article_shown_inline(client) -> None:
     assert "Switch it on." in html and "Article:" in html
     step(client, token, answer="It worked")
     html = page(client, token)
-    assert "Fixed" in html and "It prints again." in html
+    assert "It prints again." in html and "Did this fix it?" in html
+    step(client, token, action="fixed")
+    html = page(client, token)
+    assert "<h1>Fixed</h1>" in html and "Did this fix it?" not in html
 
 
 def test_an_unknown_answer_or_a_too_long_value_is_refused_with_a_message(client) -> None:
@@ -155,13 +158,13 @@ def test_technician_mode_shows_technician_wording_scripts_notes_and_runs_checks(
     assert "Run check" in page(client, token)
     step(client, token, answer="Run check")
     html = page(client, token)
-    assert "Fixed" in html and "Follow up in 2 days: Check HP still prints." in html
+    assert "Did this fix it?" in html and "Follow up in 2 days: Check HP still prints." in html
     text = client.get(f"/sessions/{token}/transcript").get_data(as_text=True)
     assert "Caller on floor 3" in text and "checked automatically" in text
 
 
-def test_a_refused_check_is_shown_to_the_technician_with_its_reason(
-    app, client, auth, tmp_path
+def test_a_refused_check_is_no_answer_the_step_stays_and_asks_by_hand(
+    app, client, auth, tmp_path, recorder
 ) -> None:
     data = small(id="refused-check")
     node(data, "c_ping")["params"] = {"host": "intranet.example.com", "port": 443}
@@ -173,13 +176,24 @@ def test_a_refused_check_is_shown_to_the_technician_with_its_reason(
     step(client, token, answer="Run check")
     html = page(client, token)
     assert "intranet.example.com is not on the allowlist" in html
-    assert "This needs Desktop Support" in html  # no "error" edge: error follows "fail"
+    # not taken as "fail": no escalation, the same question with its hand answers and Back
+    assert "This needs Desktop Support" not in html and recorder.sessions == []
+    assert "answer the question below by hand" in html
+    assert "Can you open the print server page?" in html and 'value="back"' in html
+    step(client, token, answer="Yes")  # answered by hand: on to the fix
+    assert "It prints again." in page(client, token)
+    text = client.get(f"/sessions/{token}/transcript").get_data(as_text=True)
+    assert "Automated check could not answer: refused:" in text
     api = Api(client, "/trees/refused-check")
     body = api.post("/sessions", {"tree": "refused-check", "mode": "technician"}).get_json()
     for move in ({"value": "HP"}, {"answer": "Yes"}, {"answer": "Run check"}):
         body = api.post(f"/sessions/{body['id']}/answer", move).get_json()
+    assert body["status"] == "active" and body["node"]["id"] == "c_ping"
     assert body["last_check"]["outcome"] == "error" and body["last_check"]["automated"]
     assert body["last_check"]["detail"].startswith("refused:")
+    assert body["last_check"]["answered"] is False
+    body = api.post(f"/sessions/{body['id']}/back").get_json()
+    assert body["node"]["id"] == "q_power"  # Back undoes the answer before the check
 
 
 def test_technician_sessions_do_not_exist_for_others(app, client, auth) -> None:
@@ -239,7 +253,8 @@ def test_the_transcript_is_printable_copyable_and_highlights_the_path(client) ->
     step(client, token, answer="No")
     step(client, token, answer="It worked")
     html = client.get(f"/sessions/{token}/transcript").get_data(as_text=True)
-    assert 'class="copy-box"' in html and "Outcome: resolved: It prints again." in html
+    assert 'class="copy-box"' in html
+    assert "Outcome: resolved (not confirmed fixed): It prints again." in html
     svg = html[html.index("<svg") : html.index("</svg>") + 6]
     root = ET.fromstring(svg)
     lit = {

@@ -51,5 +51,6 @@ def test_every_terminal_is_reachable_through_the_pages_in_each_mode(client, auth
             for field, value in answers_along(graph, path):
                 assert step(client, token, **{field: value}).status_code == 302
             page = client.get(f"/sessions/{token}").get_data(as_text=True)
-            heading = "Fixed" if graph.nodes[terminal]["kind"] == "resolution" else "This needs"
+            resolution = graph.nodes[terminal]["kind"] == "resolution"
+            heading = "Did this fix it?" if resolution else "This needs"
             assert heading in page, (tree_id, terminal)

@@ -191,6 +191,8 @@ TABLE: dict[str, Rule | dict[str, Rule]] = {
     "trees_api.answer": diagnostic_session(),
     "trees_api.back": diagnostic_session(),
     "trees_api.didnt_help": diagnostic_session(),
+    "trees_api.fixed": diagnostic_session(),
+    "trees_api.not_fixed": diagnostic_session(),
     "trees_api.abandon": diagnostic_session(),
     "tree_flags.flag_step": diagnostic_session(),  # anonymous visitors throttled like votes
     "tree_flags.flag_step_api": diagnostic_session(),

@@ -5,7 +5,7 @@ open for the tree's authors and the reviewers until resolved. Only creates its o
 may follow any revision that has ``trees``, ``tree_revisions`` and ``tree_sessions``.
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-05 18:30:00.000000
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0015"
-down_revision: str | None = "0013"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
