@@ -20,7 +20,7 @@ def test_a_lockout_workaround_still_not_fixed_goes_to_the_desk_prefilled(page) -
     page.click("button:has-text('It worked')")
     assert page.locator("h1").inner_text() == "A workaround to get you going"
     assert "keeps locking your account" in page.locator(".workaround-remains").inner_text()
-    assert page.locator("legend").inner_text() == "Did this fix it?"
+    assert page.get_by_role("group", name="Did this fix it?").is_visible()
     page.fill("#nf-notes", "It locked again after lunch")
     page.click("button:has-text('Still not fixed')")
     page.wait_for_url("**/escalations/new?session=*")
