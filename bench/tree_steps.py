@@ -20,6 +20,7 @@ from kb.auth.users import create_token, create_user
 from kb.content import import_content
 from kb.extensions import kb_state
 from kb.trees import engine
+from kb.trees.steps import node_view
 from kb.trees.store import get_tree
 
 
@@ -137,7 +138,7 @@ def main() -> None:
             session.commit()
             for _ in range(args.steps):
                 graph = engine.graph_of(ds)
-                view = engine.node_view(graph, ds.current_node, ds.mode, ds.variables, {})
+                view = node_view(graph, ds.current_node, ds.mode, ds.variables, {})
                 began = time.perf_counter()
                 engine.answer(session, ds, user=None, **move_for(view.__dict__))
                 session.commit()

@@ -17,7 +17,9 @@ from kb.trees import catalog, engine
 from kb.trees.graph import graph_to_data
 from kb.trees.projection import for_viewer
 from kb.trees.schemas import SessionAnswer, SessionNotes, SessionStart
+from kb.trees.steps import node_view, session_graph
 from kb.trees.store import get_tree, revision_graph
+from kb.trees.transcript import entries, last_check, path_nodes, transcript_text
 from kb.trees.web import check_runner, draft_revision, groups, visible_tree
 
 bp = Blueprint("trees_api", __name__, url_prefix="/api/v1")
@@ -68,8 +70,8 @@ def tree_summary(tree: Tree) -> dict[str, Any]:
 
 
 def session_body(ds: TreeSession, full: bool = False) -> dict[str, Any]:
-    graph = engine.session_graph(ds, current_user)
-    view = engine.node_view(graph, ds.current_node, ds.mode, ds.variables or {}, groups())
+    graph = session_graph(ds, current_user)
+    view = node_view(graph, ds.current_node, ds.mode, ds.variables or {}, groups())
     body: dict[str, Any] = {
         "id": ds.token,
         "tree": ds.tree_id,
@@ -94,14 +96,14 @@ def session_body(ds: TreeSession, full: bool = False) -> dict[str, Any]:
             "latest_update": latest.text if latest else None,
             "url": f"/outages/{outage.id}",
         }
-    check = engine.last_check(ds, graph)
+    check = last_check(ds, graph)
     if check is not None:
         body["last_check"] = check
     if full:
         body["variables"] = dict(ds.variables or {})
-        body["path"] = engine.path_nodes(ds)
-        body["transcript"] = [entry.to_dict() for entry in engine.transcript(ds, graph)]
-        body["transcript_text"] = engine.transcript_text(ds, groups(), graph)
+        body["path"] = path_nodes(ds)
+        body["transcript"] = [entry.to_dict() for entry in entries(ds, graph)]
+        body["transcript_text"] = transcript_text(ds, groups(), graph)
         body["articles_viewed"] = list(ds.articles_viewed or [])
     return body
 

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 import networkx as nx
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload, object_session
+from sqlalchemy.orm import Session, joinedload
 
 from kb import followups
 from kb.auth.policy import can, require, require_tree
@@ -31,8 +30,6 @@ from kb.models import (
     User,
     utcnow,
 )
-from kb.records import SessionSnapshot
-from kb.trees import projection
 from kb.trees.checks import CheckResult
 from kb.trees.graph import (
     CHECK_ANSWERS,
@@ -40,92 +37,19 @@ from kb.trees.graph import (
     exits,
     fill,
 )
+from kb.trees.steps import (
+    FIXED,
+    NOT_FIXED,
+    RUN_CHECK,
+    TEXT_LIMIT,
+    WORKED_AROUND,
+    graph_of,
+    steps_of,
+)
 from kb.trees.store import revision_graph
+from kb.trees.transcript import session_snapshot
 
-RUN_CHECK = "Run check"
-FIXED = "Yes, it's fixed"
-WORKED_AROUND = "Yes, I can work for now"
-NOT_FIXED = "Still not fixed"
-TEXT_LIMIT = 500
-MODE_LABELS = {"self_service": "self-service", "technician": "technician"}
 CheckRunner = Callable[[str, dict[str, Any]], CheckResult]
-
-
-@dataclass
-class NodeView:
-    """What one step shows: wording for the mode, the answers offered, the input asked for."""
-
-    id: str
-    kind: str
-    label: str
-    text: str
-    script: str = ""
-    article: str | None = None
-    answers: list[str] = field(default_factory=list)
-    input: dict[str, Any] | None = None
-    check: dict[str, Any] | None = None
-    terminal: dict[str, Any] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if v not in (None, "", [])} | {
-            "answers": self.answers
-        }
-
-
-def node_view(
-    graph: nx.DiGraph, node: str, mode: str, variables: dict[str, Any], groups: dict[str, str]
-) -> NodeView:
-    attrs = graph.nodes[node]
-    technician = mode == SessionMode.TECHNICIAN
-    text = attrs.get("text_technician") if technician and attrs.get("text_technician") else None
-    view = NodeView(
-        id=node,
-        kind=attrs["kind"],
-        label=fill(attrs.get("label", ""), variables),
-        text=fill(text or attrs.get("text", ""), variables),
-        script=fill(attrs.get("script", ""), variables) if technician else "",
-        article=attrs.get("article"),
-    )
-    kind = attrs["kind"]
-    if kind in ("question", "action"):
-        view.answers = [choice.label for choice in exits(graph, node)]
-    elif kind == "input":
-        spec: dict[str, Any] = {"var": attrs["var"], "type": attrs["input_type"]}
-        for key in ("choices", "min", "max", "max_length"):
-            if attrs.get(key) is not None:
-                spec[key] = attrs[key]
-        view.input = spec
-    elif kind == "check":
-        view.answers = ([RUN_CHECK] if technician else []) + list(CHECK_ANSWERS)
-        params = {k: fill(str(v), variables) for k, v in (attrs.get("params") or {}).items()}
-        view.check = {"name": attrs["check"], "params": params}
-    elif kind == "resolution":
-        followup = attrs.get("followup")
-        workaround = attrs.get("workaround") is True
-        view.terminal = {
-            "outcome": "resolved",
-            "workaround": workaround,
-            "if_not_fixed": "continue" if attrs.get("not_fixed_next") in graph else "escalate",
-        }
-        if workaround:
-            view.terminal["remains"] = fill(str(attrs.get("remains") or ""), variables)
-        if isinstance(followup, dict):
-            view.terminal["followup"] = {
-                "after_days": followup.get("after_days"),
-                "text": fill(str(followup.get("text", "")), variables),
-            }
-    elif kind == "escalation":
-        group = attrs.get("group", "")
-        view.terminal = {
-            "outcome": "escalated",
-            "group": group,
-            "group_name": groups.get(group, group),
-            "impact": attrs.get("impact"),
-            "urgency": attrs.get("urgency"),
-            "ask": [fill(a, variables) for a in attrs.get("ask", [])],
-        }
-    return view
-
 
 # --- finding and starting ----------------------------------------------------------------
 
@@ -218,15 +142,6 @@ def start_session(
     return ds
 
 
-def session_graph(ds: TreeSession, viewer: Any) -> nx.DiGraph:
-    """The session's tree as ``viewer`` may see it (kb.trees.projection)."""
-    return projection.for_viewer(graph_of(ds), viewer)
-
-
-def graph_of(ds: TreeSession) -> nx.DiGraph:
-    return revision_graph(ds.revision)
-
-
 # --- stepping ------------------------------------------------------------------------------
 
 
@@ -245,17 +160,6 @@ def _record(session: Session, ds: TreeSession, step: SessionStep) -> None:
     step.seq = ds.step_count
     step.session_id = ds.id
     session.add(step)
-
-
-def steps_of(ds: TreeSession) -> list[SessionStep]:
-    session = object_session(ds)
-    if session is None:
-        return list(ds.steps)
-    return list(
-        session.scalars(
-            select(SessionStep).where(SessionStep.session_id == ds.id).order_by(SessionStep.seq)
-        )
-    )
 
 
 def _spent_ms(ds: TreeSession, now: datetime) -> int:
@@ -625,231 +529,3 @@ def not_fixed(
 def abandon(session: Session, ds: TreeSession, now: datetime | None = None) -> None:
     _require_active(ds)
     _finish(session, ds, graph_of(ds), "abandoned", "abandoned", now or utcnow())
-
-
-# --- reading back --------------------------------------------------------------------------
-
-
-@dataclass
-class TranscriptEntry:
-    seq: int
-    action: str  # answer | value | check | check_error | fixed | not_fixed | end
-    node: str
-    kind: str
-    label: str
-    text: str
-    answer: str = ""
-    value: str = ""
-    outcome: str = ""
-    detail: str = ""
-    automated: bool = False
-    notes: str = ""
-    time_spent_ms: int = 0
-    at: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-
-TRANSCRIPT_ACTIONS = ("answer", "value", "check", "check_error", "fixed", "not_fixed", "end")
-
-
-def transcript(ds: TreeSession, graph: nx.DiGraph | None = None) -> list[TranscriptEntry]:
-    """The steps that stand (answers taken back are left out), in order, then the end.
-    Pages and the API pass ``graph`` as the viewer may see it (``session_graph``)."""
-    graph = graph if graph is not None else graph_of(ds)
-    variables = ds.variables or {}
-    entries = []
-    for step in steps_of(ds):
-        if step.undone or step.action not in TRANSCRIPT_ACTIONS:
-            continue
-        view = node_view(graph, step.node_id, ds.mode, variables, {})
-        entries.append(
-            TranscriptEntry(
-                seq=step.seq,
-                action=step.action,
-                node=step.node_id,
-                kind=step.node_kind,
-                label=view.label,
-                text=view.text,
-                answer=step.answer,
-                value=step.value,
-                outcome=step.outcome,
-                detail=step.detail,
-                automated=step.automated,
-                notes=step.notes,
-                time_spent_ms=step.time_spent_ms,
-                at=step.at.isoformat(),
-            )
-        )
-    return entries
-
-
-def path_nodes(ds: TreeSession) -> list[str]:
-    return list(ds.path or [])
-
-
-def _entry_line(number: int, entry: TranscriptEntry) -> list[str]:
-    lines = [f"{number}. {entry.text}"]
-    if entry.action == "check_error":
-        lines.append(f"   Automated check could not answer: {entry.detail}")
-    elif entry.action in ("fixed", "not_fixed"):
-        lines.append(f"   Did this fix it? {entry.answer}")
-    elif entry.kind == "check":
-        how = "checked automatically" if entry.automated else f"answered '{entry.answer}'"
-        detail = f": {entry.detail}" if entry.automated and entry.detail else ""
-        lines.append(f"   Result: {entry.outcome} ({how}){detail}")
-    elif entry.value:
-        lines.append(f"   Answer: {entry.value}")
-    else:
-        lines.append(f"   Answer: {entry.answer}")
-    if entry.notes:
-        lines.append(f"   Notes: {entry.notes}")
-    return lines
-
-
-def transcript_text(
-    ds: TreeSession, groups: dict[str, str] | None = None, graph: nx.DiGraph | None = None
-) -> str:
-    """The transcript in plain language, ready to paste into a ticket."""
-    graph = graph if graph is not None else graph_of(ds)
-    title = graph.graph.get("title", ds.tree_id)
-    lines = [
-        f"Diagnostic: {title} ({ds.tree_id}, revision {ds.revision.number})",
-        f"Mode: {MODE_LABELS.get(ds.mode, ds.mode)}; started "
-        f"{ds.started_at:%Y-%m-%d %H:%M} UTC; status: {ds.status}",
-        "",
-    ]
-    steps = [e for e in transcript(ds, graph) if e.action != "end"]
-    for number, entry in enumerate(steps, start=1):
-        lines += _entry_line(number, entry)
-    lines.append("")
-    lines += outcome_lines(ds, graph, groups or {})
-    if ds.articles_viewed:
-        lines.append("Articles shown: " + ", ".join(ds.articles_viewed))
-    return "\n".join(lines).rstrip() + "\n"
-
-
-def outcome_lines(ds: TreeSession, graph: nx.DiGraph, groups: dict[str, str]) -> list[str]:
-    variables = ds.variables or {}
-    if ds.status == SessionStatus.ACTIVE:
-        view = node_view(graph, ds.current_node, ds.mode, variables, groups)
-        return [f"Not finished: waiting at '{view.label}'."]
-    if ds.status == SessionStatus.ABANDONED:
-        return ["Outcome: abandoned."]
-    end = next((s for s in reversed(steps_of(ds)) if s.action == "end"), None)
-    if ds.end_reason == "not_fixed":
-        view = node_view(graph, ds.current_node, ds.mode, variables, groups)
-        lines = [f"Outcome: escalated: \"{NOT_FIXED}\" after '{view.label}'."]
-        if (view.terminal or {}).get("workaround"):
-            lines.append(f"That was a workaround; still to fix: {view.terminal['remains']}")
-        if end is not None and end.notes:
-            lines.append(f"Notes: {end.notes}")
-        return lines
-    if ds.end_reason == "didnt_help":
-        view = node_view(graph, ds.current_node, ds.mode, variables, groups)
-        lines = [f"Outcome: escalated: \"This didn't help\" at '{view.label}'."]
-        if end is not None and end.notes:
-            lines.append(f"Notes: {end.notes}")
-        return lines
-    view = node_view(graph, ds.current_node, ds.mode, variables, groups)
-    if ds.status == SessionStatus.RESOLVED:
-        said = {
-            SessionOutcome.FIXED: "confirmed fixed",
-            SessionOutcome.WORKAROUND: "working with a workaround, not fixed",
-        }.get(ds.outcome, "not confirmed fixed")
-        lines = [f"Outcome: resolved ({said}): {view.text}"]
-        if (view.terminal or {}).get("workaround"):
-            lines.append(f"Still to fix: {view.terminal['remains']}")
-        return lines
-    terminal = view.terminal or {}
-    lines = [
-        f"Outcome: escalated to {terminal.get('group_name')} "
-        f"(impact {terminal.get('impact')}, urgency {terminal.get('urgency')}).",
-        view.text,
-    ]
-    if terminal.get("ask"):
-        lines.append("To give the support team: " + "; ".join(terminal["ask"]))
-    return lines
-
-
-def last_check(ds: TreeSession, graph: nx.DiGraph | None = None) -> dict[str, Any] | None:
-    """The result of the check answered just now (so the next page can show it), or None."""
-    session = object_session(ds)
-    if session is None or not ds.step_count:
-        return None
-    step = session.scalar(
-        select(SessionStep).where(SessionStep.session_id == ds.id, SessionStep.seq == ds.step_count)
-    )
-    if step is None or step.action not in ("check", "check_error", "end"):
-        return None
-    if step.action == "end":  # the check led straight to a terminal
-        step = session.scalar(
-            select(SessionStep).where(
-                SessionStep.session_id == ds.id, SessionStep.seq == ds.step_count - 1
-            )
-        )
-        if step is None or step.action != "check":
-            return None
-    check = (graph if graph is not None else graph_of(ds)).nodes[step.node_id].get("check")
-    return {
-        "node": step.node_id,
-        "check": check,
-        "outcome": step.outcome,
-        "detail": step.detail,
-        "automated": step.automated,
-        "answered": step.action == "check",  # False: the check could not answer; ask by hand
-    }
-
-
-def checks_run(ds: TreeSession, graph: nx.DiGraph | None = None) -> list[dict[str, Any]]:
-    """Every check step that stands, automated or answered by hand."""
-    graph = graph if graph is not None else graph_of(ds)
-    result = []
-    for step in steps_of(ds):
-        if step.action not in ("check", "check_error") or step.undone:
-            continue
-        attrs = graph.nodes[step.node_id]
-        params = {k: fill(str(v), ds.variables or {}) for k, v in attrs.get("params", {}).items()}
-        result.append(
-            {
-                "node": step.node_id,
-                "check": attrs.get("check"),
-                "params": params,
-                "outcome": step.outcome,
-                "detail": step.detail,
-                "automated": step.automated,
-                "at": step.at.isoformat(),
-            }
-        )
-    return result
-
-
-def session_snapshot(ds: TreeSession, groups: dict[str, str]) -> SessionSnapshot:
-    """The session as the record ``kb_session_escalated`` carries (a detached copy)."""
-    graph = graph_of(ds)
-    view = node_view(graph, ds.current_node, ds.mode, ds.variables or {}, groups)
-    terminal = None
-    if view.kind == "escalation" and ds.end_reason == "terminal":
-        terminal = {**(view.terminal or {}), "label": view.label, "text": view.text}
-    return SessionSnapshot(
-        token=ds.token,
-        tree_id=ds.tree_id,
-        tree_title=str(graph.graph.get("title", ds.tree_id)),
-        service=str(graph.graph.get("service", "")),
-        revision_id=ds.revision_id,
-        revision_number=ds.revision.number,
-        mode=ds.mode,
-        status=ds.status,
-        end_reason=ds.end_reason,
-        node_id=ds.current_node,
-        started_at=ds.started_at,
-        ended_at=ds.ended_at,
-        transcript=[entry.to_dict() for entry in transcript(ds)],
-        transcript_text=transcript_text(ds, groups),
-        variables=dict(ds.variables or {}),
-        terminal=terminal,
-        articles_viewed=list(ds.articles_viewed or []),
-        checks_run=checks_run(ds),
-        requester_id=ds.user_id,
-    )

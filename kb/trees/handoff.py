@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session
 
 from kb.models import SessionStatus, TreeSession
 from kb.records import SessionSnapshot
-from kb.trees.engine import session_graph, session_snapshot, transcript_text, visible_session
+from kb.trees.engine import visible_session
+from kb.trees.steps import session_graph
+from kb.trees.transcript import session_snapshot, transcript_text
 
 __all__ = [
     "escalated_snapshot",

@@ -21,7 +21,9 @@ from kb.trees import catalog, engine
 from kb.trees.flowchart import render_svg
 from kb.trees.projection import for_viewer
 from kb.trees.schemas import SessionAnswer, SessionNotes, SessionStart
+from kb.trees.steps import node_view, session_graph
 from kb.trees.store import revision_by_number, revision_graph
+from kb.trees.transcript import entries, last_check, path_nodes, transcript_text
 from kb.trees.web import check_runner, draft_revision, groups, has_endpoint, visible_tree
 
 bp = Blueprint("trees", __name__)
@@ -87,8 +89,8 @@ def start(tree_id: str):
 
 
 def _step_context(ds: TreeSession, error: str | None = None) -> dict[str, Any]:
-    graph = engine.session_graph(ds, current_user)
-    view = engine.node_view(graph, ds.current_node, ds.mode, ds.variables or {}, groups())
+    graph = session_graph(ds, current_user)
+    view = node_view(graph, ds.current_node, ds.mode, ds.variables or {}, groups())
     return {
         "ds": ds,
         "view": view,
@@ -99,7 +101,7 @@ def _step_context(ds: TreeSession, error: str | None = None) -> dict[str, Any]:
         "step_number": len(ds.path or []),
         "error": error,
         "can_escalate": has_endpoint("escalation.new_escalation"),
-        "last_check": engine.last_check(ds, graph) if ds.mode == SessionMode.TECHNICIAN else None,
+        "last_check": last_check(ds, graph) if ds.mode == SessionMode.TECHNICIAN else None,
         "outage": open_for_service(get_db(), str(graph.graph.get("service", ""))),
     }
 
@@ -156,14 +158,14 @@ def step(token: str):
 @bp.get("/sessions/<token>/transcript")
 def transcript(token: str):
     ds = engine.session_by_token(get_db(), token, current_user)
-    graph = engine.session_graph(ds, current_user)
+    graph = session_graph(ds, current_user)
     return render_template(
         "trees/transcript.html",
         ds=ds,
-        entries=engine.transcript(ds, graph),
-        text=engine.transcript_text(ds, groups(), graph),
+        entries=entries(ds, graph),
+        text=transcript_text(ds, groups(), graph),
         graph_title=graph.graph.get("title", ds.tree_id),
-        svg=render_svg(graph, highlight=engine.path_nodes(ds)),
+        svg=render_svg(graph, highlight=path_nodes(ds)),
     )
 
 
