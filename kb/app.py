@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from kb.escalation import tickets
 from kb.escalation.views import bp as escalation_bp
 from kb.extensions import KbState, csrf, login_manager
 from kb.hooks import collect_by_plugin
+from kb.logs import init_request_logging
 from kb.outages import service as outages_service
 from kb.outages.views import bp as outages_bp
 from kb.outages.views import init_banner
@@ -73,8 +73,8 @@ def create_app(
 
 
 def configure_logging(app: Flask) -> None:
-    level = app.config.get("LOG_LEVEL", "INFO")
-    logging.getLogger("kb").setLevel(level)
+    """LOG_FORMAT, LOG_LEVEL, and a request id on every record of a request (kb/logs.py)."""
+    init_request_logging(app)
 
 
 def configure_state(app: Flask, plugins: list[object]) -> KbState:

@@ -44,6 +44,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "kb.extensions",
             "kb.changes",
             "kb.outbox",
+            "kb.logs",
         ),
     ),
     ("policy", ("kb.auth.policy", "kb.auth.users", "kb.throttle", "kb.templating")),
