@@ -21,6 +21,7 @@ from kb.errors import PluginError, register_error_handlers
 from kb.escalation import tickets
 from kb.escalation.views import bp as escalation_bp
 from kb.extensions import KbState, csrf, login_manager
+from kb.health.views import bp as health_bp
 from kb.hooks import collect_by_plugin
 from kb.logs import init_request_logging
 from kb.outages import service as outages_service
@@ -156,6 +157,7 @@ def configure_blueprints(app: Flask, state: KbState) -> None:
         api_bp,
         articles_api_bp,
         trees_api_bp,
+        health_bp,
     ):
         app.register_blueprint(blueprint)
     for plugin, blueprint in collect_by_plugin(state.pm, "kb_register_blueprints", kb=state):
@@ -169,7 +171,7 @@ def configure_blueprints(app: Flask, state: KbState) -> None:
 
 def configure_throttling(app: Flask) -> None:
     """After the blueprints: the limits are applied to registered endpoints."""
-    init_throttling(app)
+    init_throttling(app).exempt(health_bp)  # load balancers poll the health checks
 
 
 def configure_templates(app: Flask) -> None:

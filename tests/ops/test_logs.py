@@ -96,6 +96,16 @@ def test_capability_addresses_never_reach_the_log(client, caplog) -> None:
     assert token not in caplog.text and "private-words" not in caplog.text
 
 
+def test_health_checks_log_their_access_line_quietly(client, caplog) -> None:
+    caplog.set_level(logging.INFO)
+    response = client.get("/healthz")
+    assert not [
+        r
+        for r in caplog.records
+        if r.name == "kb.access" and r.request_id == response.headers["X-Request-ID"]
+    ]
+
+
 def test_json_lines_for_a_log_pipeline(make_app, capsys) -> None:
     app = make_app(LOG_FORMAT="json")
     capsys.readouterr()
