@@ -53,21 +53,22 @@ def _request_fields() -> dict[str, Any]:
     }
 
 
-_base_factory = logging.getLogRecordFactory()
-
-
-def _record_with_request(*args: Any, **kwargs: Any) -> logging.LogRecord:
-    record = _base_factory(*args, **kwargs)
-    for name, value in _request_fields().items():
-        if not hasattr(record, name):
-            setattr(record, name, value)
-    return record
-
-
 def install_record_factory() -> None:
-    """Once per process: every record (kb's, Flask's, libraries') gets the request's fields."""
-    if logging.getLogRecordFactory() is not _record_with_request:
-        logging.setLogRecordFactory(_record_with_request)
+    """Once per process: every record (kb's, Flask's, libraries') gets the request's fields.
+    Wraps whatever factory is in place, so another library's factory keeps working."""
+    current = logging.getLogRecordFactory()
+    if getattr(current, "kb_request_fields", False):
+        return
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = current(*args, **kwargs)
+        for name, value in _request_fields().items():
+            if not hasattr(record, name):
+                setattr(record, name, value)
+        return record
+
+    factory.kb_request_fields = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)
 
 
 # --- formatting ------------------------------------------------------------------------------
