@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,9 @@ from kb.errors import PluginError, register_error_handlers
 from kb.escalation import tickets
 from kb.escalation.views import bp as escalation_bp
 from kb.extensions import KbState, csrf, login_manager
+from kb.health.views import bp as health_bp
 from kb.hooks import collect_by_plugin
+from kb.logs import init_request_logging
 from kb.outages import service as outages_service
 from kb.outages.views import bp as outages_bp
 from kb.outages.views import init_banner
@@ -74,8 +75,8 @@ def create_app(
 
 
 def configure_logging(app: Flask) -> None:
-    level = app.config.get("LOG_LEVEL", "INFO")
-    logging.getLogger("kb").setLevel(level)
+    """LOG_FORMAT, LOG_LEVEL, and a request id on every record of a request (kb/logs.py)."""
+    init_request_logging(app)
 
 
 def configure_state(app: Flask, plugins: list[object]) -> KbState:
@@ -158,6 +159,7 @@ def configure_blueprints(app: Flask, state: KbState) -> None:
         api_bp,
         articles_api_bp,
         trees_api_bp,
+        health_bp,
     ):
         app.register_blueprint(blueprint)
     for plugin, blueprint in collect_by_plugin(state.pm, "kb_register_blueprints", kb=state):
@@ -171,7 +173,7 @@ def configure_blueprints(app: Flask, state: KbState) -> None:
 
 def configure_throttling(app: Flask) -> None:
     """After the blueprints: the limits are applied to registered endpoints."""
-    init_throttling(app)
+    init_throttling(app).exempt(health_bp)  # load balancers poll the health checks
 
 
 def configure_templates(app: Flask) -> None:

@@ -75,6 +75,10 @@ class Defaults:
     RATELIMIT_WEBHOOKS = "120 per minute"  # inbound webhooks and the RT scrip
     TRUSTED_PROXIES = 0
 
+    # Logs: "text" (one readable line per record) or "json" (one object per line, for a log
+    # pipeline); every record made while serving a request carries its id (kb/logs.py).
+    LOG_FORMAT = "text"
+
     # Plugins: built-ins a site switches off by name; hook-call tracing for debugging.
     DISABLED_PLUGINS: list[str] = []
     TRACE_HOOKS = False
@@ -293,6 +297,7 @@ def configuration_problems(config: Mapping[str, Any]) -> list[str]:
         *priority_matrix_problems(matrix),
         *sla_problems(config.get("SLA_TARGETS"), produced_priorities(matrix)),
         *timezone_problems(config.get("TIMEZONE")),
+        *log_format_problems(config.get("LOG_FORMAT")),
     ]
 
 
@@ -310,6 +315,15 @@ def timezone_problems(name: Any) -> list[str]:
     except (ZoneInfoNotFoundError, ValueError, OSError):
         return problem
     return []
+
+
+LOG_FORMATS = ("text", "json")
+
+
+def log_format_problems(log_format: Any) -> list[str]:
+    if log_format in LOG_FORMATS:
+        return []
+    return [f'LOG_FORMAT is {log_format!r}: must be "text" or "json"']
 
 
 def _whole_minutes(value: Any) -> bool:

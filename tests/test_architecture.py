@@ -44,6 +44,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "kb.extensions",
             "kb.changes",
             "kb.outbox",
+            "kb.logs",
         ),
     ),
     ("policy", ("kb.auth.policy", "kb.auth.users", "kb.throttle", "kb.templating")),
@@ -71,6 +72,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "kb.reports",
             "kb.reports.*",
             "kb.demo_data",
+            "kb.health",
+            "kb.health.*",
         ),
     ),
     ("plugins", ("kb.plugins", "kb.plugins.*")),
@@ -94,6 +97,7 @@ AREAS = (
     "kb.api",
     "kb.reports",
     "kb.demo_data",
+    "kb.health",
 )
 
 # Modules that serve HTTP (blueprints, forms, request-scoped helpers). Services must not import

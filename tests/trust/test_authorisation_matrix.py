@@ -149,6 +149,9 @@ TABLE: dict[str, Rule | dict[str, Rule]] = {
     "auth.logout": anyone(),
     "auth.me": anyone("anonymous gets authenticated: false"),
     "api.openapi": anyone(),
+    # health checks for load balancers: each check's state only, never a reason
+    "health.healthz": anyone("liveness: the process answers"),
+    "health.readyz": anyone("readiness: ok/failing per check, no details"),
     # articles: reading, feedback, flags
     "articles_api.list_articles": anyone("public content only for anonymous"),
     "articles_api.get_article": article(),
