@@ -16,37 +16,70 @@ from flask.cli import with_appcontext
 from kb.extensions import kb_state
 from kb.worker import run_forever
 
+# Measured with bench/load.py on 2 cores (bench/README.md): gthread workers with a few threads
+# each keep both cores busy while a request waits on SQLite or the socket, and a slow client no
+# longer holds a whole process. Workers: one per core plus one; threads: 4 each.
+DEFAULT_WORKERS = 3
+DEFAULT_THREADS = 4
+
+
+def gunicorn_argv(
+    app_spec: str,
+    *,
+    host: str,
+    port: int,
+    workers: int = DEFAULT_WORKERS,
+    threads: int = DEFAULT_THREADS,
+    timeout: int = 30,
+    access_log: bool = True,
+) -> list[str]:
+    """The gunicorn command line `kb serve` runs (bench/load.py serves its reference with the
+    same one). One thread means sync workers; more means gthread."""
+    bin_dir = Path(sys.executable).parent
+    argv = [
+        str(bin_dir / "gunicorn"),
+        "--worker-class",
+        "sync" if threads == 1 else "gthread",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--timeout",
+        str(timeout),
+        "--graceful-timeout",
+        str(timeout),
+        "--bind",
+        f"{host}:{port}",
+    ]
+    if access_log:
+        argv += ["--access-logfile", "-"]
+    return [*argv, app_spec]
+
 
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--workers", default=4, show_default=True, type=click.IntRange(1, 64))
+@click.option("--workers", default=DEFAULT_WORKERS, show_default=True, type=click.IntRange(1, 64))
+@click.option(
+    "--threads",
+    default=DEFAULT_THREADS,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Threads per worker (gthread); 1 runs sync workers.",
+)
 @click.option("--no-worker", is_flag=True, help="Do not start the background worker.")
 @with_appcontext
-def serve_command(host: str, port: int, workers: int, no_worker: bool) -> None:
+def serve_command(host: str, port: int, workers: int, threads: int, no_worker: bool) -> None:
     """Serve kb with gunicorn on HOST:PORT, with the background worker beside it.
 
-    Sync workers, one request each: gunicorn stops a request that runs longer than
-    REQUEST_TIMEOUT_SECONDS (threads it could not interrupt). Put a buffering proxy (nginx)
-    in front, as for any gunicorn site."""
-    timeout = str(int(current_app.config.get("REQUEST_TIMEOUT_SECONDS") or 30))
+    gthread workers by default (bench/README.md has the measurements): gunicorn stops a
+    request that runs longer than REQUEST_TIMEOUT_SECONDS. Put a buffering proxy (nginx) in
+    front, as for any gunicorn site."""
+    timeout = int(current_app.config.get("REQUEST_TIMEOUT_SECONDS") or 30)
     bin_dir = Path(sys.executable).parent
-    web = [
-        str(bin_dir / "gunicorn"),
-        "--worker-class",
-        "sync",
-        "--workers",
-        str(workers),
-        "--timeout",
-        timeout,
-        "--graceful-timeout",
-        timeout,
-        "--bind",
-        f"{host}:{port}",
-        "--access-logfile",
-        "-",
-        "kb:create_app()",
-    ]
+    web = gunicorn_argv(
+        "kb:create_app()", host=host, port=port, workers=workers, threads=threads, timeout=timeout
+    )
     children = [subprocess.Popen(web)]
     if not no_worker:
         children.append(subprocess.Popen([str(bin_dir / "kb"), "worker"]))
