@@ -375,7 +375,8 @@ def run_kb(label: str, folder: Path, database_url: str | None, args) -> list[Res
     env = make_instance(folder, database_url)
     with Server("kb:create_app()", env, folder, args.workers, args.threads) as server:
         sign_in(server.url)  # fails early, with a clear message, when signing in does not work
-        return measure(label, server.url, kb_scenarios(), args)
+        chosen = [(name, user) for name, user in kb_scenarios() if name in args.scenarios]
+        return measure(label, server.url, chosen, args)
 
 
 def report(results: list[Result]) -> None:
@@ -410,7 +411,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS)
     parser.add_argument("--threads", type=int, default=DEFAULT_THREADS)
     parser.add_argument("--postgres", action="store_true", help="also measure kb on PostgreSQL")
+    parser.add_argument(
+        "--scenarios",
+        default="home,article,search,diagnostic,dashboard",
+        help="which kb scenarios, comma-separated",
+    )
     args = parser.parse_args(argv)
+    args.scenarios = set(args.scenarios.split(","))
     args.clients = [int(c) for c in args.clients.split(",")]
     worker_class = "sync" if args.threads == 1 else "gthread"
     print(

@@ -16,11 +16,12 @@ from flask.cli import with_appcontext
 from kb.extensions import kb_state
 from kb.worker import run_forever
 
-# Measured with bench/load.py on 2 cores (bench/README.md): gthread workers with a few threads
-# each keep both cores busy while a request waits on SQLite or the socket, and a slow client no
-# longer holds a whole process. Workers: one per core plus one; threads: 4 each.
-DEFAULT_WORKERS = 3
-DEFAULT_THREADS = 4
+# Sync workers, one request each: gunicorn stops a request that runs longer than
+# REQUEST_TIMEOUT_SECONDS, which it cannot do to a thread (gthread). Measured with bench/load.py
+# on 2 cores (bench/README.md), gthread did not serve kb measurably faster, so sync stays the
+# default; --threads N (gthread) is there for sites that measure otherwise.
+DEFAULT_WORKERS = 4
+DEFAULT_THREADS = 1
 
 
 def gunicorn_argv(
@@ -42,8 +43,6 @@ def gunicorn_argv(
         "sync" if threads == 1 else "gthread",
         "--workers",
         str(workers),
-        "--threads",
-        str(threads),
         "--timeout",
         str(timeout),
         "--graceful-timeout",
@@ -51,6 +50,8 @@ def gunicorn_argv(
         "--bind",
         f"{host}:{port}",
     ]
+    if threads > 1:
+        argv += ["--threads", str(threads)]
     if access_log:
         argv += ["--access-logfile", "-"]
     return [*argv, app_spec]
@@ -65,16 +66,16 @@ def gunicorn_argv(
     default=DEFAULT_THREADS,
     show_default=True,
     type=click.IntRange(1, 64),
-    help="Threads per worker (gthread); 1 runs sync workers.",
+    help="Threads per worker: more than 1 runs gthread workers, whose requests are not timed out.",
 )
 @click.option("--no-worker", is_flag=True, help="Do not start the background worker.")
 @with_appcontext
 def serve_command(host: str, port: int, workers: int, threads: int, no_worker: bool) -> None:
     """Serve kb with gunicorn on HOST:PORT, with the background worker beside it.
 
-    gthread workers by default (bench/README.md has the measurements): gunicorn stops a
-    request that runs longer than REQUEST_TIMEOUT_SECONDS. Put a buffering proxy (nginx) in
-    front, as for any gunicorn site."""
+    Sync workers, one request each: gunicorn stops a request that runs longer than
+    REQUEST_TIMEOUT_SECONDS (threads it could not interrupt). Put a buffering proxy (nginx)
+    in front, as for any gunicorn site."""
     timeout = int(current_app.config.get("REQUEST_TIMEOUT_SECONDS") or 30)
     bin_dir = Path(sys.executable).parent
     web = gunicorn_argv(
