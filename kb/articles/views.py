@@ -61,7 +61,7 @@ def browse():
 @bp.get("/articles/<slug>")
 def show(slug: str):
     session = get_db()
-    article = reading.article_for(session, slug, current_user)
+    article = reading.article_for(session, slug, current_user, with_revisions=True)
     revision = reading.reading_revision(article, current_user, bool(request.args.get("draft")))
     html, toc = reading.rendered(kb_state(), session, revision)
     if article.is_live:
