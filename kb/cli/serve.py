@@ -18,8 +18,8 @@ from kb.worker import run_forever
 
 # Sync workers, one request each: gunicorn stops a request that runs longer than
 # REQUEST_TIMEOUT_SECONDS, which it cannot do to a thread (gthread). Measured with bench/load.py
-# on 2 cores (bench/README.md), gthread did not serve kb measurably faster, so sync stays the
-# default; --threads N (gthread) is there for sites that measure otherwise.
+# on 2 cores (bench/README.md), gthread served the article page about 30% faster but not the
+# diagnostic step, with worse tails: sync stays the default; --threads N opts in to gthread.
 DEFAULT_WORKERS = 4
 DEFAULT_THREADS = 1
 
