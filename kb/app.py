@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from werkzeug.routing import IntegerConverter
+from werkzeug.security import safe_join
 
 from kb import db
 from kb.api.views import bp as api_bp
@@ -71,6 +73,7 @@ def create_app(
     register_error_handlers(app)
     configure_templates(app)
     configure_security_headers(app)
+    configure_static_files(app)
     return app
 
 
@@ -178,6 +181,26 @@ def configure_throttling(app: Flask) -> None:
 
 def configure_templates(app: Flask) -> None:
     init_templates(app)
+
+
+def configure_static_files(app: Flask) -> None:
+    """Static files are cached for a year, and their addresses carry ``?v=`` and a digest of
+    the file: a release that changes a file changes its address, so browsers fetch it anew."""
+    if app.config.get("SEND_FILE_MAX_AGE_DEFAULT") is None:
+        app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 365 * 24 * 3600
+    digests: dict[str, str] = {}
+
+    @app.url_defaults
+    def _fingerprint(endpoint: str, values: dict[str, Any]) -> None:
+        filename = values.get("filename")
+        if endpoint != "static" or "v" in values or not filename or not app.static_folder:
+            return
+        if filename not in digests:
+            path = safe_join(app.static_folder, filename)
+            if path is None or not os.path.isfile(path):
+                return
+            digests[filename] = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+        values["v"] = digests[filename]
 
 
 def configure_security_headers(app: Flask) -> None:

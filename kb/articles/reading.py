@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from kb.articles.render import pipeline_key, render_markdown
 from kb.auth.policy import can, require, visible_audiences
@@ -36,11 +36,25 @@ def live_articles(user: Any) -> Select:
     )
 
 
-def article_for(session: Session, slug: str, user: Any, action: str | None = None) -> Article:
+def article_for(
+    session: Session,
+    slug: str,
+    user: Any,
+    action: str | None = None,
+    *,
+    with_revisions: bool = False,
+) -> Article:
     """The article, or NotFound when it does not exist *for this person*. With ``action``,
     also Forbidden unless this person may do it to the article: views ask before they read the
-    request's fields, so someone who may not act gets a 403, not a 422 about the fields."""
-    article = session.scalar(select(Article).where(Article.slug == slug))
+    request's fields, so someone who may not act gets a 403, not a 422 about the fields.
+    ``with_revisions`` loads its head and published revisions in the same query (the article
+    page reads them)."""
+    query = select(Article).where(Article.slug == slug)
+    if with_revisions:
+        query = query.options(
+            joinedload(Article.head_revision), joinedload(Article.published_revision)
+        )
+    article = session.scalar(query)
     if article is None or not can(user, "article.read", article):
         raise NotFound(f"No article '{slug}'.")
     if action is not None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request
+import hashlib
+
+from flask import Blueprint, Response, current_app, g, make_response, render_template, request
+from flask import session as cookie_session
 from flask_login import current_user
 
 from kb.articles import feedback, reading, resolutions, workflow
@@ -58,14 +61,14 @@ def browse():
 @bp.get("/articles/<slug>")
 def show(slug: str):
     session = get_db()
-    article = reading.article_for(session, slug, current_user)
+    article = reading.article_for(session, slug, current_user, with_revisions=True)
     revision = reading.reading_revision(article, current_user, bool(request.args.get("draft")))
     html, toc = reading.rendered(kb_state(), session, revision)
     if article.is_live:
         reading.count_view(session, article)
     staff = staff_panel(session, article) if current_user.is_authenticated else None
     session.commit()
-    return render_template(
+    page = render_template(
         "articles/show.html",
         article=article,
         revision=revision,
@@ -75,6 +78,30 @@ def show(slug: str):
         flag_form=FlagForm(),
         resolution_log=resolution_log_for(session, article),
     )
+    return conditional_page(page)
+
+
+def conditional_page(page: str) -> Response:
+    """A page as this person sees it, with an ETag of exactly that: their browser keeps it
+    (``private``: it carries their CSRF token and what their role shows, so no shared cache may
+    store it), asks again each time (``no-cache``) and gets a 304 while it is unchanged. Who may
+    read it was decided before: someone who may not see the article gets its 404, never a
+    304."""
+    response = make_response(page)
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.vary.add("Cookie")
+    response.set_etag(page_etag(page))
+    return response.make_conditional(request)
+
+
+def page_etag(page: str) -> str:
+    """The page's digest, with the signed CSRF token (re-signed, so different, every second)
+    counted as the session's token it stands for."""
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    signed, raw = g.get(field), cookie_session.get(field)
+    if signed and raw:
+        page = page.replace(signed, hashlib.sha256(str(raw).encode()).hexdigest())
+    return hashlib.sha256(page.encode()).hexdigest()[:32]
 
 
 def resolution_log_for(session, article) -> list[dict]:
@@ -106,4 +133,8 @@ def staff_panel(session, article) -> dict | None:
 
 @bp.get("/static/pygments.css")
 def pygments_css_file():
-    return Response(pygments_css(), mimetype="text/css", headers={"Cache-Control": "max-age=86400"})
+    response = Response(
+        pygments_css(), mimetype="text/css", headers={"Cache-Control": "public, max-age=86400"}
+    )
+    response.add_etag()
+    return response.make_conditional(request)

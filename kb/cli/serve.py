@@ -16,37 +16,71 @@ from flask.cli import with_appcontext
 from kb.extensions import kb_state
 from kb.worker import run_forever
 
+# Sync workers, one request each: gunicorn stops a request that runs longer than
+# REQUEST_TIMEOUT_SECONDS, which it cannot do to a thread (gthread). Measured with bench/load.py
+# on 2 cores (bench/README.md), gthread served the article page about 30% faster but not the
+# diagnostic step, with worse tails: sync stays the default; --threads N opts in to gthread.
+DEFAULT_WORKERS = 4
+DEFAULT_THREADS = 1
+
+
+def gunicorn_argv(
+    app_spec: str,
+    *,
+    host: str,
+    port: int,
+    workers: int = DEFAULT_WORKERS,
+    threads: int = DEFAULT_THREADS,
+    timeout: int = 30,
+    access_log: bool = True,
+) -> list[str]:
+    """The gunicorn command line `kb serve` runs (bench/load.py serves its reference with the
+    same one). One thread means sync workers; more means gthread."""
+    bin_dir = Path(sys.executable).parent
+    argv = [
+        str(bin_dir / "gunicorn"),
+        "--worker-class",
+        "sync" if threads == 1 else "gthread",
+        "--workers",
+        str(workers),
+        "--timeout",
+        str(timeout),
+        "--graceful-timeout",
+        str(timeout),
+        "--bind",
+        f"{host}:{port}",
+    ]
+    if threads > 1:
+        argv += ["--threads", str(threads)]
+    if access_log:
+        argv += ["--access-logfile", "-"]
+    return [*argv, app_spec]
+
 
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--workers", default=4, show_default=True, type=click.IntRange(1, 64))
+@click.option("--workers", default=DEFAULT_WORKERS, show_default=True, type=click.IntRange(1, 64))
+@click.option(
+    "--threads",
+    default=DEFAULT_THREADS,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Threads per worker: more than 1 runs gthread workers, whose requests are not timed out.",
+)
 @click.option("--no-worker", is_flag=True, help="Do not start the background worker.")
 @with_appcontext
-def serve_command(host: str, port: int, workers: int, no_worker: bool) -> None:
+def serve_command(host: str, port: int, workers: int, threads: int, no_worker: bool) -> None:
     """Serve kb with gunicorn on HOST:PORT, with the background worker beside it.
 
     Sync workers, one request each: gunicorn stops a request that runs longer than
     REQUEST_TIMEOUT_SECONDS (threads it could not interrupt). Put a buffering proxy (nginx)
     in front, as for any gunicorn site."""
-    timeout = str(int(current_app.config.get("REQUEST_TIMEOUT_SECONDS") or 30))
+    timeout = int(current_app.config.get("REQUEST_TIMEOUT_SECONDS") or 30)
     bin_dir = Path(sys.executable).parent
-    web = [
-        str(bin_dir / "gunicorn"),
-        "--worker-class",
-        "sync",
-        "--workers",
-        str(workers),
-        "--timeout",
-        timeout,
-        "--graceful-timeout",
-        timeout,
-        "--bind",
-        f"{host}:{port}",
-        "--access-logfile",
-        "-",
-        "kb:create_app()",
-    ]
+    web = gunicorn_argv(
+        "kb:create_app()", host=host, port=port, workers=workers, threads=threads, timeout=timeout
+    )
     children = [subprocess.Popen(web)]
     if not no_worker:
         children.append(subprocess.Popen([str(bin_dir / "kb"), "worker"]))

@@ -179,4 +179,9 @@ def flowchart(tree_id: str):
         if revision is None:
             raise NotFound(f"Tree '{tree.id}' has no revision {number}.")
     svg = render_svg(for_viewer(revision_graph(revision), current_user))
-    return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "no-cache"})
+    # What a flowchart shows depends on who asks: kept by the browser only, revalidated (304).
+    response = Response(svg, mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.vary.add("Cookie")
+    response.add_etag()
+    return response.make_conditional(request)
