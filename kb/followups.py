@@ -73,6 +73,17 @@ def schedule(
     return followup
 
 
+def cancel_for_session(session: Session, token: str) -> int:
+    """A person who says "still not fixed" on a resolution needs no "did it stay fixed?"
+    question later: the follow-ups that ending scheduled, not yet sent, are cancelled."""
+    followups = session.scalars(
+        select(FollowUp).where(FollowUp.session_token == token, FollowUp.status == "scheduled")
+    ).all()
+    for followup in followups:
+        followup.status = "cancelled"
+    return len(followups)
+
+
 def run_due(kb: Any, now: datetime | None = None) -> int:
     """Fire ``kb_followup_due`` (through the outbox) for each follow-up that fell due."""
     now = now or utcnow()

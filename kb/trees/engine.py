@@ -506,6 +506,7 @@ def not_fixed(
         time_spent_ms=_spent_ms(ds, now),
     )
     ds.outcome = SessionOutcome.NOT_FIXED.value
+    followups.cancel_for_session(session, ds.token)
     if not isinstance(target, str) or target not in graph or target == ds.current_node:
         step.target_node = ds.current_node
         _record(session, ds, step)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from kb import hookimpl
 from kb.extensions import kb_state
-from kb.models import Escalation, TreeSession
+from kb.models import Escalation, FollowUp, TreeSession
 from kb.trees.graph import graph_from_data
 from kb.trees.store import get_tree, revision_graph
 from kb.trees.validate import validate_tree
@@ -123,6 +123,20 @@ def test_still_not_fixed_escalates_with_the_whole_session_prefilled(app, client,
         assert "Still not fixed" in escalation.transcript_text
         assert escalation.summary == "Test printer: still not fixed after 'Fixed'"
     assert "Sorry this didn't fix it" in page(client, token)
+
+
+def test_still_not_fixed_cancels_the_follow_up_the_ending_scheduled(app, client, auth):
+    auth.login("requester")  # follow-ups are scheduled for signed-in people
+    token = to_the_ending(client, "test-onward")  # res_on has no follow-up: go the long way
+    step(client, token, action="not_fixed")  # on to c_ping, answered by hand: pass
+    step(client, token, answer="Yes")  # the check passes -> res_fixed: a follow-up in 2 days
+    with app.app_context(), kb_state(app).session() as session:
+        (followup,) = session.scalars(select(FollowUp).where(FollowUp.session_token == token))
+        assert followup.status == "scheduled"
+    step(client, token, action="not_fixed")
+    with app.app_context(), kb_state(app).session() as session:
+        (followup,) = session.scalars(select(FollowUp).where(FollowUp.session_token == token))
+        assert followup.status == "cancelled"
 
 
 def test_still_not_fixed_goes_on_where_the_tree_names_a_better_branch(app, client):
