@@ -4,9 +4,6 @@ loaded through its entry point, as a site would."""
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-import sys
 
 import pytest
 
@@ -15,6 +12,7 @@ from kb.outbox import dispatch
 from kb.plugins import describe
 from tests.conftest import REPO, AuthActions
 from tests.escalation.conftest import escalate
+from tests.plugins.packages import pip_install_copy
 from tests.plugins.receiver import Receiver
 
 EXAMPLE = REPO / "docs" / "examples" / "kb-example-plugin"
@@ -22,32 +20,7 @@ EXAMPLE = REPO / "docs" / "examples" / "kb-example-plugin"
 
 @pytest.fixture(scope="module")
 def site_packages(tmp_path_factory):
-    """pip-installs a copy of the example (so no build files land in docs/) into a folder."""
-    source = tmp_path_factory.mktemp("source") / "kb-example-plugin"
-    shutil.copytree(
-        EXAMPLE, source, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__")
-    )
-    target = tmp_path_factory.mktemp("site-packages")
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            "--no-index",
-            "--target",
-            str(target),
-            str(source),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
-    return target
+    return pip_install_copy(EXAMPLE, tmp_path_factory.mktemp("example"))
 
 
 @pytest.fixture

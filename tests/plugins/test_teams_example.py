@@ -5,9 +5,6 @@ real chat server on 127.0.0.1."""
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-import sys
 from datetime import timedelta
 
 import pytest
@@ -18,6 +15,7 @@ from kb.models import utcnow
 from kb.outbox import dispatch
 from kb.plugins import describe
 from tests.conftest import REPO, AuthActions, csrf_token
+from tests.plugins.packages import pip_install_copy
 from tests.plugins.receiver import Receiver
 
 EXAMPLE = REPO / "docs" / "examples" / "kb-teams-notify"
@@ -25,32 +23,7 @@ EXAMPLE = REPO / "docs" / "examples" / "kb-teams-notify"
 
 @pytest.fixture(scope="module")
 def site_packages(tmp_path_factory):
-    """pip-installs a copy of the example (so no build files land in docs/) into a folder."""
-    source = tmp_path_factory.mktemp("source") / "kb-teams-notify"
-    shutil.copytree(
-        EXAMPLE, source, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__")
-    )
-    target = tmp_path_factory.mktemp("site-packages")
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            "--no-index",
-            "--target",
-            str(target),
-            str(source),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
-    return target
+    return pip_install_copy(EXAMPLE, tmp_path_factory.mktemp("example"))
 
 
 @pytest.fixture
