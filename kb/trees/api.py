@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, jsonify
 from flask_login import current_user
+from sqlalchemy.orm import Session
 
 from kb.api.docs import ANY_OBJECT, INTEGER, STRING, api_doc, array, obj
 from kb.db import get_db
@@ -174,35 +176,33 @@ def answer(token: str):
     return jsonify(session_body(ds))
 
 
+def _act(token: str, step: Callable[[Session, TreeSession], object]):
+    """One step on the caller's session (its address is the permission), committed, and the
+    session answered as the JSON twins all answer it."""
+    session = get_db()
+    ds = engine.session_by_token(session, token, current_user)
+    step(session, ds)
+    session.commit()
+    return jsonify(session_body(ds))
+
+
 @bp.post("/sessions/<token>/back")
 @api_doc(response=SESSION)
 def back(token: str):
-    session = get_db()
-    ds = engine.session_by_token(session, token, current_user)
-    engine.back(session, ds)
-    session.commit()
-    return jsonify(session_body(ds))
+    return _act(token, engine.back)
 
 
 @bp.post("/sessions/<token>/didnt-help")
 @api_doc(body=SessionNotes, response=SESSION)
 def didnt_help(token: str):
     notes = from_json(SessionNotes).notes or ""
-    session = get_db()
-    ds = engine.session_by_token(session, token, current_user)
-    engine.didnt_help(session, ds, notes=notes)
-    session.commit()
-    return jsonify(session_body(ds))
+    return _act(token, lambda session, ds: engine.didnt_help(session, ds, notes=notes))
 
 
 @bp.post("/sessions/<token>/abandon")
 @api_doc(response=SESSION)
 def abandon(token: str):
-    session = get_db()
-    ds = engine.session_by_token(session, token, current_user)
-    engine.abandon(session, ds)
-    session.commit()
-    return jsonify(session_body(ds))
+    return _act(token, engine.abandon)
 
 
 @bp.post("/sessions/<token>/fixed")
@@ -212,11 +212,7 @@ def abandon(token: str):
     "'workaround' at a workaround ending). Other sessions, or a second answer, are a 409.",
 )
 def fixed(token: str):
-    session = get_db()
-    ds = engine.session_by_token(session, token, current_user)
-    engine.confirm_fixed(session, ds)
-    session.commit()
-    return jsonify(session_body(ds))
+    return _act(token, engine.confirm_fixed)
 
 
 @bp.post("/sessions/<token>/not-fixed")
@@ -229,8 +225,4 @@ def fixed(token: str):
 )
 def not_fixed(token: str):
     notes = from_json(SessionNotes).notes or ""
-    session = get_db()
-    ds = engine.session_by_token(session, token, current_user)
-    engine.not_fixed(session, ds, notes=notes)
-    session.commit()
-    return jsonify(session_body(ds))
+    return _act(token, lambda session, ds: engine.not_fixed(session, ds, notes=notes))
