@@ -11,8 +11,9 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter
 from werkzeug.security import safe_join
 
-from kb import db
+from kb import db, pagecache
 from kb.api.views import bp as api_bp
+from kb.articles import view_counts
 from kb.articles.api import bp as articles_api_bp
 from kb.articles.editor_views import bp as editor_bp
 from kb.articles.views import bp as articles_bp
@@ -116,6 +117,7 @@ def configure_database(app: Flask, state: KbState) -> None:
     if app.config.get("AUTO_MIGRATE", True):
         db.upgrade(state.engine)
     db.init_app(app)
+    view_counts.init_app(app, state.session)
 
 
 def configure_search(state: KbState) -> None:
@@ -129,6 +131,7 @@ def configure_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     init_login(app)
+    pagecache.init_app(app)
 
 
 class BoundedInt(IntegerConverter):

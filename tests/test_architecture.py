@@ -48,7 +48,10 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         ),
     ),
     ("policy", ("kb.auth.policy", "kb.auth.users", "kb.throttle", "kb.templating")),
-    ("request toolkit", ("kb.api", "kb.api.docs", "kb.api.openapi", "kb.schemas")),
+    (
+        "request toolkit",
+        ("kb.api", "kb.api.docs", "kb.api.openapi", "kb.schemas", "kb.pagecache"),
+    ),
     ("documents", ("kb.documents", "kb.documents.*")),
     (
         "areas",

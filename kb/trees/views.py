@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from kb import pagecache
 from kb.articles.reading import rendered
 from kb.articles.revisions import get_article
 from kb.auth.policy import allowed_actions, can
@@ -49,23 +50,31 @@ def inline_article(slug: str | None) -> dict[str, Any] | None:
 
 @bp.get("/trees")
 def catalogue():
+    kept = pagecache.fetch()
+    if kept is not None:
+        return kept.page
     session = get_db()
     trees = catalog.live_trees(session, current_user)
     by_category: dict[str, list[Tree]] = {}
     for tree in trees:
         by_category.setdefault(tree.category or "Other", []).append(tree)
     drafts = catalog.unpublished_trees(session) if can(current_user, "tree.edit") else []
-    return render_template(
+    page = render_template(
         "trees/catalogue.html", by_category=dict(sorted(by_category.items())), drafts=drafts
     )
+    pagecache.keep(page)
+    return page
 
 
 @bp.get("/trees/<tree_id>")
 def landing(tree_id: str):
+    kept = pagecache.fetch()
+    if kept is not None:
+        return kept.page
     tree = visible_tree(tree_id)
     revision = tree.published_revision if tree.is_live else tree.head_revision
     graph = for_viewer(revision_graph(revision), current_user)
-    return render_template(
+    page = render_template(
         "trees/landing.html",
         tree=tree,
         revision=revision,
@@ -74,6 +83,9 @@ def landing(tree_id: str):
         actions=allowed_actions(current_user, tree) if can(current_user, "tree.edit") else [],
         outage=open_for_service(get_db(), str(graph.graph.get("service", ""))),
     )
+    if tree.is_live:
+        pagecache.keep(page)
+    return page
 
 
 @bp.post("/trees/<tree_id>/start")
