@@ -41,6 +41,9 @@ def _prefixes(terms: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+_WORD_TAIL = re.compile(r"\w*")
+
+
 def _is_word(char: str) -> bool:
     return char.isalnum() or char == "_"
 
@@ -63,10 +66,7 @@ def find_matches(text: str, terms: tuple[str, ...]) -> list[tuple[int, int]]:
         at = lowered.find(prefix)
         while at >= 0:
             if at not in starts and (at == 0 or not _is_word(lowered[at - 1])):
-                end = at + len(prefix)
-                while end < len(lowered) and _is_word(lowered[end]):
-                    end += 1
-                starts[at] = end
+                starts[at] = _WORD_TAIL.match(lowered, at + len(prefix)).end()
             at = lowered.find(prefix, at + 1)
     spans: list[tuple[int, int]] = []
     for start in sorted(starts):
