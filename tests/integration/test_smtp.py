@@ -90,6 +90,7 @@ def app(make_app, smtp, tmp_path):
         SMTP_FROM=SENDER,
         SUPPORT_GROUP_EMAILS={"desktop-support": "desktop-team@kb.test"},
         OUTBOX_BACKOFF_SECONDS=0,
+        TIMEZONE="America/New_York",
     )
     add_articles(application, tmp_path / "arts", "printer-offline")
     yield application
@@ -119,6 +120,9 @@ def test_an_escalation_mails_the_requester_and_the_support_group(kb, smtp):
     text, html = bodies(to_requester)
     link = f"http://kb.test/escalations/{public_id}"
     assert "Hello Pat Doe" in text and link in text and "Priority: P2" in text
+    # times on the site's clock (TIMEZONE), as its pages show them
+    assert re.search(r"We will respond by: \d{1,2} \w{3} \d{4} \d{2}:\d{2} E[SD]T", text), text
+    assert "UTC" not in text
     assert f'<a href="{link}">' in html and "Pat Doe" in html
     assert to_group["Subject"] == "[P2] Printer on floor 3 is offline"
     group_text, _ = bodies(to_group)

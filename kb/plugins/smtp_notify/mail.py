@@ -15,9 +15,11 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from kb.config import site_zone
 from kb.models import utcnow
 from kb.outbox import PermanentFailure
 from kb.records import EscalationSnapshot, FollowUpSnapshot, ResolutionSnapshot
+from kb.templating import when
 
 _ENV = Environment(
     loader=PackageLoader("kb", "templates/email"),
@@ -25,6 +27,7 @@ _ENV = Environment(
     undefined=StrictUndefined,
     keep_trailing_newline=True,
 )
+_ENV.filters["when"] = when
 URL = re.compile(r"https?://[^\s<>\"]+")
 
 
@@ -58,6 +61,7 @@ def _common(config: dict[str, Any]) -> dict[str, Any]:
     return {
         "site_name": config.get("SITE_NAME") or "IT Help Desk",
         "base_url": (config.get("BASE_URL") or "").rstrip("/"),
+        "zone": site_zone(config),  # times in the site's zone, as on its pages
     }
 
 
