@@ -183,15 +183,20 @@ def _edge(chart: _Chart, route: Route) -> str:
 def _label(chart: _Chart, route: Route) -> str:
     box, lit = route.label, _lit(chart, route)
     assert box is not None
-    text = ft.answer_text(route.spec.label)
-    tip = f"<title>{escape(route.spec.label)}</title>" if text != route.spec.label else ""
+    lines = ft.answer_lines(route.spec.label)
+    shown = " ".join(lines)
+    tip = f"<title>{escape(route.spec.label)}</title>" if shown != route.spec.label else ""
+    first = box.y + box.h / 2 - (len(lines) - 1) * ft.LABEL_LINE / 2 + 4
+    texts = "".join(
+        f'<text x="{box.cx:.1f}" y="{first + i * ft.LABEL_LINE:.1f}" text-anchor="middle" '
+        f'font-size="{ft.LABEL_FONT}" fill="{HIGHLIGHT if lit else "#3b4654"}">'
+        f"{escape(line)}</text>"
+        for i, line in enumerate(lines)
+    )
     return (
         f'<g class="edge-label"{_faded(chart, lit, "0.45")}>{tip}'
         f'<rect x="{box.x:.1f}" y="{box.y:.1f}" width="{box.w:.1f}" height="{box.h:.1f}" '
-        f'rx="3" fill="#ffffff" stroke="#d5dbe1" stroke-width="0.8"/>'
-        f'<text x="{box.cx:.1f}" y="{box.y + box.h / 2 + 4:.1f}" text-anchor="middle" '
-        f'font-size="{ft.LABEL_FONT}" fill="{HIGHLIGHT if lit else "#3b4654"}">'
-        f"{escape(text)}</text></g>"
+        f'rx="3" fill="#ffffff" stroke="#d5dbe1" stroke-width="0.8"/>{texts}</g>'
     )
 
 

@@ -12,11 +12,11 @@ import networkx as nx
 from grandalf.graphs import Edge, Graph, Vertex
 from grandalf.layouts import SugiyamaLayout
 
-from kb.trees.flowchart_text import LABEL_H, label_width
+from kb.trees.flowchart_text import label_size
 from kb.trees.graph import exits
 
 X_SPACE = 28  # between neighbours in a layer
-Y_SPACE = 22  # between layers
+Y_SPACE = 30  # between layers
 JOINT = 8  # the width of an edge's empty joint or dummy vertex
 MARGIN = 24
 COMPONENT_GAP = 48
@@ -140,8 +140,7 @@ def _build(graph: nx.DiGraph, specs: list[EdgeSpec], sizes: dict[str, tuple]) ->
     labels, halves, inverted = [], [], []
     for spec in specs:
         mid = Vertex(spec)
-        w = label_width(spec.label) if spec.label else JOINT
-        mid.view = _View(w, LABEL_H if spec.label else JOINT)
+        mid.view = _View(*(label_size(spec.label) if spec.label else (JOINT, JOINT)))
         first, second = Edge(steps[spec.source], mid), Edge(mid, steps[spec.target])
         labels.append(mid)
         halves.append((first, second))

@@ -14,8 +14,10 @@ MAX_LINES = 3
 FONT = 12
 LABEL_FONT = 11
 NOTE_FONT = 10.5
-LABEL_H = 18
-LABEL_MAX = 30  # characters of an answer shown on its arrow; the full answer is its tooltip
+LABEL_H = 18  # an answer's box on its arrow, one line
+LABEL_LINE = 13  # each further line
+LABEL_PAD = 5
+LABEL_ROOM = 150  # the widest line of an answer
 
 _NARROW = set("iljtfrI.,:;'!|()[] ")
 _WIDE = set("mwMW@%")
@@ -69,11 +71,16 @@ def box_height(lines: int, note: bool) -> float:
     return max(56.0, 2 * PAD_Y + lines * LINE + (NOTE_LINE if note else 0))
 
 
-def answer_text(label: str) -> str:
-    """An answer as shown on its arrow."""
-    return label if len(label) <= LABEL_MAX else label[: LABEL_MAX - 1].rstrip() + "…"
+def answer_lines(label: str) -> list[str]:
+    """An answer as shown on its arrow: up to two lines (the full answer is its tooltip)."""
+    lines = wrap(label, LABEL_ROOM, LABEL_FONT)
+    if len(lines) > 2:
+        lines = [lines[0], _shorten(" ".join(lines[1:]), LABEL_ROOM, LABEL_FONT, False)]
+    return lines
 
 
-def label_width(label: str) -> float:
-    """The width of an answer's box on its arrow."""
-    return text_width(answer_text(label), LABEL_FONT) + 10
+def label_size(label: str) -> tuple[float, float]:
+    """The box of an answer on its arrow."""
+    lines = answer_lines(label)
+    width = max(text_width(line, LABEL_FONT) for line in lines)
+    return width + 2 * LABEL_PAD, LABEL_H + (len(lines) - 1) * LABEL_LINE

@@ -104,11 +104,13 @@ def parse(svg: str) -> Drawing:
                     x, y = float(text.get("x")), float(text.get("y"))
                     drawing.texts.append((node, box, x, y, _text_width(text), True))
         elif "edge-label" in classes:
-            rect, text = group.find(f"{NS}rect"), group.find(f"{NS}text")
+            rect = group.find(f"{NS}rect")
             box = Box(*(float(rect.get(k)) for k in ("x", "y", "width", "height")))
-            drawing.labels.append((box, text.text or ""))
-            drawing.texts.append(("label", box, float(text.get("x")), float(text.get("y")),
-                                  _text_width(text), True))  # fmt: skip
+            texts = group.findall(f"{NS}text")
+            drawing.labels.append((box, " ".join(t.text or "" for t in texts)))
+            for text in texts:
+                x, y = float(text.get("x")), float(text.get("y"))
+                drawing.texts.append(("label", box, x, y, _text_width(text), True))
     for path in root.iter(f"{NS}path"):
         classes = set((path.get("class") or "").split())
         if "edge" in classes:
