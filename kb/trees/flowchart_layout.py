@@ -185,7 +185,8 @@ def compute(graph: nx.DiGraph, sizes: dict[str, tuple[float, float]]) -> Layout:
         routes += placed.routes(built)
         left = placed.right + COMPONENT_GAP
         bottom = max(bottom, placed.bottom)
-    return Layout(boxes, routes, left - COMPONENT_GAP + MARGIN, bottom + MARGIN)
+    width = max(left - COMPONENT_GAP + MARGIN, 2 * MARGIN)
+    return Layout(boxes, routes, width, max(bottom, MARGIN) + MARGIN)
 
 
 class _Placed:

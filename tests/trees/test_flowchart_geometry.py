@@ -15,8 +15,16 @@ import networkx as nx
 import pytest
 
 from kb.trees import flowchart_text as ft
-from tests.conftest import AuthActions
-from tests.trees.helpers import REPO, answers_along, bundled_tree, start, step, terminals
+from tests.conftest import AuthActions, csrf_token
+from tests.trees.helpers import (
+    REPO,
+    answers_along,
+    bundled_tree,
+    form_fields,
+    start,
+    step,
+    terminals,
+)
 
 TREES = sorted(p.stem for p in (REPO / "kb" / "decision_trees").glob("*.json"))
 NS = "{http://www.w3.org/2000/svg}"
@@ -127,14 +135,25 @@ def drawn_edges(graph: nx.DiGraph) -> set[tuple[str, str]]:
     return {(a, b) for a, b in graph.edges if a != b} | onward
 
 
-def problems(svg: str, graph: nx.DiGraph) -> list[str]:
-    """Everything unreadable about a drawing, as sentences (empty when it is fine)."""
+def problems(svg: str, graph: nx.DiGraph | None) -> list[str]:
+    """Everything unreadable about a drawing, as sentences (empty when it is fine); with the
+    tree's ``graph``, also whatever of it is not drawn."""
     d = parse(svg)
+    found = [] if graph is None else missing(d, graph)
+    return found + overlaps(d)
+
+
+def missing(d: Drawing, graph: nx.DiGraph) -> list[str]:
     found = []
     if set(d.steps) != set(graph.nodes):
         found.append(f"steps drawn {sorted(d.steps)} != tree {sorted(graph.nodes)}")
     if sorted((a, b) for a, b, _, _ in d.edges) != sorted(drawn_edges(graph)):
         found.append("arrows drawn are not the tree's edges")
+    return found
+
+
+def overlaps(d: Drawing) -> list[str]:
+    found = []
     for a, b, points, _ in d.edges:
         for node, box in d.steps.items():
             if node not in (a, b) and any(box.holds(x, y) for x, y in points):
@@ -253,3 +272,38 @@ def test_the_geometry_check_finds_an_arrow_through_a_step() -> None:
         '<path class="edge" d="M50,40 L50,200" data-from="a" data-to="c"/></svg>'
     )
     assert problems(svg, graph) == ["arrow a->c passes through b"]
+
+
+def test_the_editor_preview_of_a_draft_with_a_loop_is_readable(client, auth) -> None:
+    auth.login("author")
+    html = client.get("/trees/new").get_data(as_text=True)
+    html = client.post(
+        "/trees/new", data={**form_fields(html, "tree-editor"), "action": "add_node"}
+    ).get_data(as_text=True)
+    fields = form_fields(html, "tree-editor")
+    first = fields["node-0-id"]
+    fields.update(
+        {
+            "tree-title": "My headset is silent",
+            "tree-id": "headset-silent",
+            "node-0-text": "Is the headset plugged in?",
+            "node-0-label": "Plugged in?",
+            "node-3-id": "replug",
+            "node-3-kind": "action",
+            "node-3-label": "Plug it in again",
+            "node-3-text": "Unplug the headset and plug it in again.",
+            "node-3-edge-0-target": first,  # back to the question: a loop
+            "node-3-edge-1-target": fields["node-2-id"],
+            "node-0-edge-1-target": "replug",
+        }
+    )
+    response = client.post(
+        "/api/v1/trees/preview",
+        data=fields,
+        headers={"X-CSRFToken": csrf_token(client, "/trees/new")},
+    )
+    svg = response.get_json()["svg"]
+    drawing = parse(svg)
+    assert ("replug", first) in {(a, b) for a, b, _, c in drawing.edges if "back" in c}
+    assert len(drawing.steps) == 4
+    assert problems(svg, None) == []
