@@ -6,7 +6,7 @@ vertically through each layer band inside their own slot, so no arrow crosses a 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import networkx as nx
 from grandalf.graphs import Edge, Graph, Vertex
@@ -62,7 +62,6 @@ class Layout:
     routes: list[Route]
     width: float
     height: float
-    bands: dict[int, tuple[float, float]] = field(default_factory=dict)
 
 
 class _View:

@@ -58,7 +58,7 @@ class Drawing:
     steps: dict[str, Box]
     edges: list[tuple[str, str, list[tuple[float, float]], set[str]]]
     labels: list[tuple[Box, str]]
-    texts: list[tuple[str, Box, float, float, float, bool]]  # node, box, x, y, width, fits
+    texts: list[tuple[str, Box, float, float, float]]  # in (node or label), box, x, y, width
 
 
 def _shape_box(group: ET.Element) -> Box:
@@ -110,7 +110,7 @@ def parse(svg: str) -> Drawing:
             for text in group.findall(f"{NS}text"):
                 if "start" not in (text.get("class") or ""):
                     x, y = float(text.get("x")), float(text.get("y"))
-                    drawing.texts.append((node, box, x, y, _text_width(text), True))
+                    drawing.texts.append((node, box, x, y, _text_width(text)))
         elif "edge-label" in classes:
             rect = group.find(f"{NS}rect")
             box = Box(*(float(rect.get(k)) for k in ("x", "y", "width", "height")))
@@ -118,7 +118,7 @@ def parse(svg: str) -> Drawing:
             drawing.labels.append((box, " ".join(t.text or "" for t in texts)))
             for text in texts:
                 x, y = float(text.get("x")), float(text.get("y"))
-                drawing.texts.append(("label", box, x, y, _text_width(text), True))
+                drawing.texts.append(("label", box, x, y, _text_width(text)))
     for path in root.iter(f"{NS}path"):
         classes = set((path.get("class") or "").split())
         if "edge" in classes:
@@ -166,7 +166,7 @@ def overlaps(d: Drawing) -> list[str]:
     for (b1, t1), (b2, t2) in combinations(d.labels, 2):
         if b1.overlaps(b2):
             found.append(f"labels {t1!r} and {t2!r} overlap")
-    for node, box, x, y, width, _ in d.texts:
+    for node, box, x, y, width in d.texts:
         inset = 0 if node == "label" else 14  # the question hexagon's points
         inside = box.x + inset <= x - width / 2 and x + width / 2 <= box.x + box.w - inset
         if not (inside and box.y <= y - 10 and y + 3 <= box.y + box.h):
