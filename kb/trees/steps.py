@@ -127,6 +127,9 @@ def node_view(
             "urgency": attrs.get("urgency"),
             "ask": [fill(a, variables) for a in attrs.get("ask", [])],
         }
+        asks = attrs.get("ask_answered_by")
+        if isinstance(asks, dict) and asks:
+            view.terminal["ask_answered_by"] = {fill(k, variables): v for k, v in asks.items()}
     return view
 
 
