@@ -127,7 +127,8 @@ def test_the_api_shows_a_known_value_as_the_inputs_default(client) -> None:
     full = api.get(f"/sessions/{body['id']}").get_json()
     assert full["path"] == ["in_model", "q_os", "res_android"]
     answered = [e for e in full["transcript"] if e["node"] == "q_os"]
-    assert answered[0]["answered_from"] == "Answered from what you told us: Galaxy S23 (so: Android)"
+    said = "Answered from what you told us: Galaxy S23 (so: Android)"
+    assert answered[0]["answered_from"] == said
 
 
 def test_the_escalation_form_shows_what_is_known_and_sends_it(app, client) -> None:
