@@ -34,7 +34,11 @@ VALUES: dict[str, list[str]] = {
     "device_name": ["CC-104233"],
     "stop_code": ["CRITICAL_PROCESS_DIED"],
     "key_id": ["1A2B3C4D"],
-    "printer_name": ["PRN-HQ-2-01"],
+    "printer_name": ["PRN-HQ-2-01", "FollowMe"],
+    "vpn_message": [
+        "Error 809: the network connection could not be established",
+        "Portal not found",
+    ],
     "location": ["City Hall, floor 2, room 204"],
 }
 HAND_ANSWERS = {"pass": "Yes", "fail": "No", "error": "I'm not sure"}

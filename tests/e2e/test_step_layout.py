@@ -14,9 +14,9 @@ def test_on_a_phone_the_first_answer_is_within_the_first_screen(page) -> None:
     page.click("button:has-text('Start')")
     page.fill("input[name=value]", "PRN-HQ-2-01")
     page.click("text=Continue")
-    page.click("button:has-text(\"No, or I'm not sure\")")
-    page.click("button:has-text(\"No, or I can't see the printer\")")
-    page.click("button:has-text(\"Yes, or I don't know\")")
+    page.click('button:has-text("No, or I\'m not sure")')
+    page.click('button:has-text("No, or I can\'t see the printer")')
+    page.click('button:has-text("Yes, or I don\'t know")')
     assert page.locator(".inline-article .article-section h3").is_visible()
     first = page.locator(".answer-form button[name=answer]").first
     box = first.bounding_box()
