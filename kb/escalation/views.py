@@ -17,6 +17,8 @@ from kb.db import get_db
 from kb.errors import Invalid, NotFound
 from kb.escalation import tickets
 from kb.escalation.intake import EscalationRequest, create_escalation, escalation_request
+from kb.escalation.prefill import form_prefill
+from kb.escalation.prefill import replies as ask_replies
 from kb.escalation.priority import sla_state
 from kb.escalation.requester import Identity, account_identity, for_a_caller, status_facts
 from kb.escalation.schemas import EscalationCreate
@@ -71,17 +73,17 @@ def with_identity(values: Mapping[str, Any], who: Identity | None) -> dict[str, 
 
 
 def request_from(
-    given: EscalationCreate, answers: Mapping[str, Any], base: EscalationRequest | None
+    given: EscalationCreate,
+    answers: Mapping[str, Any],
+    base: EscalationRequest | None,
+    known: Mapping[str, str] | None = None,
 ) -> EscalationRequest:
     """The escalation to create: what the person gave (form or JSON, through one schema),
     filled in from the diagnostic session's escalation step; ``answers`` holds the answers
-    to the step's questions (``ask-0``, ``ask-1``...)."""
+    to the step's questions (``ask-0``, ``ask-1``...), ``known`` what was known of them."""
     config = kb_state().config
-    asks = base.answers_to_ask.keys() if base else []
-    replies = {
-        question: str(answers.get(f"ask-{i}") or "").strip()[:1000]
-        for i, question in enumerate(asks)
-    }
+    asks = list(base.answers_to_ask) if base else []
+    replies = ask_replies(asks, answers, dict(known or {}))
     person = current_user if current_user.is_authenticated else None
     values = dict(
         summary=given.summary.strip() or (base.summary if base else ""),
@@ -110,6 +112,7 @@ def new_escalation():
         raise NotFound("That diagnostic session does not exist or has not ended in escalation.")
     errors: dict[str, str] = {}
     who = identity(token)
+    prefill = form_prefill(base, who)
     if request.method == "POST":
         session = get_db()
         try:
@@ -120,7 +123,7 @@ def new_escalation():
                 ),
             )
             escalation = create_escalation(
-                session, kb_state(), request_from(given, request.form, base)
+                session, kb_state(), request_from(given, request.form, base, prefill.answers)
             )
             session.commit()
         except Invalid as error:
@@ -128,10 +131,6 @@ def new_escalation():
             errors = error.fields
         else:
             return redirect(url_for("escalation.status", public_id=escalation.public_id))
-    prefill = {
-        "requester_phone": who.phone if who else "",
-        "requester_location": who.location if who else "",
-    }
     return render_template(
         "escalation/new.html",
         base=base,
@@ -139,7 +138,8 @@ def new_escalation():
         transcript_text=transcript_shown(token, base.transcript_text) if base else "",
         token=token,
         errors=errors,
-        prefill=prefill,
+        prefill=prefill.fields,
+        known_answers=prefill.answers,
         impact_choices=IMPACT_CHOICES,
         urgency_choices=URGENCY_CHOICES,
         form=request.form,
@@ -234,9 +234,11 @@ def create_api():
     base = _prefill_from_session(token) if isinstance(token, str) else None
     if token and base is None:
         raise NotFound("That diagnostic session does not exist or has not ended in escalation.")
-    given = check(EscalationCreate, with_identity(payload, identity(token)))
+    who = identity(token)
+    given = check(EscalationCreate, with_identity(payload, who))
     session = get_db()
-    escalation = create_escalation(session, kb_state(), request_from(given, payload, base))
+    known = form_prefill(base, who).answers
+    escalation = create_escalation(session, kb_state(), request_from(given, payload, base, known))
     session.commit()
     return jsonify(
         {

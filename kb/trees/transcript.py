@@ -20,6 +20,7 @@ from kb.records import SessionSnapshot
 from kb.trees.graph import (
     fill,
 )
+from kb.trees.known import describe
 from kb.trees.steps import (
     MODE_LABELS,
     NOT_FIXED,
@@ -45,6 +46,7 @@ class TranscriptEntry:
     notes: str = ""
     time_spent_ms: int = 0
     at: str = ""
+    answered_from: str = ""  # a question answered from a known value: says which
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -79,9 +81,31 @@ def entries(ds: TreeSession, graph: nx.DiGraph | None = None) -> list[Transcript
                 notes=step.notes,
                 time_spent_ms=step.time_spent_ms,
                 at=step.at.isoformat(),
+                answered_from=_answered_from(step),
             )
         )
     return entries
+
+
+def _answered_from(step: SessionStep) -> str:
+    if step.action != "answer" or not step.automated:
+        return ""
+    return describe(step.detail, step.value, step.answer)
+
+
+def answered_for_you(ds: TreeSession, graph: nx.DiGraph | None = None) -> list[dict[str, str]]:
+    """The questions answered from known values just before the current step (the step page
+    says so, and Back goes to the last of them)."""
+    graph = graph if graph is not None else graph_of(ds)
+    found: list[dict[str, str]] = []
+    for step in reversed(steps_of(ds)):
+        if step.action == "end":
+            continue
+        if step.undone or not (step.action == "answer" and step.automated):
+            break
+        view = node_view(graph, step.node_id, ds.mode, ds.variables or {}, {})
+        found.append({"text": view.text, "answer": step.answer, "said": _answered_from(step)})
+    return list(reversed(found))
 
 
 def path_nodes(ds: TreeSession) -> list[str]:
@@ -98,6 +122,8 @@ def _entry_line(number: int, entry: TranscriptEntry) -> list[str]:
         how = "checked automatically" if entry.automated else f"answered '{entry.answer}'"
         detail = f": {entry.detail}" if entry.automated and entry.detail else ""
         lines.append(f"   Result: {entry.outcome} ({how}){detail}")
+    elif entry.answered_from:
+        lines.append(f"   {entry.answered_from}")
     elif entry.value:
         lines.append(f"   Answer: {entry.value}")
     else:

@@ -19,19 +19,28 @@ from kb.models import SessionMode, Tree, TreeSession
 from kb.outages.service import open_for_service
 from kb.schemas import from_form
 from kb.trees import catalog, engine
+from kb.trees.article_parts import section, without_tree_prompts
 from kb.trees.flowchart import render_svg
 from kb.trees.projection import for_viewer
 from kb.trees.schemas import SessionAnswer, SessionNotes, SessionStart
-from kb.trees.steps import node_view, session_graph
+from kb.trees.steps import node_view, session_account, session_graph
 from kb.trees.store import revision_by_number, revision_graph
-from kb.trees.transcript import entries, last_check, path_nodes, transcript_text
+from kb.trees.transcript import (
+    answered_for_you,
+    entries,
+    last_check,
+    path_nodes,
+    transcript_text,
+)
 from kb.trees.web import check_runner, draft_revision, groups, has_endpoint, visible_tree
 
 bp = Blueprint("trees", __name__)
 
 
-def inline_article(slug: str | None) -> dict[str, Any] | None:
-    """The article shown at a step, if this person may read it."""
+def inline_article(slug: str | None, anchor: str | None = None) -> dict[str, Any] | None:
+    """The article shown at a step, if this person may read it: its summary, the section the
+    step names (``article_section``), and the whole of it for a <details>; never its prompts
+    to run a diagnostic (the person is in one)."""
     if not slug:
         return None
     session = get_db()
@@ -40,10 +49,12 @@ def inline_article(slug: str | None) -> dict[str, Any] | None:
         return None
     revision = article.published_revision
     html, _toc = rendered(kb_state(), session, revision)
+    html = without_tree_prompts(html)
     return {
         "slug": article.slug,
         "title": revision.title,
         "summary": revision.summary,
+        "section": section(html, anchor) if anchor else "",
         "html": html,
     }
 
@@ -102,12 +113,20 @@ def start(tree_id: str):
 
 def _step_context(ds: TreeSession, error: str | None = None) -> dict[str, Any]:
     graph = session_graph(ds, current_user)
-    view = node_view(graph, ds.current_node, ds.mode, ds.variables or {}, groups())
+    view = node_view(
+        graph,
+        ds.current_node,
+        ds.mode,
+        ds.variables or {},
+        groups(),
+        account=session_account(ds, current_user),
+    )
     return {
         "ds": ds,
         "view": view,
         "graph_title": graph.graph.get("title", ds.tree_id),
-        "article": inline_article(view.article),
+        "article": inline_article(view.article, view.article_section),
+        "answered_for_you": answered_for_you(ds, graph),
         "technician": ds.mode == SessionMode.TECHNICIAN,
         "can_go_back": engine.can_go_back(get_db(), ds),
         "step_number": len(ds.path or []),
@@ -136,7 +155,8 @@ def step(token: str):
         elif action == "fixed":
             engine.confirm_fixed(session, ds)
         elif action == "not_fixed":
-            engine.not_fixed(session, ds, notes=from_form(SessionNotes).notes or "")
+            notes = from_form(SessionNotes).notes or ""
+            engine.not_fixed(session, ds, notes=notes, user=current_user)
         elif action == "answer":
             given = from_form(SessionAnswer)
             engine.answer(
