@@ -4,12 +4,15 @@ and the record ``kb_session_escalated`` carries. Nothing here changes a session.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import networkx as nx
+from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
+from kb.config import site_zone
 from kb.models import (
     SessionOutcome,
     SessionStatus,
@@ -17,6 +20,7 @@ from kb.models import (
     TreeSession,
 )
 from kb.records import SessionSnapshot
+from kb.templating import when
 from kb.trees.graph import (
     fill,
 )
@@ -133,6 +137,13 @@ def _entry_line(number: int, entry: TranscriptEntry) -> list[str]:
     return lines
 
 
+def _site_time(value: datetime) -> str:
+    """On the site's clock with its zone's abbreviation, as the pages show it; the text is
+    pasted into tickets people read beside those pages."""
+    zone = site_zone(current_app.config) if has_app_context() else UTC
+    return when(value, "%Y-%m-%d %H:%M %Z", zone)
+
+
 def transcript_text(
     ds: TreeSession, groups: dict[str, str] | None = None, graph: nx.DiGraph | None = None
 ) -> str:
@@ -142,7 +153,7 @@ def transcript_text(
     lines = [
         f"Diagnostic: {title} ({ds.tree_id}, revision {ds.revision.number})",
         f"Mode: {MODE_LABELS.get(ds.mode, ds.mode)}; started "
-        f"{ds.started_at:%Y-%m-%d %H:%M} UTC; status: {ds.status}",
+        f"{_site_time(ds.started_at)}; status: {ds.status}",
         "",
     ]
     steps = [e for e in entries(ds, graph) if e.action != "end"]
