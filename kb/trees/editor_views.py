@@ -15,7 +15,8 @@ from kb.config import service_catalogue
 from kb.db import get_db
 from kb.documents import pages
 from kb.documents.workflow import ACTION_LABELS
-from kb.errors import Conflict, Invalid
+from kb.errors import Conflict, Invalid, NotFound
+from kb.escalation import learning
 from kb.extensions import kb_state
 from kb.models import Article, Tree, TreeRevision
 from kb.trees import workflow
@@ -87,6 +88,7 @@ def _editor(
     status: int = 200,
     base_revision_id: int | None = None,
     conflict: dict[str, Any] | None = None,
+    message: str = "",
 ):
     return (
         render_template(
@@ -98,10 +100,26 @@ def _editor(
             base_revision_id=base_revision_id,
             conflict=conflict,
             node_ids=[n.id for n in form.nodes if n.id],
+            message=message or request.form.get("message", ""),
+            **_learning(tree),
             **_choices(),
         ),
         status,
     )
+
+
+def _learning(tree: Tree | None) -> dict[str, Any]:
+    """The editor's "Learned from resolved escalations": the group a draft branch comes from
+    (``?group=`` or the form's ``learned_from``), else every group the tree has."""
+    if tree is None:
+        return {"learned": None, "fix_groups": []}
+    key = request.values.get("learned_from") or request.args.get("group")
+    if key:
+        try:
+            return {"learned": learning.find_group(get_db(), tree, key), "fix_groups": []}
+        except NotFound:
+            pass
+    return {"learned": None, "fix_groups": learning.fix_groups(get_db(), tree)}
 
 
 def _handle_post(tree: Tree | None):
@@ -127,7 +145,14 @@ def _handle_post(tree: Tree | None):
         if saved is None:
             saved = workflow.create_tree(session, kb_state(), graph, current_user, message)
         else:
-            workflow.save_tree(session, kb_state(), saved, graph, current_user, base, message)
+            revision = workflow.save_tree(
+                session, kb_state(), saved, graph, current_user, base, message
+            )
+            learned_from = request.form.get("learned_from")
+            if learned_from and revision.id != base:
+                learning.record_motivation(
+                    revision, learning.find_group(session, saved, learned_from)
+                )
         if action == "submit" and saved.status == "draft":
             workflow.transition(session, saved, "submit", current_user)
         session.commit()
@@ -177,6 +202,11 @@ def edit(tree_id: str):
     require_transition(current_user, "edit", tree)  # archived trees are not edited
     if request.method == "GET":
         head = tree.head_revision
+        key = request.args.get("group")
+        if key:  # "Turn into a branch": the head with the group's branch, not saved yet
+            draft = learning.branch_draft(session, kb_state(), tree, key)
+            form = form_from_graph(draft.graph)
+            return _editor(form, tree, base_revision_id=head.id, message=draft.message)
         form = form_from_graph(revision_graph(head))
         return _editor(form, tree, base_revision_id=head.id)
     return _handle_post(tree)
