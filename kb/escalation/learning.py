@@ -177,9 +177,12 @@ def _article_for(session: Session, tree: Tree, group: FixGroup) -> str:
     slugs = [slug for slug, _ in group.articles]
     if not slugs:
         return ""
-    audience = dict(
-        session.execute(select(Article.slug, Article.audience).where(Article.slug.in_(slugs)))
-    )
+    audience = {
+        slug: shown
+        for slug, shown in session.execute(
+            select(Article.slug, Article.audience).where(Article.slug.in_(slugs))
+        )
+    }
     for slug in slugs:
         if slug in audience and (tree.audience != "public" or audience[slug] == "public"):
             return slug

@@ -317,6 +317,11 @@ def heatmap_report(
             ),
             Table("Escalations fired", ["node", "escalations", "turned_out_to_be"], esc_rows),
             Table(
+                "Endings: did it fix it?",
+                ["node", "label", "workaround", "confirmed", "unconfirmed", "still_not_fixed"],
+                ending_rows,
+            ),
+            Table(
                 "Resolved escalations by what fixed them",
                 ["where", "node", "fixed_by", "tickets", "count", "articles"],
                 [
@@ -331,11 +336,6 @@ def heatmap_report(
                     for g in groups
                 ],
                 branches=[None if g.blocked else (tree_id, g.key) for g in groups],
-            ),
-            Table(
-                "Endings: did it fix it?",
-                ["node", "label", "workaround", "confirmed", "unconfirmed", "still_not_fixed"],
-                ending_rows,
             ),
         ],
         data={

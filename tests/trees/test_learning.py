@@ -1,0 +1,196 @@
+"""From resolved escalations back into trees: grouping by what fixed them, "Turn into a
+branch" in the editor, and the motivating tickets on the tree's history."""
+
+from __future__ import annotations
+
+import networkx as nx
+import pytest
+from sqlalchemy import select
+
+from kb.escalation.learning import branch_draft, fix_groups
+from kb.extensions import kb_state
+from kb.models import Tree, TreeRevision
+from kb.reports.base import Period
+from kb.reports.trees import heatmap_report
+from kb.trees.store import check_tree
+from tests.conftest import AuthActions
+from tests.trees.helpers import form_fields
+from tests.trees.learning_flow import TREE, escalate_and_resolve
+
+FUSER = "Replaced the fuser unit."
+ARTICLE = "printer-jams-and-print-quality"
+
+
+@pytest.fixture
+def learned(make_app):
+    """Two fuser fixes (written slightly differently) and one other fix from the printer-fault
+    escalation step, and a driver fix after "This didn't help" at the follow-me question."""
+    app = make_app()
+    ids = {
+        "fuser": [
+            escalate_and_resolve(app, "esc_printer_fault", FUSER, [ARTICLE]),
+            escalate_and_resolve(
+                app, "esc_printer_fault", "  replaced the FUSER unit  ", [ARTICLE]
+            ),
+        ],
+        "cable": [escalate_and_resolve(app, "esc_printer_fault", "Reseated the network cable.")],
+        "driver": [escalate_and_resolve(app, "q_secure", "Installed the driver.", didnt_help=True)],
+    }
+    return app, ids
+
+
+def groups_of(app) -> list:
+    with kb_state(app).session() as session:
+        return fix_groups(session, session.get(Tree, TREE))
+
+
+def group(app, fix: str):
+    return next(g for g in groups_of(app) if g.fix.casefold().startswith(fix.casefold()))
+
+
+def test_resolved_escalations_are_grouped_by_where_they_left_and_what_fixed_them(learned):
+    app, ids = learned
+    groups = groups_of(app)
+    assert [(g.where, g.node, g.count) for g in groups] == [
+        ("escalation", "esc_printer_fault", 2),
+        ("didnt_help", "q_secure", 1),
+        ("escalation", "esc_printer_fault", 1),
+    ]
+    fuser = groups[0]
+    assert fuser.fix == FUSER  # the way it was written first (ties: the earliest)
+    assert sorted(e.public_id for e in fuser.escalations) == sorted(ids["fuser"])
+    assert all(e.ticket.startswith("local:") for e in fuser.escalations)
+    assert fuser.articles == [(ARTICLE, 2)]
+    assert all(g.blocked is None for g in groups)
+
+
+def test_the_heatmap_lists_the_groups_with_their_tickets(learned):
+    app, _ = learned
+    with kb_state(app).session() as session:
+        report = heatmap_report(session, Period.parse(None, None), {}, tree_id=TREE)
+    fired = {row[0]: row for row in report.tables[1].rows}
+    assert fired["esc_printer_fault"][2].startswith(f"{FUSER} (2)")
+    assert "Installed the driver. (1)" in fired["(didn't help)"][2]
+    table = next(t for t in report.tables if t.title.startswith("Resolved escalations"))
+    assert table.title == "Resolved escalations by what fixed them"
+    assert [row[4] for row in table.rows] == [2, 1, 1]
+    assert all(branch and branch[0] == TREE for branch in table.branches)
+
+
+@pytest.mark.parametrize(
+    ("fix", "before", "no_goes_to"),
+    [(FUSER, "in_panel_message", "esc_printer_fault"), ("Installed", "q_secure", None)],
+)
+def test_a_branch_draft_asks_first_and_keeps_the_old_way_as_no(learned, fix, before, no_goes_to):
+    app, _ = learned
+    kb = kb_state(app)
+    key = group(app, fix).key
+    with kb.session() as session:
+        tree = session.get(Tree, TREE)
+        draft = branch_draft(session, kb, tree, key)
+        check_tree(session, kb, draft.graph, tree_id=TREE)  # valid as it opens
+        head_nodes = tree.head_revision.node_count
+    graph = draft.graph
+    question, ending = draft.added[:2]
+    assert graph.has_edge(before, question)
+    assert graph.nodes[question]["kind"] == "question"
+    assert graph.nodes[question]["text"].startswith("Is it this:")
+    assert graph.nodes[ending]["kind"] == "resolution"
+    assert graph.edges[question, ending]["answer"] == "Yes"
+    no = next(t for _, t, a in graph.out_edges(question, data="answer") if a == "No")
+    if no_goes_to:
+        assert no == no_goes_to and not graph.has_edge(before, no_goes_to)
+        assert graph.nodes[ending]["article"] == ARTICLE
+        assert graph.number_of_nodes() == head_nodes + 2
+    else:
+        assert graph.nodes[no]["kind"] == "escalation"
+        assert nx.has_path(graph, before, no)
+
+
+@pytest.mark.parametrize("who", ["requester", "technician"])
+def test_people_who_may_not_edit_trees_cannot_open_a_branch(learned, who):
+    app, _ = learned
+    client = app.test_client()
+    AuthActions(client).login(who)
+    response = client.get(f"/trees/{TREE}/edit?group={group(app, FUSER).key}")
+    assert response.status_code == 403
+    assert FUSER not in response.get_data(as_text=True)
+
+
+def test_an_unknown_group_is_a_404_with_a_message(learned):
+    app, _ = learned
+    client = app.test_client()
+    AuthActions(client).login("author")
+    response = client.get(f"/trees/{TREE}/edit?group=0000000000000000")
+    assert response.status_code == 404
+    assert "No group of resolved escalations" in response.get_data(as_text=True)
+
+
+def test_an_author_builds_a_branch_saves_it_and_the_history_names_the_tickets(learned):
+    app, ids = learned
+    kb = kb_state(app)
+    author = app.test_client()
+    AuthActions(author).login("author")
+    editor = author.get(f"/trees/{TREE}/edit").get_data(as_text=True)
+    key = group(app, FUSER).key
+    assert "Learned from resolved escalations" in editor and f"group={key}" in editor
+
+    page = author.get(f"/trees/{TREE}/edit?group={key}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "New branch from 2 resolved escalations" in html
+    fields = form_fields(html, "tree-editor")
+    assert fields["learned_from"] == key
+    assert "from 2 resolved escalations" in fields["message"]
+    assert FUSER in fields.values() and ARTICLE in fields.values()
+    with kb.session() as session:  # nothing saved by opening the draft
+        assert session.get(Tree, TREE).head_revision.motivated_by is None
+
+    question = next(k for k, v in fields.items() if v.startswith("Is it this:"))
+    fields[question] = "Does the printer show a fuser error?"
+    fields["action"] = "submit"
+    saved = author.post(f"/trees/{TREE}/edit", data=fields)
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+
+    with kb.session() as session:
+        tree = session.get(Tree, TREE)
+        assert tree.status == "in_review"
+        head = tree.head_revision
+        assert sorted(m["public_id"] for m in head.motivated_by) == sorted(ids["fuser"])
+        number = head.number
+        graph_text = str(head.data)
+    assert "Does the printer show a fuser error?" in graph_text
+
+    history = author.get(f"/trees/{TREE}/history").get_data(as_text=True)
+    assert "Motivated by 2 resolved tickets" in history
+    for public_id in ids["fuser"]:
+        assert f"/escalations/{public_id}" in history
+    diff = author.get(f"/trees/{TREE}/diff?from={number - 1}&to={number}").get_data(as_text=True)
+    assert "Motivated by 2 resolved tickets" in diff
+
+    reviewer = app.test_client()
+    AuthActions(reviewer).login("reviewer")
+    board = reviewer.get("/dashboard").get_data(as_text=True)
+    assert "Awaiting review" in board and f"/trees/{TREE}/history" in board
+
+
+def test_a_save_that_changes_nothing_records_no_tickets(learned):
+    app, _ = learned
+    kb = kb_state(app)
+    author = app.test_client()
+    AuthActions(author).login("author")
+    fields = form_fields(author.get(f"/trees/{TREE}/edit").get_data(as_text=True), "tree-editor")
+    fields["learned_from"] = group(app, FUSER).key
+    fields["action"] = "save"
+    assert author.post(f"/trees/{TREE}/edit", data=fields).status_code == 302
+    with kb.session() as session:
+        revisions = session.scalars(select(TreeRevision).where(TreeRevision.tree_id == TREE)).all()
+        assert all(r.motivated_by is None for r in revisions)
+
+
+def test_the_heatmap_offers_turn_into_a_branch(learned):
+    app, _ = learned
+    reviewer = app.test_client()
+    AuthActions(reviewer).login("reviewer")
+    page = reviewer.get(f"/reports/tree-heatmap?tree={TREE}").get_data(as_text=True)
+    assert "Turn into a branch" in page
+    assert f"/trees/{TREE}/edit?group={group(app, FUSER).key}" in page
