@@ -89,6 +89,7 @@ def _editor(
     base_revision_id: int | None = None,
     conflict: dict[str, Any] | None = None,
     message: str = "",
+    added: list[str] | None = None,
 ):
     return (
         render_template(
@@ -101,6 +102,7 @@ def _editor(
             conflict=conflict,
             node_ids=[n.id for n in form.nodes if n.id],
             message=message or request.form.get("message", ""),
+            added=added or [],
             **_learning(tree),
             **_choices(),
         ),
@@ -206,7 +208,14 @@ def edit(tree_id: str):
         if key:  # "Turn into a branch": the head with the group's branch, not saved yet
             draft = learning.branch_draft(session, kb_state(), tree, key)
             form = form_from_graph(draft.graph)
-            return _editor(form, tree, base_revision_id=head.id, message=draft.message)
+            return _editor(
+                form,
+                tree,
+                preview=render_svg(draft.graph),
+                base_revision_id=head.id,
+                message=draft.message,
+                added=draft.added,
+            )
         form = form_from_graph(revision_graph(head))
         return _editor(form, tree, base_revision_id=head.id)
     return _handle_post(tree)
