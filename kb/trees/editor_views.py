@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from kb.api.docs import NULLABLE_STRING, STRING, api_doc, array, obj
+from kb.api.docs import INTEGER, NULLABLE_STRING, STRING, api_doc, array, obj
 from kb.auth.policy import require, require_transition, require_tree
 from kb.config import service_catalogue
 from kb.db import get_db
@@ -259,6 +259,64 @@ def preview():
                 for node, messages in problems.items()
                 for message in messages
             ],
+        }
+    )
+
+
+@bp.get("/api/v1/trees/<tree_id>/fix-groups")
+@api_doc(
+    response=obj(
+        {
+            "items": array(
+                obj(
+                    {
+                        "key": STRING,
+                        "where": {**STRING, "enum": ["escalation", "didnt_help", "not_fixed"]},
+                        "node": STRING,
+                        "fixed_by": STRING,
+                        "count": INTEGER,
+                        "escalations": array(
+                            obj({"id": INTEGER, "public_id": STRING, "ticket": STRING})
+                        ),
+                        "articles": array(STRING),
+                        "branch_url": NULLABLE_STRING,
+                        "blocked": NULLABLE_STRING,
+                    },
+                    required=["key", "where", "node", "fixed_by", "count", "escalations"],
+                )
+            ),
+            "total": INTEGER,
+        },
+        required=["items", "total"],
+    ),
+    notes="The tree's resolved escalations grouped by where they left the tree and what "
+    "fixed them (authors and above); branch_url opens the editor with the group's branch "
+    "(null when it must be added by hand, blocked says why).",
+)
+@login_required
+def fix_groups(tree_id: str):
+    """The JSON twin of the editor's "Learned from resolved escalations" list."""
+    tree = _tree_for_staff(tree_id)
+    groups = learning.fix_groups(get_db(), tree)
+    return jsonify(
+        {
+            "items": [
+                {
+                    "key": g.key,
+                    "where": g.where,
+                    "node": g.node,
+                    "fixed_by": g.fix,
+                    "count": g.count,
+                    "escalations": g.motivation(),
+                    "articles": [slug for slug, _ in g.articles],
+                    "branch_url": None
+                    if g.blocked
+                    else url_for("tree_editor.edit", tree_id=tree.id, group=g.key),
+                    "blocked": g.blocked,
+                }
+                for g in groups
+            ],
+            "total": len(groups),
         }
     )
 

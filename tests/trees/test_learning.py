@@ -194,3 +194,18 @@ def test_the_heatmap_offers_turn_into_a_branch(learned):
     page = reviewer.get(f"/reports/tree-heatmap?tree={TREE}").get_data(as_text=True)
     assert "Turn into a branch" in page
     assert f"/trees/{TREE}/edit?group={group(app, FUSER).key}" in page
+
+
+def test_the_groups_have_a_json_twin_for_authors_only(learned):
+    app, ids = learned
+    technician = app.test_client()
+    AuthActions(technician).login("technician")
+    assert technician.get(f"/api/v1/trees/{TREE}/fix-groups").status_code == 403
+    author = app.test_client()
+    AuthActions(author).login("author")
+    body = author.get(f"/api/v1/trees/{TREE}/fix-groups").get_json()
+    assert body["total"] == 3
+    first = body["items"][0]
+    assert first["fixed_by"] == FUSER and first["count"] == 2
+    assert sorted(e["public_id"] for e in first["escalations"]) == sorted(ids["fuser"])
+    assert first["branch_url"] == f"/trees/{TREE}/edit?group={first['key']}"
