@@ -226,6 +226,14 @@ def branch_draft(session: Session, kb: Any, tree: Tree, key: str) -> BranchDraft
     return BranchDraft(group, branch.graph, branch.added, message)
 
 
-def record_motivation(revision: TreeRevision, group: FixGroup) -> None:
-    """Remember on the revision which resolved escalations it was built from."""
+def record_motivation(
+    session: Session, tree: Tree, revision: TreeRevision, key: str
+) -> FixGroup | None:
+    """Remember on the revision which resolved escalations (the group ``key``) it was built
+    from; None, and nothing recorded, when that group is no longer there."""
+    try:
+        group = find_group(session, tree, key)
+    except NotFound:
+        return None
     revision.motivated_by = group.motivation()
+    return group

@@ -151,9 +151,16 @@ def _handle_post(tree: Tree | None):
                 session, kb_state(), saved, graph, current_user, base, message
             )
             learned_from = request.form.get("learned_from")
-            if learned_from and revision.id != base:
-                learning.record_motivation(
-                    revision, learning.find_group(session, saved, learned_from)
+            new_revision = revision.id != base
+            if (
+                learned_from
+                and new_revision
+                and learning.record_motivation(session, saved, revision, learned_from) is None
+            ):
+                flash(
+                    "The resolved escalations behind this branch are no longer there: "
+                    "the revision was saved without them.",
+                    "info",
                 )
         if action == "submit" and saved.status == "draft":
             workflow.transition(session, saved, "submit", current_user)

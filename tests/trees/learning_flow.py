@@ -23,8 +23,10 @@ def escalate_and_resolve(
     articles: list[str] | None = None,
     didnt_help: bool = False,
     tree_id: str = TREE,
+    not_fixed: bool = False,
 ) -> str:
-    """Walk ``tree_id`` to ``node`` through the API (there: "This didn't help" when asked),
+    """Walk ``tree_id`` to ``node`` through the API (there: "This didn't help" or, at an
+    ending, "Still not fixed" when asked),
     escalate, deliver the ticket, resolve it as the technician; the escalation's public id."""
     kb = kb_state(app)
     graph = bundled_tree(tree_id)
@@ -35,6 +37,8 @@ def escalate_and_resolve(
         assert api.post(f"/sessions/{token}/answer", {field: value}).status_code == 200
     if didnt_help:
         assert api.post(f"/sessions/{token}/didnt-help").status_code == 200
+    if not_fixed:
+        assert api.post(f"/sessions/{token}/not-fixed").status_code == 200
     created = api.post(
         "/escalations",
         {

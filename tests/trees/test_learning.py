@@ -209,3 +209,50 @@ def test_the_groups_have_a_json_twin_for_authors_only(learned):
     assert first["fixed_by"] == FUSER and first["count"] == 2
     assert sorted(e["public_id"] for e in first["escalations"]) == sorted(ids["fuser"])
     assert first["branch_url"] == f"/trees/{TREE}/edit?group={first['key']}"
+
+
+def test_still_not_fixed_at_an_ending_becomes_where_that_ending_leads(make_app):
+    app = make_app()
+    escalate_and_resolve(app, "res_released", "Renewed the print licence.", not_fixed=True)
+    kb = kb_state(app)
+    (only,) = groups_of(app)
+    assert (only.where, only.node, only.blocked) == ("not_fixed", "res_released", None)
+    with kb.session() as session:
+        tree = session.get(Tree, TREE)
+        draft = branch_draft(session, kb, tree, only.key)
+        check_tree(session, kb, draft.graph, tree_id=TREE)
+    question, ending, escalation = draft.added
+    assert draft.graph.nodes["res_released"]["not_fixed_next"] == question
+    assert draft.graph.nodes[ending]["text"] == "Renewed the print licence."
+    assert draft.graph.nodes[escalation]["kind"] == "escalation"
+
+
+def test_didnt_help_at_an_action_step_is_listed_but_not_branched(make_app):
+    app = make_app()
+    escalate_and_resolve(app, "a_release", "Reset the badge reader.", didnt_help=True)
+    (only,) = groups_of(app)
+    assert only.where == "didnt_help" and "by hand" in only.blocked
+    author = app.test_client()
+    AuthActions(author).login("author")
+    editor = author.get(f"/trees/{TREE}/edit").get_data(as_text=True)
+    assert "Reset the badge reader." in editor and f"group={only.key}" not in editor
+    refused = author.get(f"/trees/{TREE}/edit?group={only.key}")
+    assert refused.status_code == 422
+    assert "add the branch by hand" in refused.get_data(as_text=True)
+
+
+def test_a_branch_whose_group_is_gone_is_still_saved_without_tickets(learned):
+    app, _ = learned
+    kb = kb_state(app)
+    author = app.test_client()
+    AuthActions(author).login("author")
+    html = author.get(f"/trees/{TREE}/edit?group={group(app, FUSER).key}").get_data(as_text=True)
+    fields = form_fields(html, "tree-editor")
+    fields["learned_from"] = "0000000000000000"
+    fields["action"] = "save"
+    saved = author.post(f"/trees/{TREE}/edit", data=fields, follow_redirects=True)
+    assert saved.status_code == 200
+    assert "saved without them" in saved.get_data(as_text=True)
+    with kb.session() as session:
+        head = session.get(Tree, TREE).head_revision
+        assert head.number == 2 and head.motivated_by is None
