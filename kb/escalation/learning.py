@@ -91,6 +91,23 @@ def _group_key(tree_id: str, where: str, node: str, fix: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
+# What grouping reads of each escalation (not its transcript and the rest).
+_COLUMNS = (
+    Escalation.id,
+    Escalation.public_id,
+    Escalation.tree_revision_id,
+    Escalation.node_id,
+    Escalation.resolution_text,
+    Escalation.resolution_articles,
+    Escalation.group,
+    Escalation.impact,
+    Escalation.urgency,
+    Escalation.ticket_system,
+    Escalation.ticket_ref,
+    Escalation.resolved_at,
+)
+
+
 def fix_groups(
     session: Session,
     tree: Tree,
@@ -99,9 +116,7 @@ def fix_groups(
 ) -> list[FixGroup]:
     """The tree's resolved escalations (created in [since, until) when given) grouped by
     where they left the tree and what fixed them, biggest group first."""
-    query = select(Escalation).where(
-        Escalation.tree_id == tree.id, Escalation.resolution_text != ""
-    )
+    query = select(*_COLUMNS).where(Escalation.tree_id == tree.id, Escalation.resolution_text != "")
     if since is not None:
         query = query.where(Escalation.created_at >= since)
     if until is not None:
@@ -111,7 +126,7 @@ def fix_groups(
     texts: dict[str, Counter] = {}
     groups: dict[str, FixGroup] = {}
     articles: dict[str, Counter] = {}
-    for esc in session.scalars(query.order_by(Escalation.created_at, Escalation.id)):
+    for esc in session.execute(query.order_by(Escalation.created_at, Escalation.id)):
         if esc.tree_revision_id not in graphs:
             revision = session.get(TreeRevision, esc.tree_revision_id)
             graphs[esc.tree_revision_id] = revision_graph(revision) if revision else head
@@ -146,7 +161,7 @@ def fix_groups(
         group.blocked = (
             can_branch(head, group.where, group.node)
             if head is not None
-            else ("the tree has no revision")
+            else "the tree has no revision"
         )
     return sorted(groups.values(), key=lambda g: (-g.count, g.where, g.node, fix_key(g.fix)))
 
