@@ -114,9 +114,14 @@ def fix_groups(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> list[FixGroup]:
-    """The tree's resolved escalations (created in [since, until) when given) grouped by
-    where they left the tree and what fixed them, biggest group first."""
-    query = select(*_COLUMNS).where(Escalation.tree_id == tree.id, Escalation.resolution_text != "")
+    """The tree's resolved escalations (created in [since, until) when given; reopened ones
+    left out) grouped by where they left the tree and what fixed them, biggest group first."""
+    query = select(*_COLUMNS).where(
+        Escalation.tree_id == tree.id,
+        Escalation.resolution_text != "",
+        # the requester said at the follow-up that it is not fixed: that fix did not hold
+        Escalation.status != "reopened",
+    )
     if since is not None:
         query = query.where(Escalation.created_at >= since)
     if until is not None:

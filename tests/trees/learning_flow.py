@@ -24,6 +24,7 @@ def escalate_and_resolve(
     didnt_help: bool = False,
     tree_id: str = TREE,
     not_fixed: bool = False,
+    followup_days: str = "",
 ) -> str:
     """Walk ``tree_id`` to ``node`` through the API (there: "This didn't help" or, at an
     ending, "Still not fixed" when asked),
@@ -64,6 +65,7 @@ def escalate_and_resolve(
             "csrf_token": csrf_token(technician, f"/queue/{ticket_id}"),
             "resolution": resolution,
             "articles": articles or [],
+            "followup_days": followup_days,
         },
     )
     assert response.status_code == 302, response.get_data(as_text=True)

@@ -9,11 +9,11 @@ from sqlalchemy import select
 
 from kb.escalation.learning import branch_draft, fix_groups
 from kb.extensions import kb_state
-from kb.models import Tree, TreeRevision
+from kb.models import FollowUp, Tree, TreeRevision
 from kb.reports.base import Period
 from kb.reports.trees import heatmap_report
 from kb.trees.store import check_tree
-from tests.conftest import AuthActions
+from tests.conftest import AuthActions, csrf_token
 from tests.trees.helpers import form_fields
 from tests.trees.learning_flow import TREE, escalate_and_resolve
 
@@ -256,3 +256,20 @@ def test_a_branch_whose_group_is_gone_is_still_saved_without_tickets(learned):
     with kb.session() as session:
         head = session.get(Tree, TREE).head_revision
         assert head.number == 2 and head.motivated_by is None
+
+
+def test_a_fix_that_did_not_hold_is_not_learned(make_app):
+    """The requester answered the follow-up "not fixed": the escalation is reopened and its
+    resolution no longer counts as what fixed it."""
+    app = make_app()
+    escalate_and_resolve(app, "esc_printer_fault", FUSER, followup_days="2")
+    assert [g.count for g in groups_of(app)] == [1]
+    with kb_state(app).session() as session:
+        token = session.scalar(select(FollowUp.token))
+    requester = app.test_client()
+    answered = requester.post(
+        f"/followups/{token}",
+        data={"fixed": "no", "csrf_token": csrf_token(requester, f"/followups/{token}")},
+    )
+    assert answered.status_code == 302
+    assert groups_of(app) == []
