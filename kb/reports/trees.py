@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kb.errors import NotFound
+from kb.escalation.learning import fix_groups, outcomes_by_step
 from kb.models import (
     Article,
     ArticleFlag,
@@ -255,7 +256,8 @@ def heatmap_report(
         )
     )
     flags = counts_by_step(session, tree_id, period.start_at, period.end_at)
-    outcomes = _escalation_outcomes(session, tree_id, period)
+    groups = fix_groups(session, tree, period.start_at, period.end_at)
+    outcomes = outcomes_by_step(groups)
     fixed_at: Counter = Counter()
     unconfirmed_at: Counter = Counter()
     for ds in sessions:
@@ -319,6 +321,22 @@ def heatmap_report(
                 ["node", "label", "workaround", "confirmed", "unconfirmed", "still_not_fixed"],
                 ending_rows,
             ),
+            Table(
+                "Resolved escalations by what fixed them",
+                ["where", "node", "fixed_by", "tickets", "count", "articles"],
+                [
+                    [
+                        g.where,
+                        g.node,
+                        g.fix,
+                        ", ".join(e.ticket for e in g.escalations),
+                        g.count,
+                        ", ".join(slug for slug, _ in g.articles),
+                    ]
+                    for g in groups
+                ],
+                branches=[None if g.blocked else (tree_id, g.key) for g in groups],
+            ),
         ],
         data={
             "tree": tree_id,
@@ -330,6 +348,19 @@ def heatmap_report(
             "confirmed_at": dict(fixed_at),
             "unconfirmed_at": dict(unconfirmed_at),
             "not_fixed_at": dict(not_fixed_at),
+            "fix_groups": [
+                {
+                    "key": g.key,
+                    "where": g.where,
+                    "node": g.node,
+                    "fixed_by": g.fix,
+                    "count": g.count,
+                    "escalations": g.motivation(),
+                    "articles": [slug for slug, _ in g.articles],
+                    "branch": g.blocked is None,
+                }
+                for g in groups
+            ],
             "deflected": sum(
                 1
                 for ds in sessions
@@ -337,25 +368,6 @@ def heatmap_report(
             ),
         },
     )
-
-
-def _escalation_outcomes(session: Session, tree_id: str, period: Period) -> dict[str, list[str]]:
-    """What escalations from each node turned out to be (their resolutions, most common first)."""
-    rows = session.execute(
-        select(Escalation.node_id, Escalation.resolution_text).where(
-            Escalation.tree_id == tree_id,
-            Escalation.resolution_text != "",
-            Escalation.created_at >= period.start_at,
-            Escalation.created_at < period.end_at,
-        )
-    ).all()
-    grouped: dict[str, Counter] = defaultdict(Counter)
-    for node, text in rows:
-        grouped[node or "(didn't help)"][text.strip()[:120]] += 1
-    return {
-        node: [f"{text} ({n})" for text, n in counts.most_common()]
-        for node, counts in grouped.items()
-    }
 
 
 def recurring_report(

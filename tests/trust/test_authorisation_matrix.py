@@ -208,6 +208,7 @@ TABLE: dict[str, Rule | dict[str, Rule]] = {
     "tree_editor.preview": at_least("author"),
     "tree_editor.edit": tree("author"),
     "tree_editor.history": tree("author"),
+    "tree_editor.fix_groups": tree("author"),  # resolved escalations grouped by fix (JSON)
     "tree_editor.diff": tree("author"),
     "tree_editor.restore": tree("author"),
     "tree_editor.change_status": tree("author"),  # action "submit"
