@@ -382,6 +382,7 @@ def test_a_technician_resolves_in_rts_web_ui_and_the_worker_brings_it_into_kb_on
         wait_until(resolved, 60, "the worker to bring RT's resolution into kb")
     assert [status for status, _ in stopwatch.calls] == ["202 ACCEPTED"]
     (notice,) = notices(kb)
+    print(f"the worker read the ticket from RT in {notice.attempts} attempt(s)")
     assert notice.status == "done"
     assert notice.result == {"ticket": ticket_id, "outcome": "resolved"}  # not the poll's work
     with kb.session() as session:

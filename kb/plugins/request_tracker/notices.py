@@ -37,7 +37,8 @@ def install(kb: Any) -> None:
 
 def key_for(ticket: str, transaction: int | None) -> str:
     """One notice per ticket and RT transaction, so a scrip that fires twice (or an RT that
-    sends again) is recorded once."""
+    sends again) is recorded once. An older scrip sends no transaction: its notices are
+    ``rt-scrip:<ticket>:any:<milliseconds>``."""
     return f"rt-scrip:{ticket}:{transaction if transaction is not None else 'any'}"
 
 
@@ -49,11 +50,21 @@ def record(
     Without a transaction number (an older scrip) a notice for the ticket that is still
     waiting stands for this one; otherwise a new one is queued."""
     key = key_for(ticket, transaction)
-    existing = session.scalar(select(OutboxMessage).where(OutboxMessage.key == key))
-    if existing is not None and (transaction is not None or existing.status == "pending"):
-        return existing, False
-    if existing is not None:  # an older scrip's notice that is done: keep it, add another
+    if transaction is None:
+        waiting = session.scalar(
+            select(OutboxMessage).where(
+                OutboxMessage.kind == KIND,
+                OutboxMessage.key.like(f"{key}%"),
+                OutboxMessage.status == "pending",
+            )
+        )
+        if waiting is not None:
+            return waiting, False
         key = f"{key}:{int(utcnow().timestamp() * 1000)}"
+    else:
+        existing = session.scalar(select(OutboxMessage).where(OutboxMessage.key == key))
+        if existing is not None:
+            return existing, False
     payload = {
         "escalation_id": escalation_id,
         "ticket": ticket,
