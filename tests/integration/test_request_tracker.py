@@ -12,10 +12,11 @@ import re
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import select
@@ -33,7 +34,7 @@ from kb.plugins.request_tracker.notices import KIND
 from kb.plugins.request_tracker.tickets import marker
 from kb.worker import all_jobs, run_forever
 from tests.conftest import AuthActions, csrf_token
-from tests.e2e.conftest import browser  # noqa: F401 (the fixture: Debian's Chromium)
+from tests.e2e.conftest import CHROMIUM, LAUNCH_ARGS
 from tests.escalation.conftest import add_articles, escalate, writeback_event
 from tests.integration.conftest import free_port, unavailable, wait_until
 from tests.integration.rt_server import (
@@ -49,6 +50,7 @@ pytestmark = pytest.mark.integration
 
 SCRIP_SECRET = "scrip-secret-for-tests"
 ENDPOINT = "/api/v1/integrations/rt/ticket-resolved"
+T = TypeVar("T")
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "plugins.md"
 
 
@@ -209,8 +211,49 @@ def create_scrip_in_rt(page, rt: RTServer) -> None:
 
 
 @pytest.fixture(scope="session")
-def scrip(rt, browser):  # noqa: F811 (the browser fixture imported above)
+def chromium() -> Callable[[Callable[[Any], T]], T]:
+    """Runs ``work(browser)`` with Debian's Chromium, in a thread of its own: Playwright's sync
+    API allows one instance per thread, and the e2e tests' browser may be open in this one."""
+    if not CHROMIUM.exists():
+        unavailable("/usr/bin/chromium is not installed (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("playwright is not installed")
+
+    def run(work: Callable[[Any], T]) -> T:
+        outcome: dict[str, Any] = {}
+
+        def in_thread() -> None:
+            try:
+                with sync_playwright() as playwright:
+                    browser = playwright.chromium.launch(
+                        executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS
+                    )
+                    try:
+                        outcome["value"] = work(browser)
+                    finally:
+                        browser.close()
+            except BaseException as error:  # handed to the test's thread
+                outcome["error"] = error
+
+        thread = threading.Thread(target=in_thread)
+        thread.start()
+        thread.join()
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["value"]
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def scrip(rt, chromium) -> None:
     """kb's scrip, created once in RT's web UI by RT's admin."""
+    chromium(lambda browser: create_scrip_as_admin(browser, rt))
+
+
+def create_scrip_as_admin(browser, rt: RTServer) -> None:
     context = browser.new_context()
     context.set_default_timeout(20_000)
     page = context.new_page()
@@ -221,7 +264,7 @@ def scrip(rt, browser):  # noqa: F811 (the browser fixture imported above)
         context.close()
 
 
-def resolve_in_rt(browser, rt: RTServer, ticket_id: str, text: str) -> float:  # noqa: F811
+def resolve_in_rt(browser, rt: RTServer, ticket_id: str, text: str) -> float:
     """A technician opens the ticket in RT, chooses Actions > Resolve, writes what was done
     and updates the ticket. Returns how long RT took to answer that last click."""
     context = browser.new_context()
@@ -360,14 +403,18 @@ def test_a_technician_resolves_in_rts_web_ui_and_the_worker_brings_it_into_kb_on
     kb,
     rt,
     scrip,
-    browser,  # noqa: F811 (the browser fixture imported above)
+    chromium,
 ):
     public_id = escalate(kb, summary="Plotter prints blank pages", articles_viewed=[])
     dispatch(kb)
     ticket_id = ticket_of(kb, public_id)
     stopwatch = Stopwatch(app)
     with serving(stopwatch, rt.kb_port), worker(kb):
-        took = resolve_in_rt(browser, rt, ticket_id, "Replaced the drum unit.\nkb-articles: none")
+        took = chromium(
+            lambda browser: resolve_in_rt(
+                browser, rt, ticket_id, "Replaced the drum unit.\nkb-articles: none"
+            )
+        )
         # RT runs the scrip before it answers the click, so kb's answer is in by now.
         answers = ", ".join(
             f"{status} in {seconds * 1000:.0f} ms" for status, seconds in stopwatch.calls
