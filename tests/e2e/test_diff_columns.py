@@ -8,6 +8,8 @@ from tests.articles.test_workflow import ARTICLE, Api
 from tests.conftest import AuthActions
 from tests.e2e.conftest import sign_in
 
+pytestmark = pytest.mark.e2e
+
 WIDTHS = """() => [...document.querySelector('table.diff tbody tr:not(.gap)').children]
   .map(cell => cell.getBoundingClientRect().width)"""
 

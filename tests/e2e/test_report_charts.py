@@ -9,6 +9,8 @@ from kb.cli import cli
 from kb.reports.views import REPORTS
 from tests.e2e.conftest import sign_in
 
+pytestmark = pytest.mark.e2e
+
 # Per visible chart: its text's drawn size in CSS px (font size x drawn width / viewBox width).
 TEXT_PX = """() => [...document.querySelectorAll('svg.chart')]
   .filter(svg => svg.getBoundingClientRect().width > 0 && !svg.closest('.scroll-x'))

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.e2e.conftest import sign_in
+
+pytestmark = pytest.mark.e2e
 
 
 def test_renaming_the_first_step_shows_everywhere_and_stays_the_first_step(page) -> None:
