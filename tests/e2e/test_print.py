@@ -57,7 +57,7 @@ def test_a_printed_article_is_full_width_and_shows_where_links_go(page) -> None:
     link = page.locator(".article .body a[href^='/']").first
     href = link.get_attribute("href")
     after = link.evaluate("a => getComputedStyle(a, '::after').content")
-    assert after == f'" (" attr(href) ")"' or href in after, after
+    assert href in after or "attr(href)" in after, after
     page.emulate_media(media="screen")
     assert link.evaluate("a => getComputedStyle(a, '::after').content") in ("none", "normal")
 
