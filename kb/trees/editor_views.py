@@ -205,7 +205,8 @@ def edit(tree_id: str):
         required=["svg", "problems"],
     ),
     notes="Reads the tree editor's own form fields (application/x-www-form-urlencoded: "
-    "tree-<attr>, node-<i>-<field>, node-<i>-edge-<j>-label/target, tree_id), as the editor "
+    "tree-<attr>, node-<i>-<field>, node-<i>-edge-<j>-label/target, tree_id; "
+    "node-<i>-original_id carries a renamed step's references along), as the editor "
     "page posts them while an author types; the JSON twin of the editor's preview.",
 )
 @login_required
