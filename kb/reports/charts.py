@@ -48,6 +48,7 @@ class Size:
 WIDE = Size(880, 13, 220)
 WIDE_BARS = Size(560, 13, 0)  # ranked bars sit two to a row on desktops
 COMPACT = Size(340, 12, 170)
+INSET = 6  # text keeps this far from a drawing's left edge
 _ids = itertools.count(1)
 
 
@@ -407,19 +408,20 @@ def _hbars_svg(
         label_w, row, bar_h = 0.0, 2 * font + 12, font
     else:
         widest = max((text_width(label, font) for label, _ in items), default=0)
-        label_w, row, bar_h = min(widest, size.width * 0.42) + 8, font + 12, font + 2
-    left = label_w if not stacked else 0
+        label_w, row, bar_h = INSET + min(widest, size.width * 0.42) + 8, font + 12, font + 2
+    left = label_w if not stacked else INSET
     plot_w = size.width - left - value_w - 4
     top = font + 8  # the axis name above the rows
-    parts = [_text(0, font, fit(y_label, font, size.width), fill=INK)]  # over the labels
+    room = size.width - 2 * INSET
+    parts = [_text(INSET, font, fit(y_label, font, room), fill=INK)]  # over the labels
     for i, ((label, value), shown) in enumerate(zip(items, values, strict=True)):
         y = top + i * row
         w = plot_w * (value / top_value) if top_value else 0
         if stacked:
-            text = _text(0, y + font, fit(label, font, size.width), fill=INK)
+            text = _text(INSET, y + font, fit(label, font, room), fill=INK)
             bar_y = y + font + 4
         else:
-            text = _text(label_w - 8, y + font, fit(label, font, label_w - 8), "end", INK)
+            text = _text(label_w - 8, y + font, fit(label, font, label_w - 8 - INSET), "end", INK)
             bar_y = y + 2
         parts.append(
             f"<g><title>{escape(label)}: {escape(shown)}</title>{text}"
@@ -457,15 +459,15 @@ def _percent_svg(
     notes = [f"{(m / (m + x) if m + x else 0):.0%} of {number(m + x)}" for _, m, x in items]
     note_w = max((text_width(n, font) for n in notes), default=0) + 8
     label_w = max((text_width(label, font) for label, _, _ in items), default=0) + 8
-    label_w = min(label_w, size.width * 0.4)
+    label_w = INSET + min(label_w, size.width * 0.4)
     row, top = font + 14, font + 8
     plot_w = size.width - label_w - note_w
-    parts = [_text(0, font, fit(y_label, font, size.width), fill=INK)]
+    parts = [_text(INSET, font, fit(y_label, font, size.width - 2 * INSET), fill=INK)]
     for i, ((label, met, missed), note) in enumerate(zip(items, notes, strict=True)):
         y = top + i * row
         share = met / (met + missed) if met + missed else 0
         parts.append(
-            _text(label_w - 8, y + font, fit(label, font, label_w - 8), "end", INK)
+            _text(label_w - 8, y + font, fit(label, font, label_w - 8 - INSET), "end", INK)
             + f'<rect x="{label_w:.1f}" y="{y + 2}" width="{plot_w:.1f}" height="{font + 2}" '
             f'fill="#D55E00"/>'
             f'<rect x="{label_w:.1f}" y="{y + 2}" width="{plot_w * share:.1f}" '
