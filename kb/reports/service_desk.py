@@ -95,6 +95,7 @@ def sla_report(
     chart = charts.percent_bars(
         [(label, c["met"], c["missed"]) for label, c in chart_rows if c["met"] + c["missed"]],
         "SLA targets met by priority",
+        y_label="Priority and clock",
     )
     return Report(
         "sla",
@@ -154,8 +155,14 @@ def workload_report(
                 days,
                 {"created": [created[d] for d in days], "resolved": [resolved[d] for d in days]},
                 "Tickets created and resolved per day",
+                y_label="Tickets",
             ),
-            charts.hbars(by_group.most_common(), "Open tickets by group"),
+            charts.hbars(
+                by_group.most_common(),
+                "Open tickets by group",
+                x_label="Open tickets",
+                y_label="Support group",
+            ),
         ],
         [open_table, flow],
         data={

@@ -166,6 +166,7 @@ def deflection_report(
             {o: [per_day[o][d] for d in days] for o in ENDINGS},
             "Self-service sessions per day by outcome",
             colours=charts.OUTCOME_COLOURS,
+            y_label="Sessions",
         )
     ]
     ranked = [(titles.get(r[0], r[0]), r[-1]) for r in rows if r[-1] is not None][:15]
@@ -173,7 +174,9 @@ def deflection_report(
         chart_list.append(
             charts.hbars(
                 ranked,
-                "Deflection by tree (confirmed fixed without a ticket)",
+                "Deflection by tree",
+                x_label="Confirmed fixed, % of finished sessions",
+                y_label="Tree",
                 colour="#009E73",
                 maximum=100,
                 suffix="%",
@@ -308,7 +311,16 @@ def heatmap_report(
         "how often the person confirmed the fix, left without saying, or said it was still not "
         "fixed; only confirmed fixes (not workarounds) in self-service count as deflected.",
         period,
-        [svg],
+        [
+            charts.Chart(
+                f"{trees.get(tree_id, tree_id)}: sessions per step",
+                "",
+                "",
+                svg,
+                columns=["step", "sessions", "abandoned_here"],
+                rows=[[label, seen, left] for _, label, _, seen, left, _ in node_rows],
+            )
+        ],
         [
             Table(
                 "Steps",
@@ -446,13 +458,15 @@ def recurring_report(
             charts.hbars(
                 [(f"{a.kind}: {a.label}", a.count) for a in alerts[:12]],
                 f"Alerts: counts in the last {window_hours} hours",
+                x_label=f"Occurrences in the last {window_hours} hours",
+                y_label="What is busier than usual",
                 colour="#D55E00",
             )
         ]
         if alerts
         else []
     )
-    method = " ".join(recurring.__doc__.split("\n\n")[1].split())
+    method = recurring.how_it_decides(window_hours)
     return Report(
         "recurring",
         "Recurring incidents",

@@ -31,7 +31,7 @@ from kb.trees.editor_form import (
     graph_from_form,
 )
 from kb.trees.flowchart import render_svg
-from kb.trees.graph import CATEGORIES, INPUT_TYPES, KINDS, LEVELS, OUTCOMES
+from kb.trees.graph import ACTION_ANSWERS, CATEGORIES, INPUT_TYPES, KINDS, LEVELS, OUTCOMES
 from kb.trees.store import get_tree, revision_graph, validation_context
 from kb.trees.validate import validate_tree
 from kb.trees.web import groups
@@ -74,6 +74,7 @@ def _choices() -> dict[str, Any]:
         "levels": LEVELS,
         "input_types": INPUT_TYPES,
         "outcomes": OUTCOMES,
+        "action_answers": ACTION_ANSWERS,
         "groups": groups(),
         "checks": sorted(registered_checks(kb_state())),
         "articles": list(get_db().scalars(select(Article.slug).order_by(Article.slug))),
@@ -132,7 +133,11 @@ def _handle_post(tree: Tree | None):
     action = request.form.get("action", "save")
     base = request.form.get("base_revision_id", type=int)
     if action == "add_node":
-        form.nodes.append(NodeForm(id=f"step_{len(form.nodes) + 1}", label="", text=""))
+        taken = {n.id for n in form.nodes}
+        number = len(form.nodes) + 1
+        while f"step_{number}" in taken:
+            number += 1
+        form.nodes.append(NodeForm(id=f"step_{number}", label="", text=""))
         return _editor(form, tree, base_revision_id=base)
     graph, problems = _check(form, tree.id if tree else None)
     if action == "preview":
@@ -246,7 +251,8 @@ def edit(tree_id: str):
         required=["svg", "problems"],
     ),
     notes="Reads the tree editor's own form fields (application/x-www-form-urlencoded: "
-    "tree-<attr>, node-<i>-<field>, node-<i>-edge-<j>-label/target, tree_id), as the editor "
+    "tree-<attr>, node-<i>-<field>, node-<i>-edge-<j>-label/target, tree_id; "
+    "node-<i>-original_id carries a renamed step's references along), as the editor "
     "page posts them while an author types; the JSON twin of the editor's preview.",
 )
 @login_required

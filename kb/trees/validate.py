@@ -207,9 +207,14 @@ def _check_node(
     if kind in TERMINAL_KINDS:
         if out:
             targets = ", ".join(t for _, t, _ in out)
-            report.add(f"a {kind} ends the diagnostic: remove its out-edges (to {targets})", node)
-    elif not out:
-        report.add(f"a {kind} needs out-edges; only resolutions and escalations end", node)
+            report.add(
+                f"{_a(kind)} {kind} ends the diagnostic: remove its out-edges (to {targets})", node
+            )
+    elif not out and kind != "action":  # an action's two outcomes are checked below
+        report.add(
+            f"{_a(kind)} {kind} step needs out-edges; only resolutions and escalations end",
+            node,
+        )
     checker = {
         "question": _check_question,
         "input": _check_input,
@@ -225,6 +230,11 @@ def _check_node(
         for name in ("workaround", "remains", "not_fixed_next"):
             if name in attrs:
                 report.add(f"{name}: only a resolution can say this", node)
+
+
+def _a(word: str) -> str:
+    """The article a message needs before ``word``: "an action", "a question"."""
+    return "an" if word[:1] in "aeiou" else "a"
 
 
 def _check_article(
@@ -360,7 +370,11 @@ def _check_action(node, attrs, out, context, report) -> None:
     labels = _answers(node, out, "answer", report)
     _no_key(node, out, "outcome", report)
     if sorted(labels) != sorted(ACTION_ANSWERS):
-        report.add("an action has exactly two answers: 'It worked' and 'It didn't work'", node)
+        report.add(
+            "an action step has exactly two outcomes, 'It worked' and 'It didn't work': "
+            "choose the step each leads to",
+            node,
+        )
 
 
 def _check_check(node, attrs, out, context, report) -> None:
