@@ -279,6 +279,18 @@ def _edit_documents(site: Site, browser) -> None:
 
 
 @pytest.fixture(scope="module")
+def axe_js() -> Path:
+    """axe-core's script, found before the site is built: skipped without it, unless the
+    browser tests are required."""
+    if not AXE_JS.is_file():
+        message = f"axe-core not found at {AXE_JS} (make axe, or set KB_AXE_JS)"
+        if os.environ.get("KB_REQUIRE_BROWSER"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return AXE_JS
+
+
+@pytest.fixture(scope="module")
 def site(template_instances, tmp_path_factory, browser) -> Iterator[Site]:
     instance = tmp_path_factory.mktemp("a11y")
     (instance / "kb.sqlite3").write_bytes(template_instances["bundled"].read_bytes())
@@ -364,16 +376,13 @@ def test_every_page_type_is_checked_or_excluded_with_a_reason(app) -> None:
 
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("page", PAGES, ids=lambda page: page.name)
-def test_page_has_no_critical_or_serious_axe_violations(browser, site, figures, page, width):
-    if not AXE_JS.is_file():
-        message = f"axe-core not found at {AXE_JS} (make axe, or set KB_AXE_JS)"
-        if os.environ.get("KB_REQUIRE_BROWSER"):
-            pytest.fail(message)
-        pytest.skip(message)
+def test_page_has_no_critical_or_serious_axe_violations(
+    axe_js, browser, site, figures, page, width
+):
     context, tab, errors = _tab(browser, site, page.role, width, for_axe=True)
     try:
         _open(tab, site, page)
-        tab.add_script_tag(path=str(AXE_JS))
+        tab.add_script_tag(path=str(axe_js))
         violations = tab.evaluate(
             """async () => (await axe.run(document, {resultTypes: ['violations']}))
                 .violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
