@@ -22,7 +22,7 @@ from kb.trees.graph import ACTION_ANSWERS, OUTCOMES, exits
 
 NODE_FIELD = re.compile(r"^node-(\d+)-([a-z_]+)$")
 EDGE_FIELD = re.compile(r"^node-(\d+)-edge-(\d+)-(label|target)$")
-TEXT_FIELDS = ("label", "text", "text_technician", "script", "article")
+TEXT_FIELDS = ("label", "text", "text_technician", "script", "article", "article_section")
 BLANK_EDGES = 1  # spare rows under a step's answers, for one more
 MIN_ANSWERS = 2  # a question needs two answers: a new one shows two empty rows
 
@@ -43,6 +43,9 @@ class NodeForm:
     text_technician: str = ""
     script: str = ""
     article: str = ""
+    article_section: str = ""  # a heading id of the article; empty: its summary
+    answered_by_variable: str = ""  # a question answered from a known value...
+    answered_by_answers: str = ""  # ...by "value = answer" lines
     var: str = ""
     input_type: str = "text"
     choices: str = ""  # one per line
@@ -55,6 +58,7 @@ class NodeForm:
     impact: str = ""
     urgency: str = ""
     ask: str = ""  # one per line
+    ask_answered_by: str = ""  # "ask item = variable" lines: asked only when not known
     followup_days: str = ""
     followup_text: str = ""
     workaround: str = ""  # "yes" when the resolution is a workaround
@@ -112,6 +116,29 @@ def _num(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _rule(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    rule = data.get("answered_by")
+    return rule if isinstance(rule, dict) else {}
+
+
+def _pairs(value: Any) -> str:
+    """A mapping as "key = value" lines, the way the editor shows it."""
+    return "\n".join(f"{k} = {v}" for k, v in value.items()) if isinstance(value, dict) else ""
+
+
+def _read_pairs(node: NodeForm, name: str, problems: list) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for line in getattr(node, name).splitlines():
+        if not line.strip():
+            continue
+        key, sep, value = line.rpartition("=")
+        if not sep or not key.strip() or not value.strip():
+            problems.append((node.id, f"{name}: write each line as 'this = that' ('{line}')"))
+            continue
+        pairs[key.strip()] = value.strip()
+    return pairs
+
+
 def form_from_graph(graph: nx.DiGraph) -> TreeForm:
     attrs = graph.graph
     form = TreeForm(
@@ -145,6 +172,9 @@ def form_from_graph(graph: nx.DiGraph) -> TreeForm:
                 impact=str(data.get("impact") or ""),
                 urgency=str(data.get("urgency") or ""),
                 ask=_lines(data.get("ask")),
+                ask_answered_by=_pairs(data.get("ask_answered_by")),
+                answered_by_variable=str(_rule(data).get("variable") or ""),
+                answered_by_answers=_pairs(_rule(data).get("answers")),
                 followup_days=_num(followup.get("after_days")),
                 followup_text=str(followup.get("text") or ""),
                 workaround="yes" if data.get("workaround") is True else "",
@@ -301,6 +331,14 @@ def graph_from_form(form: TreeForm) -> Built:
         elif node.kind == "escalation":
             attrs.update(group=node.group, impact=node.impact, urgency=node.urgency)
             attrs["ask"] = [a.strip() for a in node.ask.splitlines() if a.strip()]
+            asks = _read_pairs(node, "ask_answered_by", problems)
+            if asks:
+                attrs["ask_answered_by"] = asks
+        elif node.kind == "question" and node.answered_by_variable:
+            attrs["answered_by"] = {
+                "variable": node.answered_by_variable,
+                "answers": _read_pairs(node, "answered_by_answers", problems),
+            }
         elif node.kind == "resolution":
             if node.followup_days or node.followup_text:
                 days = _number(node, "followup_days", problems, whole=True)
