@@ -13,6 +13,7 @@ from kb import followups, outbox
 from kb.api import json_object
 from kb.api.docs import STRING, api_doc, obj
 from kb.auth.policy import can, require
+from kb.config import service_catalogue
 from kb.db import get_db
 from kb.errors import Invalid, NotFound
 from kb.escalation import tickets
@@ -23,6 +24,7 @@ from kb.escalation.schemas import EscalationCreate
 from kb.escalation.service import by_public_id
 from kb.extensions import kb_state
 from kb.models import utcnow
+from kb.outages.service import open_outages
 from kb.schemas import check, form_values
 from kb.trees.handoff import transcript_text_for
 
@@ -94,6 +96,7 @@ def request_from(
         impact=(base.impact if base and base.impact else given.impact or ""),
         urgency=(base.urgency if base and base.urgency else given.urgency or ""),
         group=base.group if base else config["DEFAULT_ESCALATION_GROUP"],
+        service=base.service if base and base.service else given.service,
     )
     if base is None:
         return EscalationRequest(**values)
@@ -134,6 +137,8 @@ def new_escalation():
     }
     return render_template(
         "escalation/new.html",
+        services=service_catalogue(),
+        outages={outage.service: outage for outage in open_outages(get_db())},
         base=base,
         who=who,
         transcript_text=transcript_shown(token, base.transcript_text) if base else "",
