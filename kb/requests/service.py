@@ -34,9 +34,11 @@ class NewRequest:
     approver_email: str = ""  # the manager, or a data owner kb does not know
 
 
-def check_answers(kind: RequestType, answers: dict[str, Any]) -> list[dict[str, str]]:
-    """The answers in the type's order, each ``{name, label, value}``; Invalid names every
-    field that is missing, too long or not one of its choices."""
+def check_answers(
+    kind: RequestType, answers: dict[str, Any]
+) -> tuple[list[dict[str, str]], dict[str, str]]:
+    """The answers in the type's order, each ``{name, label, value}``, and a problem for every
+    field (``answers.<name>``) that is missing, too long or not one of its choices."""
     problems: dict[str, str] = {}
     checked: list[dict[str, str]] = []
     for question in kind.fields:
@@ -54,9 +56,7 @@ def check_answers(kind: RequestType, answers: dict[str, Any]) -> list[dict[str, 
             problems[key] = "choose one of: " + ", ".join(question.choices)
         if value:
             checked.append({"name": question.name, "label": question.label, "value": value})
-    if problems:
-        raise Invalid("Some answers are missing or wrong.", fields=problems)
-    return checked
+    return checked, problems
 
 
 def approver_for(kind: RequestType, given: NewRequest, answers: list[dict[str, str]]) -> str:
@@ -111,9 +111,9 @@ def submit(
 ) -> Escalation:
     """Store the request; route it now, or hold it and ask its approver. One transaction:
     the caller commits, and an Invalid leaves nothing behind."""
-    answers = check_answers(kind, given.answers)
+    answers, problems = check_answers(kind, given.answers)
     approver = approver_for(kind, given, answers)
-    problems = _requester_problems(given, kind, approver)
+    problems.update(_requester_problems(given, kind, approver))
     if problems:
         raise Invalid("Some details are missing or wrong.", fields=problems)
     now = now or utcnow()
