@@ -3,6 +3,8 @@ a wrong file stops the app at start with one line per problem naming the type an
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from kb.config import Defaults
@@ -124,3 +126,18 @@ def test_a_known_data_owner_is_found_by_the_longest_folder_prefix() -> None:
     assert kind.owner_for("s:/finance/payroll/2026") == "payroll.lead@example.org"
     assert kind.owner_for("S:\\Finance\\Budgets") == "cfo@example.org"
     assert kind.owner_for("S:\\Planning") == ""
+
+
+def test_the_bundled_articles_link_to_request_types_that_exist(make_app) -> None:
+    from tests.conftest import REPO
+
+    types = load_types(BUNDLED, Defaults.SUPPORT_GROUPS, Defaults.SLA_TARGETS)
+    linked = {}
+    for path in sorted((REPO / "articles").glob("*.md")):
+        for key in re.findall(r"\]\(/requests/([a-z0-9-]+)\)", path.read_text()):
+            linked[key] = path.name
+    assert {"software", "folder-access", "mailbox"} <= set(linked)
+    assert set(linked) <= set(types), f"links to unknown request types: {linked}"
+    response = make_app(content="bundled").test_client().get("/articles/software-request")
+    page = response.get_data(as_text=True)
+    assert 'href="/requests/software"' in page
