@@ -141,3 +141,19 @@ def test_the_bundled_articles_link_to_request_types_that_exist(make_app) -> None
     response = make_app(content="bundled").test_client().get("/articles/software-request")
     page = response.get_data(as_text=True)
     assert 'href="/requests/software"' in page
+
+
+def test_kb_init_prints_the_request_type_problems_and_exits_2(tmp_path) -> None:
+    from tests.test_config_checks import run_kb
+
+    (tmp_path / "request_types.yaml").write_text(
+        "types:\n  - key: x\n    title: X\n    group: nobody\n    priority: P4\n"
+        "    fields:\n      - {name: a, label: A}\n"
+    )
+    result = run_kb(tmp_path, "init", "--if-needed")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"kb: {tmp_path / 'request_types.yaml'}: type 'x': group 'nobody' is not one of "
+        "SUPPORT_GROUPS (service-desk, desktop-support, network, identity-access, messaging, "
+        "security, applications, facilities)"
+    ]
