@@ -194,6 +194,10 @@ def _public_notes(escalation):
             "resolve_due": STRING,
             "ticket": {"type": ["object", "null"]},
             "resolution": {"type": ["string", "null"]},
+            "kind": STRING,
+            "request_type": {"type": ["string", "null"]},
+            "answers": {"type": "array", "items": {"type": "object"}},
+            "approval": {"type": ["object", "null"]},
         },
         required=["id", "status", "summary", "priority"],
     )
@@ -220,8 +224,25 @@ def status_api(public_id: str):
             if escalation.ticket_ref
             else None,
             "resolution": escalation.resolution_text or None,
+            "kind": escalation.kind,
+            "request_type": escalation.request_type,
+            "answers": list(escalation.request_answers or []),
+            "approval": _approval_json(escalation.approval),
         }
     )
+
+
+def _approval_json(approval: Any) -> dict[str, Any] | None:
+    """Who must approve a request and what they decided (a request's status, as on the page)."""
+    if approval is None:
+        return None
+    return {
+        "approver": approval.approver_email,
+        "role": approval.approver_role,
+        "status": approval.status,
+        "decided_at": approval.decided_at.isoformat() if approval.decided_at else None,
+        "comment": approval.comment or None,
+    }
 
 
 @bp.post("/api/v1/escalations")

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from kb.errors import Conflict, Expired, Invalid, NotFound
@@ -162,11 +163,26 @@ def decide(
         raise Invalid("The comment is too long.", fields={"comment": "at most 2000 characters"})
     approval = for_link(session, kb.config, link)
     now = now or utcnow()
-    approval.status = "approved" if decision == "approve" else "declined"
-    approval.decided_at = now
-    approval.decided_by = approval.approver_email
-    approval.comment = comment
-    approval.token_hash = ""
+    # One decision only, even when two arrive at once: the row changes only while pending.
+    taken = session.execute(
+        update(RequestApproval)
+        .where(
+            RequestApproval.id == approval.id,
+            RequestApproval.status == "pending",
+            RequestApproval.token_hash == approval.token_hash,
+        )
+        .values(
+            status="approved" if decision == "approve" else "declined",
+            decided_at=now,
+            decided_by=approval.approver_email,
+            comment=comment,
+            token_hash="",
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if taken.rowcount != 1:
+        raise Conflict("This request was decided a moment ago. Each approval link works once.")
+    session.refresh(approval)
     escalation = approval.escalation
     if escalation.status != AWAITING:
         raise Conflict("This request is no longer waiting for approval.")

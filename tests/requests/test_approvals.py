@@ -196,3 +196,21 @@ def test_approvers_need_no_account_even_when_the_site_is_private(make_app, mailb
     dispatch(kb)
     auth.logout()
     assert client.get(f"/approvals/{mailbox.link()}").status_code == 200
+
+
+def test_the_status_json_carries_the_answers_and_the_decision(client, kb, mailbox) -> None:
+    status = _request(client, kb)
+    _decide(client, mailbox.link(), "decline", "Not this year.")
+    body = client.get("/api/v1" + status).get_json()
+    assert (body["kind"], body["request_type"], body["status"]) == (
+        "request",
+        "software",
+        "declined",
+    )
+    assert body["answers"][0] == {
+        "name": "name",
+        "label": "Software name",
+        "value": "Adobe Acrobat Pro",
+    }
+    assert body["approval"]["status"] == "declined"
+    assert body["approval"]["comment"] == "Not this year."
