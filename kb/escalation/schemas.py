@@ -24,6 +24,11 @@ def _name(value: str) -> str:
     return value
 
 
+def _catalogue_documented(schema: dict[str, Any]) -> None:
+    """The running app's catalogue (the document is built per request)."""
+    schema["enum"] = ["", *service_catalogue()]
+
+
 def _documented_required(schema: dict[str, Any]) -> None:
     """Without a session, these must be given (the validators below say so by field)."""
     schema["required"] = ["summary", "requester_name", "requester_email", "impact", "urgency"]
@@ -70,6 +75,7 @@ class EscalationCreate(Schema):
             max_length=100,
             description="the service it is about (SERVICES), or empty; an open outage for it "
             "takes the request",
+            json_schema_extra=_catalogue_documented,
         ),
     ] = ""
     impact: Annotated[Level | None, Field(validate_default=True), LEVEL_DOCUMENTED] = None
