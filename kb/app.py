@@ -32,6 +32,8 @@ from kb.outages.views import bp as outages_bp
 from kb.outages.views import init_banner
 from kb.plugins import build_plugin_manager, check_config
 from kb.reports.views import bp as reports_bp
+from kb.requests import types as request_types
+from kb.requests.views import bp as requests_bp
 from kb.search import follow
 from kb.search import service as search_service
 from kb.search.views import bp as search_bp
@@ -65,6 +67,7 @@ def create_app(
     configure_checks(state)
     configure_outbox(state)
     configure_intake(state)
+    configure_requests(state)
     configure_database(app, state)
     configure_search(state)
     configure_extensions(app)
@@ -106,6 +109,12 @@ def configure_checks(state: KbState) -> None:
 def configure_intake(state: KbState) -> None:
     """Areas that may take a new escalation before it becomes a ticket (an open outage)."""
     outages_service.install(state)
+
+
+def configure_requests(state: KbState) -> None:
+    """The request types (bundled, or the instance's file), checked now: a wrong file is one
+    line per problem and the app does not start."""
+    request_types.install(state)
 
 
 def configure_outbox(state: KbState) -> None:
@@ -160,6 +169,7 @@ def configure_blueprints(app: Flask, state: KbState) -> None:
         tree_editor_bp,
         tree_flags_bp,
         escalation_bp,
+        requests_bp,
         outages_bp,
         reports_bp,
         api_bp,

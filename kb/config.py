@@ -132,6 +132,11 @@ class Defaults:
     # "This didn't help" escalations (no escalation node) go here unless the requester says more.
     DEFAULT_ESCALATION_GROUP = "service-desk"
 
+    # Requests (kb/requests/): the request types' file in the instance folder (if absent, the
+    # bundled kb/data/request_types.yaml), and how long an approver's link works.
+    REQUEST_TYPES_FILE = "request_types.yaml"
+    REQUEST_APPROVAL_SECONDS = 7 * 24 * 3600
+
     # Outbox: deliveries retry with exponential backoff (base * 2**attempt, capped) and give up
     # (visible to admins, retried by hand) after OUTBOX_MAX_ATTEMPTS.
     OUTBOX_MAX_ATTEMPTS = 12

@@ -13,6 +13,7 @@ from kb import followups, outbox
 from kb.api import json_object
 from kb.api.docs import STRING, api_doc, obj
 from kb.auth.policy import can, require
+from kb.config import service_catalogue
 from kb.db import get_db
 from kb.errors import Invalid, NotFound
 from kb.escalation import tickets
@@ -25,6 +26,7 @@ from kb.escalation.schemas import EscalationCreate
 from kb.escalation.service import by_public_id
 from kb.extensions import kb_state
 from kb.models import utcnow
+from kb.outages.service import open_outages
 from kb.schemas import check, form_values
 from kb.trees.handoff import transcript_text_for
 
@@ -96,6 +98,7 @@ def request_from(
         impact=(base.impact if base and base.impact else given.impact or ""),
         urgency=(base.urgency if base and base.urgency else given.urgency or ""),
         group=base.group if base else config["DEFAULT_ESCALATION_GROUP"],
+        service=base.service if base and base.service else given.service,
     )
     if base is None:
         return EscalationRequest(**values)
@@ -133,6 +136,8 @@ def new_escalation():
             return redirect(url_for("escalation.status", public_id=escalation.public_id))
     return render_template(
         "escalation/new.html",
+        services=service_catalogue(),
+        outages={outage.service: outage for outage in open_outages(get_db())},
         base=base,
         who=who,
         transcript_text=transcript_shown(token, base.transcript_text) if base else "",
@@ -189,6 +194,10 @@ def _public_notes(escalation):
             "resolve_due": STRING,
             "ticket": {"type": ["object", "null"]},
             "resolution": {"type": ["string", "null"]},
+            "kind": STRING,
+            "request_type": {"type": ["string", "null"]},
+            "answers": {"type": "array", "items": {"type": "object"}},
+            "approval": {"type": ["object", "null"]},
         },
         required=["id", "status", "summary", "priority"],
     )
@@ -215,8 +224,25 @@ def status_api(public_id: str):
             if escalation.ticket_ref
             else None,
             "resolution": escalation.resolution_text or None,
+            "kind": escalation.kind,
+            "request_type": escalation.request_type,
+            "answers": list(escalation.request_answers or []),
+            "approval": _approval_json(escalation.approval),
         }
     )
+
+
+def _approval_json(approval: Any) -> dict[str, Any] | None:
+    """Who must approve a request and what they decided (a request's status, as on the page)."""
+    if approval is None:
+        return None
+    return {
+        "approver": approval.approver_email,
+        "role": approval.approver_role,
+        "status": approval.status,
+        "decided_at": approval.decided_at.isoformat() if approval.decided_at else None,
+        "comment": approval.comment or None,
+    }
 
 
 @bp.post("/api/v1/escalations")

@@ -13,6 +13,7 @@ from kb.escalation.priority import PRIORITIES, sla_state
 from kb.models import Escalation, utcnow
 from kb.reports import charts
 from kb.reports.base import Period, Report, Table
+from kb.requests.routing import AWAITING, DECLINED
 
 OPEN = ("new", "ticketed", "in_progress", "reopened")
 AGE_BUCKETS = (("under 1 day", 1), ("1-3 days", 3), ("3-7 days", 7), ("over 7 days", None))
@@ -38,6 +39,8 @@ def sla_report(
     for esc in _created_in(session, period):
         if esc.outage_id is not None:
             continue  # handled by the outage, not by its own ticket
+        if esc.status in (AWAITING, DECLINED):
+            continue  # a request's clock starts at its approval; a declined one never ran
         for clock, due, done in (
             ("response", esc.response_due, esc.first_response_at),
             ("resolution", esc.resolve_due, esc.resolved_at),

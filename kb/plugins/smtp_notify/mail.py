@@ -18,7 +18,12 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from kb.config import site_zone
 from kb.models import utcnow
 from kb.outbox import PermanentFailure
-from kb.records import EscalationSnapshot, FollowUpSnapshot, ResolutionSnapshot
+from kb.records import (
+    ApprovalSnapshot,
+    EscalationSnapshot,
+    FollowUpSnapshot,
+    ResolutionSnapshot,
+)
 from kb.templating import when
 
 _ENV = Environment(
@@ -153,6 +158,26 @@ def subscription_mail(subscription: Any, key: str, config: dict[str, Any]) -> li
     until it is used."""
     text = render("outage_confirm.txt", **_common(config), subscription=subscription)
     return [Mail(subscription.email, f"Confirm updates: {subscription.outage_title}", text, key)]
+
+
+def approval_requested_mail(
+    approval: ApprovalSnapshot, key: str, config: dict[str, Any]
+) -> list[Mail]:
+    """The approver's link; they need no account."""
+    text = render("approval_requested.txt", **_common(config), approval=approval)
+    subject = f"Please approve: {approval.request_title} for {approval.requester_name}"
+    return [Mail(approval.approver_email, subject, text, key)]
+
+
+def approval_decided_mail(
+    approval: ApprovalSnapshot, key: str, config: dict[str, Any]
+) -> list[Mail]:
+    """The requester hears the decision (a decline with the approver's comment)."""
+    if not approval.requester_email:
+        return []
+    text = render("approval_decided.txt", **_common(config), approval=approval)
+    word = "Approved" if approval.status == "approved" else "Declined"
+    return [Mail(approval.requester_email, f"{word}: {approval.summary}", text, key)]
 
 
 def build_message(mail: Mail, config: dict[str, Any]) -> EmailMessage:
