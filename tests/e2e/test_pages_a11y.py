@@ -89,6 +89,10 @@ PAGES: tuple[Page, ...] = (
     ),
     Page("escalation-form-signed-in", "escalation.new_escalation", "/escalations/new", "requester"),
     Page("escalation-status", "escalation.status", "/escalations/{escalation}"),
+    Page("requests", "requests.choose", "/requests"),
+    Page("request-form", "requests.new_request", "/requests/software"),
+    Page("request-form-signed-in", "requests.new_request", "/requests/folder-access", "requester"),
+    Page("approval", "requests.approve", "/approvals/{approval_link}"),
     Page("followup-answer", "escalation.answer_followup", "/followups/{followup}"),
     Page("outages", "outages.index", "/outages"),
     Page("outage-open", "outages.show", "/outages/{outage_open}"),
@@ -150,10 +154,15 @@ class Mailroom:
 
     def __init__(self) -> None:
         self.links: list[str] = []
+        self.approvals: list[str] = []
 
     @hookimpl
     def kb_outage_subscription_requested(self, kb, subscription, delivery_key):
         self.links.append(subscription.confirm_url.removeprefix("http://kb.test"))
+
+    @hookimpl
+    def kb_approval_requested(self, approval):
+        self.approvals.append(approval.approve_url.removeprefix("http://kb.test"))
 
 
 @dataclass
@@ -251,8 +260,20 @@ def _arrange(site: Site, mailroom: Mailroom) -> None:
         _post(technician, f"/outages/{outages[0]}/close", cause="A failed mail relay.")
         site.places |= {"outage_open": str(outages[1]), "outage_past": str(outages[0])}
         _post(anon, f"/outages/{outages[1]}/subscribe", email="someone@example.org")
-        dispatch(kb)  # the worker delivers the confirmation mail
+        _post(
+            anon,
+            "/requests/software",
+            **{
+                "answer-name": "Inkscape",
+                "answer-reason": "Drawing site plans for the planning committee.",
+                "approver_email": "manager@example.org",
+                "requester_name": "Robin Diaz",
+                "requester_email": "robin@example.org",
+            },
+        )
+        dispatch(kb)  # the worker delivers the confirmation mail and the approval request
         site.places["confirm_link"] = mailroom.links[-1].rsplit("/", 1)[-1]
+        site.places["approval_link"] = mailroom.approvals[-1].rsplit("/", 1)[-1]
         site.places["escalation"] = session.scalars(
             select(Escalation.public_id).where(Escalation.status == "resolved")
         ).first()
