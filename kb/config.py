@@ -99,12 +99,15 @@ class Defaults:
     # Search: the backend (registered through kb_register_search_backends), its folder inside
     # the instance, the synonyms file (instance/synonyms.txt, else the bundled default), results
     # per page, how long a save waits for another writer's index lock before leaving the update
-    # to the next sync, and whether queries are logged (content-gap report).
+    # to the next sync, how long a search waits for another process that is writing the index
+    # (changes made on another node, being applied) before answering from the index as it is,
+    # and whether queries are logged (content-gap report).
     SEARCH_BACKEND = "whoosh"
     SEARCH_INDEX_DIR = "index"
     SEARCH_SYNONYMS_FILE = "synonyms.txt"
     SEARCH_PER_PAGE = 10
     SEARCH_WRITE_TIMEOUT = 5.0
+    SEARCH_CATCH_UP_TIMEOUT = 2.0
     SEARCH_LOG = True
 
     # Escalation: priority = matrix[impact][urgency]; SLA targets per priority in minutes

@@ -167,7 +167,10 @@ def sync(kb: Any, session: Session, timeout: float = 5.0) -> SyncReport:
 
 def catch_up(kb: Any, session: Session) -> None:
     """Cheap check before a search: if another node or a crash left changes unapplied, apply
-    them now without waiting for a busy writer."""
+    them now. A busy writer is waited for up to ``SEARCH_CATCH_UP_TIMEOUT`` seconds: it is
+    usually another process on this node applying the same changes (its worker, or a request
+    that came a moment earlier), and once it commits there is nothing left to do; a search that
+    did not wait would answer from the index as it was before the change."""
     engine = backend(kb)
     latest, applied = last_seq(session), engine.applied_seq()
     if applied == 0 and latest > 0 and not engine.versions():
@@ -175,7 +178,7 @@ def catch_up(kb: Any, session: Session) -> None:
         log.warning("search index is empty: building it from the database")
         rebuild(kb, session)
     elif latest > applied:
-        sync(kb, session, timeout=0.0)
+        sync(kb, session, timeout=float(kb.config.get("SEARCH_CATCH_UP_TIMEOUT", 0.0)))
     elif applied > latest:  # an index left over from another database: start again
         log.warning("search index is ahead of the database (%s > %s): rebuilding", applied, latest)
         rebuild(kb, session)
