@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import Flask, current_app, has_app_context
 
 from kb.errors import ConfigError
+from kb.http_client import ca_bundle_problems
 
 # The words of the priority matrix: impact and urgency levels, and the priorities it gives.
 LEVELS = ("high", "medium", "low")
@@ -139,6 +140,12 @@ class Defaults:
     OUTAGE_ATTACH_ESCALATIONS = True
     # Outage e-mail goes only to addresses that confirmed; the link is valid this long.
     OUTAGE_CONFIRM_SECONDS = 2 * 24 * 3600
+
+    # Outbound HTTP (webhooks, Request Tracker; kb/http_client.py): proxies come from the
+    # environment (HTTPS_PROXY, HTTP_PROXY, NO_PROXY); certificates are checked against this PEM
+    # bundle when set (KB_CA_BUNDLE), else REQUESTS_CA_BUNDLE or SSL_CERT_FILE, else the system's
+    # store. A bundle replaces the system's store: include the public CAs if kb needs them too.
+    CA_BUNDLE = ""
 
     # Integrations: each built-in is off until its first setting is given (docs/plugins.md).
     # The address kb is served at, for links in tickets, e-mails and webhooks.
@@ -301,6 +308,7 @@ def configuration_problems(config: Mapping[str, Any]) -> list[str]:
         *sla_problems(config.get("SLA_TARGETS"), produced_priorities(matrix)),
         *timezone_problems(config.get("TIMEZONE")),
         *log_format_problems(config.get("LOG_FORMAT")),
+        *ca_bundle_problems(config.get("CA_BUNDLE") or None),
     ]
 
 
