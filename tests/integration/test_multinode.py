@@ -23,7 +23,11 @@ import pytest
 import requests
 from sqlalchemy import create_engine, func, select
 
+from kb import create_app
+from kb.changes import record_change
+from kb.extensions import kb_state
 from kb.models import Article, Escalation, OutboxMessage
+from kb.search import service
 from tests.integration.conftest import create_database, free_port, wait_until
 
 pytestmark = pytest.mark.integration
@@ -160,7 +164,9 @@ class Cluster:
 
 
 @pytest.fixture(scope="module")
-def cluster(postgres_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+def running_cluster(
+    postgres_server: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Cluster]:
     root = tmp_path_factory.mktemp("multinode")
     database = create_database(postgres_server, "kb_multinode")
     deliveries = root / "deliveries.txt"
@@ -197,12 +203,13 @@ def cluster(postgres_server: str, tmp_path_factory: pytest.TempPathFactory) -> I
             node.stop()
 
 
-@pytest.fixture(autouse=True)
-def node_logs_on_failure(cluster: Cluster) -> Iterator[None]:
-    """Printed after each test; pytest shows it only when the test failed."""
-    yield
-    print(cluster.a.log_text())
-    print(cluster.b.log_text())
+@pytest.fixture
+def cluster(running_cluster: Cluster) -> Iterator[Cluster]:
+    """The running nodes; their logs are printed after each test, and pytest shows them only
+    when the test failed."""
+    yield running_cluster
+    print(running_cluster.a.log_text())
+    print(running_cluster.b.log_text())
 
 
 def publish_article(client: requests.Session, node: Node, slug: str, word: str) -> None:
@@ -399,3 +406,32 @@ def test_index_check_finds_no_drift_on_either_node(cluster):
         assert check.returncode == 0 and "Index matches the database." in check.stdout, (
             f"node {node.name}: kb index check --dry-run said:\n{check.stdout}\n{check.stderr}"
         )
+
+
+def test_a_change_committed_after_a_later_one_still_reaches_the_index(
+    postgres_server, tmp_path, monkeypatch
+):
+    """PostgreSQL numbers changes at insert, and transactions commit in any order: a sync that
+    sees change 2 while change 1 is still uncommitted must not mark 2 as applied, or 1 would
+    never reach this node's index."""
+    monkeypatch.setenv("KB_DATABASE_URL", create_database(postgres_server, "kb_late_commit"))
+    app = create_app({"TESTING": True, "SECRET_KEY": "test"}, instance_path=tmp_path / "i")
+    kb = kb_state(app)
+    try:
+        slow, fast = kb.session(), kb.session()
+        record_change(slow, "article", "committed-late")
+        slow.flush()  # takes the first number, commits below
+        record_change(fast, "article", "committed-first")
+        fast.commit()
+        with kb.session() as session:
+            first = service.sync(kb, session)
+        assert (first.from_seq, first.to_seq, first.deleted) == (0, 0, 1), first
+        slow.commit()
+        with kb.session() as session:
+            second = service.sync(kb, session)
+        assert (second.from_seq, second.to_seq, second.deleted) == (0, 2, 2), second
+        assert service.backend(kb).applied_seq() == 2
+        slow.close()
+        fast.close()
+    finally:
+        kb.engine.dispose()
