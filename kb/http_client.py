@@ -179,10 +179,10 @@ def send(
     proxy = proxy_for(url)
     via = f" (through proxy {_shown(proxy)})" if proxy else ""
     try:
-        context = trust(ca_bundle) if parts.scheme == "https" else None
+        context = trust(ca_bundle)  # also for an https:// proxy in front of an http target
         with httpx.Client(
             proxy=proxy,
-            verify=context or True,
+            verify=context,
             trust_env=False,  # proxies chosen above; the bundle by trust()
             follow_redirects=False,
             timeout=timeout,
