@@ -4,7 +4,7 @@ VENV   := .venv
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test fuzz lint bench clean-venv
+.PHONY: run test fuzz lint bench axe a11y clean-venv
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,18 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# axe-core from npm into .tools/ (git-ignored), where tests/e2e/test_pages_a11y.py looks for it
+# (KB_AXE_JS names another axe.min.js).
+AXE_JS := .tools/node_modules/axe-core/axe.min.js
+axe: $(AXE_JS)
+$(AXE_JS):
+	npm install --prefix .tools --no-save --no-audit --no-fund axe-core@4
+
+# Only the accessibility and phone-width checks of every page; screenshots and figures go to
+# test-artifacts/ (KB_TEST_ARTIFACTS to put them elsewhere).
+a11y: $(VENV)/.installed-test $(AXE_JS)
+	KB_REQUIRE_BROWSER=1 $(VENV)/bin/pytest tests/e2e/test_pages_a11y.py $(PYTEST_ARGS)
 
 # Only the schemathesis run against /api/v1 (part of `make test` too); KB_FUZZ_EXAMPLES=300
 # or KB_FUZZ_RANDOM=1 for a longer or a fresh look.

@@ -11,8 +11,9 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter
 from werkzeug.security import safe_join
 
-from kb import db
+from kb import db, pagecache
 from kb.api.views import bp as api_bp
+from kb.articles import view_counts
 from kb.articles.api import bp as articles_api_bp
 from kb.articles.editor_views import bp as editor_bp
 from kb.articles.views import bp as articles_bp
@@ -31,6 +32,8 @@ from kb.outages.views import bp as outages_bp
 from kb.outages.views import init_banner
 from kb.plugins import build_plugin_manager, check_config
 from kb.reports.views import bp as reports_bp
+from kb.requests import types as request_types
+from kb.requests.views import bp as requests_bp
 from kb.search import follow
 from kb.search import service as search_service
 from kb.search.views import bp as search_bp
@@ -64,6 +67,7 @@ def create_app(
     configure_checks(state)
     configure_outbox(state)
     configure_intake(state)
+    configure_requests(state)
     configure_database(app, state)
     configure_search(state)
     configure_extensions(app)
@@ -107,6 +111,12 @@ def configure_intake(state: KbState) -> None:
     outages_service.install(state)
 
 
+def configure_requests(state: KbState) -> None:
+    """The request types (bundled, or the instance's file), checked now: a wrong file is one
+    line per problem and the app does not start."""
+    request_types.install(state)
+
+
 def configure_outbox(state: KbState) -> None:
     """Outbox messages other than events are delivered by the area that owns them."""
     tickets.install(state)
@@ -116,6 +126,7 @@ def configure_database(app: Flask, state: KbState) -> None:
     if app.config.get("AUTO_MIGRATE", True):
         db.upgrade(state.engine)
     db.init_app(app)
+    view_counts.init_app(app, state.session)
 
 
 def configure_search(state: KbState) -> None:
@@ -129,6 +140,7 @@ def configure_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     init_login(app)
+    pagecache.init_app(app)
 
 
 class BoundedInt(IntegerConverter):
@@ -157,6 +169,7 @@ def configure_blueprints(app: Flask, state: KbState) -> None:
         tree_editor_bp,
         tree_flags_bp,
         escalation_bp,
+        requests_bp,
         outages_bp,
         reports_bp,
         api_bp,

@@ -97,6 +97,14 @@ class Defaults:
 
     ITEMS_PER_PAGE = 20
 
+    # Speed (kb/pagecache.py, kb/articles/view_counts.py): pages anonymous readers see are kept
+    # per process this many seconds (0: never kept), and checked against other nodes' changes
+    # at most every PAGE_CACHE_CHECK_SECONDS; article views are counted in memory and written
+    # in one statement per article at most every VIEW_COUNT_FLUSH_SECONDS (0: on every view).
+    PAGE_CACHE_SECONDS = 30.0
+    PAGE_CACHE_CHECK_SECONDS = 1.0
+    VIEW_COUNT_FLUSH_SECONDS = 5.0
+
     # Search: the backend (registered through kb_register_search_backends), its folder inside
     # the instance, the synonyms file (instance/synonyms.txt, else the bundled default), results
     # per page, how long a save waits for another writer's index lock before leaving the update
@@ -127,6 +135,11 @@ class Defaults:
     SLA_AT_RISK_FRACTION = 0.25
     # "This didn't help" escalations (no escalation node) go here unless the requester says more.
     DEFAULT_ESCALATION_GROUP = "service-desk"
+
+    # Requests (kb/requests/): the request types' file in the instance folder (if absent, the
+    # bundled kb/data/request_types.yaml), and how long an approver's link works.
+    REQUEST_TYPES_FILE = "request_types.yaml"
+    REQUEST_APPROVAL_SECONDS = 7 * 24 * 3600
 
     # Outbox: deliveries retry with exponential backoff (base * 2**attempt, capped) and give up
     # (visible to admins, retried by hand) after OUTBOX_MAX_ATTEMPTS.
@@ -309,7 +322,25 @@ def configuration_problems(config: Mapping[str, Any]) -> list[str]:
         *timezone_problems(config.get("TIMEZONE")),
         *log_format_problems(config.get("LOG_FORMAT")),
         *ca_bundle_problems(config.get("CA_BUNDLE") or None),
+        *seconds_problems(config),
     ]
+
+
+SECONDS_SETTINGS = ("PAGE_CACHE_SECONDS", "PAGE_CACHE_CHECK_SECONDS", "VIEW_COUNT_FLUSH_SECONDS")
+
+
+def seconds_problems(config: Mapping[str, Any]) -> list[str]:
+    """Durations are numbers of seconds, zero or more."""
+    problems = []
+    for name in SECONDS_SETTINGS:
+        value = config.get(name, 0)
+        try:
+            ok = float(value) >= 0 and not isinstance(value, bool)
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            problems.append(f"{name}: {value!r} is not a number of seconds (0 or more)")
+    return problems
 
 
 def timezone_problems(name: Any) -> list[str]:

@@ -8,7 +8,8 @@ matter, tree validation by ``kb.trees.validate``, duplicate slugs and tree ids):
 - links: an article's links to articles (``slug.md`` or ``/articles/slug``) and to trees
   (``/trees/id``) must name one in the set, and a public article must not send its readers to
   an internal article or a technician-only tree (they would get a 404). Articles named by trees
-  must exist (the validator's rule, given the set's articles). Tree links are only checked when
+  must exist (the validator's rule, given the set's articles), and a step's
+  ``article_section`` must be one of its article's headings. Tree links are only checked when
   the set holds trees, article names in trees only when it holds articles.
 - placeholders: no ``{name}`` in an article outside code (code spans and fenced blocks show
   literal text such as ``bcdedit /set {default}``). In a public tree, what self-service shows
@@ -36,8 +37,9 @@ import networkx as nx
 
 from kb.articles.document import ArticleDoc, DocumentError, parse_document
 from kb.articles.interchange import body_offset, line_of, markdown_files
-from kb.articles.render import blank_code, links_in_markdown
+from kb.articles.render import blank_code, links_in_markdown, render_markdown
 from kb.config import Defaults
+from kb.trees.article_parts import anchors
 from kb.trees.graph import PLACEHOLDER, TreeFormatError, exits, parse_tree, placeholders
 from kb.trees.interchange import json_files
 from kb.trees.validate import Context, definitely_set, validate_tree
@@ -129,8 +131,10 @@ def check_content(
     )
     for article in articles:
         _check_article(article, today, article_audience, tree_audience if tree_files else None, add)
+    bodies = {a.doc.slug: a.doc.body for a in articles}
     for tree in trees:
         _check_tree(tree, context, add)
+        _check_article_sections(tree, bodies, add)
     report.problems.sort(key=lambda finding: finding.path)  # stable: each file's in order
     return report
 
@@ -282,6 +286,27 @@ def _check_tree(tree: _Tree, context: Context, add) -> None:
                 node,
                 f"text_technician: a public tree's {kind} step needs technician wording "
                 "(what the technician does here)",
+            )
+
+
+def _check_article_sections(tree: _Tree, bodies: Mapping[str, str], add) -> None:
+    """A step's ``article_section`` names a heading of its article (the validator knows only
+    slugs): a missing one would quietly show the summary alone."""
+    headings: dict[str, list[str]] = {}
+    for node, attrs in tree.graph.nodes(data=True):
+        slug, anchor = attrs.get("article"), attrs.get("article_section")
+        if not isinstance(anchor, str) or slug not in bodies:
+            continue
+        if slug not in headings:
+            headings[slug] = anchors(render_markdown(bodies[slug]).html)
+        if anchor not in headings[slug]:
+            add(
+                Finding(
+                    str(tree.path),
+                    f"node {node}",
+                    f"article_section: '{anchor}' is not a heading of article '{slug}' "
+                    f"(its headings: {', '.join(headings[slug]) or 'none'})",
+                )
             )
 
 

@@ -20,6 +20,7 @@ from typing import TypeVar
 import pluggy
 
 from kb.records import (
+    ApprovalSnapshot,
     EscalationSnapshot,
     FollowUpSnapshot,
     OutageSnapshot,
@@ -163,6 +164,32 @@ def kb_followup_answered(kb, followup, delivery_key):
 
     Reliable (through the outbox). kb has already reopened its own ticket on "not fixed";
     plugins for external ticketing systems reopen theirs here. Return value ignored.
+    """
+
+
+@hookspec
+@reliable(ApprovalSnapshot)
+def kb_approval_requested(kb, approval, delivery_key):
+    """A request needs someone's approval (its type names a manager or a data owner) before
+    kb makes its ticket.
+
+    Reliable (through the outbox). ``approval`` is a :class:`kb.records.ApprovalSnapshot`
+    whose ``approve_url`` is the approver's single-use link, valid until ``expires_at``; a
+    later call for the same request carries a new link that replaces this one. Send it to
+    ``approval.approver_email`` (who need not have a kb account). Return value ignored; raise to
+    be retried.
+    """
+
+
+@hookspec
+@reliable(ApprovalSnapshot)
+def kb_approval_decided(kb, approval, delivery_key):
+    """The approver approved or declined a request (``approval.status``, with their
+    ``comment``). An approved request's ticket is then made as for any escalation
+    (``kb_create_ticket``, ``kb_escalation_created``); a declined one ends here.
+
+    Reliable (through the outbox). Use it to tell the requester. Return value ignored; raise
+    to be retried.
     """
 
 

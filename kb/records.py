@@ -1,6 +1,6 @@
-"""The plain records that plugins receive from hooks: escalations, resolutions, follow-ups,
-outages, outage subscriptions, diagnostic sessions, and the ticket reference a ticketing
-plugin returns.
+"""The plain records that plugins receive from hooks: escalations, request approvals,
+resolutions, follow-ups, outages, outage subscriptions, diagnostic sessions, and the ticket
+reference a ticketing plugin returns.
 
 They are frozen dataclasses, detached from the database, and travel through the outbox as
 JSON (:func:`to_dict`, :func:`from_dict`). This module imports nothing of kb, so a plugin (and
@@ -86,6 +86,36 @@ class EscalationSnapshot:
     ticket_system: str | None = None
     ticket_ref: str | None = None
     outage_id: int | None = None
+    # "incident", or "request" made through a request type's form (kb.requests): its type's
+    # key and the answers given, each {"name", "label", "value"}; ``details`` repeats them as
+    # text for plugins that only read that.
+    kind: str = "incident"
+    request_type: str = ""
+    request_answers: list[dict[str, str]] = field(default_factory=list)
+    approved_by: str = ""
+
+
+@dataclass(frozen=True)
+class ApprovalSnapshot:
+    """What ``kb_approval_requested`` (to the approver: ``approve_url``) and
+    ``kb_approval_decided`` (to the requester: ``status``, ``comment``) receive."""
+
+    escalation_public_id: str
+    request_type: str
+    request_title: str
+    summary: str
+    requester_name: str
+    requester_email: str
+    approver_email: str
+    approver_role: str  # manager | data-owner
+    answers: list[dict[str, str]]
+    status: str  # pending | approved | declined
+    expires_at: datetime
+    status_url: str
+    approve_url: str = ""  # only in kb_approval_requested
+    comment: str = ""
+    decided_at: datetime | None = None
+    decided_by: str = ""
 
 
 @dataclass(frozen=True)

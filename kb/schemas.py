@@ -28,7 +28,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal, TypeVar, get_args, get_origin
 
 from annotated_types import MaxLen
-from flask import request
+from flask import current_app, request
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -36,11 +36,13 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     WithJsonSchema,
 )
 from pydantic.json_schema import GenerateJsonSchema, SkipJsonSchema
 
 from kb.api import json_object
+from kb.config import site_zone
 from kb.db import MAX_INTEGER
 from kb.errors import Invalid
 from kb.limits import markdown_problem
@@ -103,20 +105,22 @@ def _empty_is_none(value: Any) -> Any:
     return None if value == "" else value
 
 
-def _when(value: Any) -> datetime | None:
-    """A date-time from a form or JSON; local input without zone is UTC. Only text: a number
-    is not read as seconds since 1970."""
+def _when(value: Any, info: ValidationInfo) -> datetime | None:
+    """A date-time from a form or JSON. Without a zone it is in the validation context's
+    ``zone``: the site's TIMEZONE for a page's form (people type their wall-clock time), UTC
+    for JSON. Only text: a number is not read as seconds since 1970."""
+    zone = (info.context or {}).get("zone", UTC)
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
+        return value if value.tzinfo else value.replace(tzinfo=zone)
     if not isinstance(value, str):
         raise ValueError("must be a date and time like 2026-11-23T14:30 (as text)")
     try:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
         raise ValueError("must be a date and time like 2026-11-23T14:30") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone).astimezone(UTC)
 
 
 def _day(value: Any) -> date | None:
@@ -173,10 +177,10 @@ Level = Literal["high", "medium", "low"]
 # --- reading input -----------------------------------------------------------------------------
 
 
-def check(model: type[S], data: Mapping[str, Any]) -> S:
+def check(model: type[S], data: Mapping[str, Any], context: Mapping[str, Any] | None = None) -> S:
     """``data`` as a ``model``, or Invalid (422) naming each field that does not fit."""
     try:
-        return model.model_validate(dict(data))
+        return model.model_validate(dict(data), context=dict(context or {}))
     except ValidationError as error:
         fields = field_messages(error)
         raise Invalid(summary(fields), fields=fields) from None
@@ -203,7 +207,11 @@ def from_json(model: type[S]) -> S:
 def from_form(model: type[S], extra: Mapping[str, Any] | None = None) -> S:
     """The submitted form as ``model`` (``extra`` adds values the page decides, such as the
     button pressed)."""
-    return check(model, {**form_values(model, request.form), **(extra or {})})
+    return check(
+        model,
+        {**form_values(model, request.form), **(extra or {})},
+        {"zone": site_zone(current_app.config)},
+    )
 
 
 def from_query(model: type[S]) -> S:

@@ -46,6 +46,7 @@ def init_templates(app: Flask) -> None:
     app.jinja_env.filters["when"] = when_here
     app.jinja_env.filters["ago"] = ago
     app.jinja_env.globals["Role"] = Role
+    app.jinja_env.globals["time_zone"] = zone.key  # forms say which clock their times are on
 
     endpoints: set[str] = set()
 

@@ -96,7 +96,12 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "escalations",
         "RATELIMIT_ESCALATIONS",
-        ("escalation.new_escalation", "escalation.create_api"),
+        (
+            "escalation.new_escalation",
+            "escalation.create_api",
+            "requests.new_request",
+            "requests.create_api",
+        ),
         "Too many requests from this address. If it is urgent, sign in or call the help desk.",
         anonymous_only=True,
     ),

@@ -48,7 +48,10 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         ),
     ),
     ("policy", ("kb.auth.policy", "kb.auth.users", "kb.throttle", "kb.templating")),
-    ("request toolkit", ("kb.api", "kb.api.docs", "kb.api.openapi", "kb.schemas")),
+    (
+        "request toolkit",
+        ("kb.api", "kb.api.docs", "kb.api.openapi", "kb.schemas", "kb.pagecache"),
+    ),
     ("documents", ("kb.documents", "kb.documents.*")),
     (
         "areas",
@@ -62,6 +65,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "kb.escalation.*",
             "kb.outages",
             "kb.outages.*",
+            "kb.requests",
+            "kb.requests.*",
             "kb.search",
             "kb.search.*",
             "kb.auth",
@@ -83,13 +88,15 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
 # Inside the areas layer, the services of an area may use the services of the areas before it
 # in this order, never those after it: search reads articles and trees, escalation hands
 # sessions of trees to tickets and logs resolutions into articles, closing an outage resolves
-# its escalations. Web modules (below) may use any area's services.
+# its escalations, a request becomes an escalation routed to its type's group. Web modules
+# (below) may use any area's services.
 AREAS = (
     "kb.followups",
     "kb.articles",
     "kb.trees",
     "kb.escalation",
     "kb.outages",
+    "kb.requests",
     "kb.search",
     "kb.content",
     "kb.content_check",

@@ -178,6 +178,18 @@ def test_trees_must_name_articles_in_the_set(tmp_path) -> None:
     ]
 
 
+def test_a_steps_article_section_must_be_a_heading_of_its_article(tmp_path) -> None:
+    tree = good_tree()
+    node(tree, "a_power")["article_section"] = "resolution"
+    assert problems_of(write_set(tmp_path / "good", trees=[tree])) == []
+    node(tree, "a_power")["article_section"] = "workaround"
+    found = problems_of(write_set(tmp_path / "bad", trees=[tree]))
+    assert found == [
+        "test-printer.json: node a_power: article_section: 'workaround' is not a heading of "
+        "article 'printer-not-printing' (its headings: issue, environment, resolution, cause)"
+    ]
+
+
 def test_tree_links_are_only_checked_when_the_set_has_trees(tmp_path) -> None:
     assert problems_of(write_set(tmp_path / "c", trees=[])) == []
 

@@ -245,6 +245,17 @@ ACTIONS = [
         kept="Typed details",
     ),
     Action(
+        "software request",
+        form="/requests/software",
+        post="/requests/software",
+        api="/api/v1/requests/software",
+        bad={"approver_email": "not-an-address", "requester_location": "Annex 3", "answers": {}},
+        good={"approver_email": "boss@example.org"},
+        good_api={"answers": {"name": "Inkscape", "reason": "Drawing plans"}},
+        good_form={"answer-name": "Inkscape", "answer-reason": "Drawing plans"},
+        kept="Annex 3",
+    ),
+    Action(
         "session start",
         post="/trees/email-not-working/start",
         api="/api/v1/sessions",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from kb.articles.render import pipeline_key, render_markdown
@@ -124,12 +124,6 @@ def most_used(session: Session, user: Any, limit: int = 8) -> list[Article]:
 def recently_updated(session: Session, user: Any, limit: int = 8) -> list[Article]:
     return list(
         session.scalars(live_articles(user).order_by(Article.updated_at.desc()).limit(limit))
-    )
-
-
-def count_view(session: Session, article: Article) -> None:
-    session.execute(
-        update(Article).where(Article.id == article.id).values(view_count=Article.view_count + 1)
     )
 
 

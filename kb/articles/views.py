@@ -8,7 +8,8 @@ from flask import Blueprint, Response, current_app, g, make_response, render_tem
 from flask import session as cookie_session
 from flask_login import current_user
 
-from kb.articles import feedback, reading, resolutions, workflow
+from kb import pagecache
+from kb.articles import feedback, reading, resolutions, view_counts, workflow
 from kb.articles.editor_views import PAGES
 from kb.articles.forms import FlagForm
 from kb.articles.render import pygments_css
@@ -30,42 +31,57 @@ def _page_number() -> int:
 
 @bp.get("/")
 def home():
+    kept = pagecache.fetch()
+    if kept is not None:
+        return kept.page
     session = get_db()
-    return render_template(
+    page = render_template(
         "articles/home.html",
         facets=reading.facet_counts(session, current_user),
         most_used=reading.most_used(session, current_user),
         recent=reading.recently_updated(session, current_user),
     )
+    pagecache.keep(page)
+    return page
 
 
 @bp.get("/articles")
 def browse():
+    kept = pagecache.fetch()
+    if kept is not None:
+        return kept.page
     session = get_db()
     filters = {k: request.args.get(k) or None for k in ("category", "service", "tag")}
-    page = reading.list_articles(
+    listing = reading.list_articles(
         session,
         current_user,
         page=_page_number(),
         per_page=kb_state().config["ITEMS_PER_PAGE"],
         **filters,
     )
-    return render_template(
+    page = render_template(
         "articles/browse.html",
-        page=page,
+        page=listing,
         filters=filters,
         facets=reading.facet_counts(session, current_user),
     )
+    pagecache.keep(page)
+    return page
 
 
 @bp.get("/articles/<slug>")
 def show(slug: str):
+    kept = pagecache.fetch()
+    if kept is not None:
+        view_counts.count_view(get_db(), kept.extra["article_id"])
+        get_db().commit()
+        return conditional_page(kept.page)
     session = get_db()
     article = reading.article_for(session, slug, current_user, with_revisions=True)
     revision = reading.reading_revision(article, current_user, bool(request.args.get("draft")))
     html, toc = reading.rendered(kb_state(), session, revision)
     if article.is_live:
-        reading.count_view(session, article)
+        view_counts.count_view(session, article.id)
     staff = staff_panel(session, article) if current_user.is_authenticated else None
     session.commit()
     page = render_template(
@@ -78,6 +94,8 @@ def show(slug: str):
         flag_form=FlagForm(),
         resolution_log=resolution_log_for(session, article),
     )
+    if article.is_live and revision is article.published_revision:
+        pagecache.keep(page, article_id=article.id)
     return conditional_page(page)
 
 

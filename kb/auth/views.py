@@ -80,7 +80,14 @@ def init_login(app: Flask) -> None:
         check_csrf()
         if app.config["PUBLIC_ACCESS"] or current_user.is_authenticated:
             return None
-        if request.endpoint in {"auth.login", "static", "articles.pygments_css_file"}:
+        # An approver needs no account: the signed link on the approval page is their proof.
+        if request.endpoint in {
+            "auth.login",
+            "static",
+            "articles.pygments_css_file",
+            "requests.approve",
+            "requests.approve_api",
+        }:
             return None
         return login_manager.unauthorized()
 

@@ -66,8 +66,7 @@ def init_command(if_needed: bool, no_content: bool) -> None:
         with os.fdopen(fd, "w") as handle:
             handle.write(password + "\n")
         click.echo(f"Generated password: {password}  (also in {secret_file}; change it)")
-    port = os.environ.get("PORT", "5000")  # `PORT=8080 make run` serves there
-    click.echo(f"Sign in at http://127.0.0.1:{port}/login (or your server's address).")
+    click.echo("Sign in at /login on the address `kb serve` prints when it is ready.")
 
 
 def _first_admin() -> tuple[str, str, bool]:

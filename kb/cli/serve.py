@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -57,9 +58,62 @@ def gunicorn_argv(
     return [*argv, app_spec]
 
 
+def browser_address(host: str, port: int) -> str:
+    """The address a person on this machine opens: a wildcard bind (0.0.0.0, ::) is reached
+    through the loopback address; IPv6 literals get their brackets."""
+    if host in ("", "0.0.0.0"):
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def port_is_free(host: str, port: int) -> bool:
+    """Whether host:port can be bound now (gunicorn would otherwise retry, then give up)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _not_started(host: str, port: int, why: str) -> click.ClickException:
+    error = click.ClickException(f"the web server did not start on {host}:{port} ({why})")
+    error.exit_code = 2
+    return error
+
+
+def wait_until_listening(
+    host: str, port: int, server: subprocess.Popen, timeout: float = 60.0
+) -> bool:
+    """True once something accepts connections on host:port; False if ``server`` ends first
+    (the port is taken, say) or nothing listens within ``timeout`` seconds."""
+    target = "127.0.0.1" if host in ("", "0.0.0.0") else ("::1" if host == "::" else host)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            return False
+        try:
+            with socket.create_connection((target, port), timeout=1):
+                return True
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--port",
+    default=5000,
+    show_default=True,
+    envvar="PORT",
+    type=click.IntRange(1, 65535),
+    help="Also read from PORT.",
+)
 @click.option("--workers", default=DEFAULT_WORKERS, show_default=True, type=click.IntRange(1, 64))
 @click.option(
     "--threads",
@@ -81,15 +135,29 @@ def serve_command(host: str, port: int, workers: int, threads: int, no_worker: b
     web = gunicorn_argv(
         "kb:create_app()", host=host, port=port, workers=workers, threads=threads, timeout=timeout
     )
+    if not port_is_free(host, port):
+        raise _not_started(host, port, "the port is taken: choose another with --port or PORT")
     children = [subprocess.Popen(web)]
     if not no_worker:
         children.append(subprocess.Popen([str(bin_dir / "kb"), "worker"]))
-    click.echo(f"Serving kb on http://{host}:{port}" + ("" if no_worker else " (with worker)"))
 
     def stop(*_args) -> None:
         for child in children:
             if child.poll() is None:
                 child.terminate()
+
+    # The address is printed once gunicorn really listens there, so it is the one to open.
+    if wait_until_listening(host, port, children[0]):
+        address = browser_address(host, port)
+        click.echo(
+            f"Serving kb on {address} (sign in at {address}/login)"
+            + ("" if no_worker else "; the background worker runs beside it")
+        )
+    else:
+        stop()
+        for child in children:
+            child.wait(timeout=30)
+        raise _not_started(host, port, "see its messages above")
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)

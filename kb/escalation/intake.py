@@ -49,6 +49,9 @@ class EscalationRequest:
     answers_to_ask: dict[str, str] = field(default_factory=dict)
     articles_viewed: list[str] = field(default_factory=list)
     checks_run: list[dict[str, Any]] = field(default_factory=list)
+    # What the session knew (kb.escalation.prefill fills the form from it; not stored).
+    variables: dict[str, Any] = field(default_factory=dict)
+    ask_variables: dict[str, str] = field(default_factory=dict)
 
 
 def validate_request(request: EscalationRequest, config: dict[str, Any]) -> None:

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, ValidationInfo, WithJsonSchema, field_validator
 
+from kb.config import service_catalogue
 from kb.escalation.intake import EMAIL
 from kb.schemas import WORDS_PATTERN, Level, Schema, documented, text
 
@@ -21,6 +22,11 @@ def _name(value: str) -> str:
     if not value.strip():
         raise ValueError("tell us your name")
     return value
+
+
+def _catalogue_documented(schema: dict[str, Any]) -> None:
+    """The running app's catalogue (the document is built per request)."""
+    schema["enum"] = ["", *service_catalogue()]
 
 
 def _documented_required(schema: dict[str, Any]) -> None:
@@ -63,6 +69,15 @@ class EscalationCreate(Schema):
         ),
     ] = ""
     requester_location: text(200) = ""
+    service: Annotated[
+        str,
+        Field(
+            max_length=100,
+            description="the service it is about (SERVICES), or empty; an open outage for it "
+            "takes the request",
+            json_schema_extra=_catalogue_documented,
+        ),
+    ] = ""
     impact: Annotated[Level | None, Field(validate_default=True), LEVEL_DOCUMENTED] = None
     urgency: Annotated[Level | None, Field(validate_default=True), LEVEL_DOCUMENTED] = None
 
@@ -81,6 +96,13 @@ class EscalationCreate(Schema):
             raise ValueError("give an e-mail address or a phone number")
         if email and not EMAIL.match(email):
             raise ValueError("not an e-mail address")
+        return value
+
+    @field_validator("service")
+    @classmethod
+    def _service(cls, value: str) -> str:
+        if value and value not in service_catalogue():
+            raise ValueError("choose a service from the list, or leave it empty")
         return value
 
     @field_validator("impact", "urgency")

@@ -41,4 +41,10 @@ def escalation_snapshot(escalation: Escalation, config: dict[str, Any]) -> Escal
         ticket_system=escalation.ticket_system,
         ticket_ref=escalation.ticket_ref,
         outage_id=escalation.outage_id,
+        kind=escalation.kind or "incident",
+        request_type=escalation.request_type or "",
+        request_answers=list(escalation.request_answers or []),
+        approved_by=escalation.approval.decided_by
+        if escalation.approval is not None and escalation.approval.status == "approved"
+        else "",
     )

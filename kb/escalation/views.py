@@ -13,16 +13,20 @@ from kb import followups, outbox
 from kb.api import json_object
 from kb.api.docs import STRING, api_doc, obj
 from kb.auth.policy import can, require
+from kb.config import service_catalogue
 from kb.db import get_db
 from kb.errors import Invalid, NotFound
 from kb.escalation import tickets
 from kb.escalation.intake import EscalationRequest, create_escalation, escalation_request
+from kb.escalation.prefill import form_prefill
+from kb.escalation.prefill import replies as ask_replies
 from kb.escalation.priority import sla_state
 from kb.escalation.requester import Identity, account_identity, for_a_caller, status_facts
 from kb.escalation.schemas import EscalationCreate
 from kb.escalation.service import by_public_id
 from kb.extensions import kb_state
 from kb.models import utcnow
+from kb.outages.service import open_outages
 from kb.schemas import check, form_values
 from kb.trees.handoff import transcript_text_for
 
@@ -71,17 +75,17 @@ def with_identity(values: Mapping[str, Any], who: Identity | None) -> dict[str, 
 
 
 def request_from(
-    given: EscalationCreate, answers: Mapping[str, Any], base: EscalationRequest | None
+    given: EscalationCreate,
+    answers: Mapping[str, Any],
+    base: EscalationRequest | None,
+    known: Mapping[str, str] | None = None,
 ) -> EscalationRequest:
     """The escalation to create: what the person gave (form or JSON, through one schema),
     filled in from the diagnostic session's escalation step; ``answers`` holds the answers
-    to the step's questions (``ask-0``, ``ask-1``...)."""
+    to the step's questions (``ask-0``, ``ask-1``...), ``known`` what was known of them."""
     config = kb_state().config
-    asks = base.answers_to_ask.keys() if base else []
-    replies = {
-        question: str(answers.get(f"ask-{i}") or "").strip()[:1000]
-        for i, question in enumerate(asks)
-    }
+    asks = list(base.answers_to_ask) if base else []
+    replies = ask_replies(asks, answers, dict(known or {}))
     person = current_user if current_user.is_authenticated else None
     values = dict(
         summary=given.summary.strip() or (base.summary if base else ""),
@@ -94,6 +98,7 @@ def request_from(
         impact=(base.impact if base and base.impact else given.impact or ""),
         urgency=(base.urgency if base and base.urgency else given.urgency or ""),
         group=base.group if base else config["DEFAULT_ESCALATION_GROUP"],
+        service=base.service if base and base.service else given.service,
     )
     if base is None:
         return EscalationRequest(**values)
@@ -110,6 +115,7 @@ def new_escalation():
         raise NotFound("That diagnostic session does not exist or has not ended in escalation.")
     errors: dict[str, str] = {}
     who = identity(token)
+    prefill = form_prefill(base, who)
     if request.method == "POST":
         session = get_db()
         try:
@@ -120,7 +126,7 @@ def new_escalation():
                 ),
             )
             escalation = create_escalation(
-                session, kb_state(), request_from(given, request.form, base)
+                session, kb_state(), request_from(given, request.form, base, prefill.answers)
             )
             session.commit()
         except Invalid as error:
@@ -128,18 +134,17 @@ def new_escalation():
             errors = error.fields
         else:
             return redirect(url_for("escalation.status", public_id=escalation.public_id))
-    prefill = {
-        "requester_phone": who.phone if who else "",
-        "requester_location": who.location if who else "",
-    }
     return render_template(
         "escalation/new.html",
+        services=service_catalogue(),
+        outages={outage.service: outage for outage in open_outages(get_db())},
         base=base,
         who=who,
         transcript_text=transcript_shown(token, base.transcript_text) if base else "",
         token=token,
         errors=errors,
-        prefill=prefill,
+        prefill=prefill.fields,
+        known_answers=prefill.answers,
         impact_choices=IMPACT_CHOICES,
         urgency_choices=URGENCY_CHOICES,
         form=request.form,
@@ -189,6 +194,10 @@ def _public_notes(escalation):
             "resolve_due": STRING,
             "ticket": {"type": ["object", "null"]},
             "resolution": {"type": ["string", "null"]},
+            "kind": STRING,
+            "request_type": {"type": ["string", "null"]},
+            "answers": {"type": "array", "items": {"type": "object"}},
+            "approval": {"type": ["object", "null"]},
         },
         required=["id", "status", "summary", "priority"],
     )
@@ -215,8 +224,25 @@ def status_api(public_id: str):
             if escalation.ticket_ref
             else None,
             "resolution": escalation.resolution_text or None,
+            "kind": escalation.kind,
+            "request_type": escalation.request_type,
+            "answers": list(escalation.request_answers or []),
+            "approval": _approval_json(escalation.approval),
         }
     )
+
+
+def _approval_json(approval: Any) -> dict[str, Any] | None:
+    """Who must approve a request and what they decided (a request's status, as on the page)."""
+    if approval is None:
+        return None
+    return {
+        "approver": approval.approver_email,
+        "role": approval.approver_role,
+        "status": approval.status,
+        "decided_at": approval.decided_at.isoformat() if approval.decided_at else None,
+        "comment": approval.comment or None,
+    }
 
 
 @bp.post("/api/v1/escalations")
@@ -234,9 +260,11 @@ def create_api():
     base = _prefill_from_session(token) if isinstance(token, str) else None
     if token and base is None:
         raise NotFound("That diagnostic session does not exist or has not ended in escalation.")
-    given = check(EscalationCreate, with_identity(payload, identity(token)))
+    who = identity(token)
+    given = check(EscalationCreate, with_identity(payload, who))
     session = get_db()
-    escalation = create_escalation(session, kb_state(), request_from(given, payload, base))
+    known = form_prefill(base, who).answers
+    escalation = create_escalation(session, kb_state(), request_from(given, payload, base, known))
     session.commit()
     return jsonify(
         {

@@ -23,6 +23,9 @@ class Escalation(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     status: Mapped[str] = mapped_column(String(20), default="new", index=True)
     # new -> ticketed -> in_progress -> resolved -> (reopened -> ...) ; closed
+    # a request that needs approval: awaiting_approval -> new ... | declined
+    kind: Mapped[str] = mapped_column(String(20), default="incident", server_default="incident")
+    # incident (something is broken) | request (a request type's form, kb.requests)
 
     summary: Mapped[str] = mapped_column(String(300))
     details: Mapped[str] = mapped_column(Text, default="")
@@ -67,7 +70,38 @@ class Escalation(Base):
     resolution_articles: Mapped[list[str]] = mapped_column(JSON, default=list)
     outage_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
 
+    # A request: its type's key and the answers to the type's fields, as asked at the time.
+    request_type: Mapped[str | None] = mapped_column(String(60), nullable=True, index=True)
+    request_answers: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+
     requester: Mapped[User | None] = relationship()
+    approval: Mapped[RequestApproval | None] = relationship(
+        back_populates="escalation", uselist=False
+    )
+
+
+class RequestApproval(Base):
+    """Who must approve a request, the hash of the one link that lets them, and what they
+    decided. The approver needs no account: the signed link is their proof."""
+
+    __tablename__ = "request_approvals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    escalation_id: Mapped[int] = mapped_column(
+        ForeignKey("escalations.id", ondelete="CASCADE"), unique=True
+    )
+    approver_email: Mapped[str] = mapped_column(String(254))
+    approver_role: Mapped[str] = mapped_column(String(20))  # manager | data-owner
+    token_hash: Mapped[str] = mapped_column(String(64), default="")  # "" once used
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    # pending -> approved | declined
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    decided_by: Mapped[str] = mapped_column(String(254), default="")
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    escalation: Mapped[Escalation] = relationship(back_populates="approval")
 
 
 class OutboxMessage(Base):

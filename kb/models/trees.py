@@ -59,6 +59,9 @@ class TreeRevision(DocumentRevision, Base):
     # Loaded only when the parsed graph is not cached already (revisions never change).
     data: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
     node_count: Mapped[int] = mapped_column(Integer, default=0)
+    # The resolved escalations this revision was built from ("Turn into a branch"): one
+    # {"id", "public_id", "ticket"} per escalation; None for revisions made any other way.
+    motivated_by: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
 
     tree: Mapped[Tree] = relationship(back_populates="revisions", foreign_keys=[tree_id])
 

@@ -77,16 +77,23 @@ def article_health_report(
     chart_list = []
     if reused:
         chart_list.append(
-            charts.hbars([(t, n) for _, t, n in reused], "Most reused articles (tickets resolved)")
+            charts.hbars(
+                [(t, n) for _, t, n in reused],
+                "Most reused articles",
+                x_label="Tickets resolved with the article",
+                y_label="Article",
+            )
         )
     if least:
         chart_list.append(
             charts.hbars(
                 [(t, round(100 * y / n)) for _, t, y, n in least],
-                "Least helpful articles",
+                f"Least helpful articles (at least {MIN_VOTES} votes)",
+                x_label="Votes saying it helped (%)",
+                y_label="Article",
                 colour="#D55E00",
                 maximum=100,
-                suffix="% helpful",
+                suffix="%",
             )
         )
     return Report(

@@ -69,6 +69,8 @@ class Table:
     columns: list[str]
     rows: list[list[Any]]
     draft_titles: list[str] | None = None  # per row: "Start a draft" with this title (pages)
+    # per row: "Turn into a branch" of (tree id, group key) in the tree editor, or None (pages)
+    branches: list[tuple[str, str] | None] | None = None
 
     def csv(self) -> str:
         return csv_text([self.columns, *self.rows])

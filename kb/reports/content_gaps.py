@@ -99,6 +99,7 @@ def content_gaps_report(
                 days,
                 {name: [per_day[d][name] for d in days] for name in outcomes},
                 "Searches per day by what happened next",
+                y_label="Searches",
                 colours={
                     "opened a result": "#009E73",
                     "no click": "#E69F00",
@@ -111,6 +112,8 @@ def content_gaps_report(
             charts.hbars(
                 [(g["example"], g["zero"]) for _, g in zero[:12]],
                 "Most frequent searches that found nothing",
+                x_label="Searches that found nothing",
+                y_label="Search",
                 colour="#D55E00",
             )
         )

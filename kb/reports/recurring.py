@@ -35,6 +35,24 @@ class Alert:
         return self.count / max(self.baseline, RATE_FLOOR)
 
 
+BASELINE_WINDOWS = 14
+MIN_COUNT = 3
+
+
+def how_it_decides(window_hours: int = 24) -> str:
+    """The method in plain words with the numbers in force, for the report page."""
+    return (
+        f"How an alert is raised: time is cut into {window_hours}-hour windows ending now. "
+        f"An item's usual count is its average over the {BASELINE_WINDOWS} windows before the "
+        f"latest. The latest window raises an alert when it has at least {MIN_COUNT} "
+        "occurrences and a count that high would happen by chance less than once in "
+        f"{round(1 / SIGNIFICANCE):,} windows at the usual rate (a Poisson test, the rate "
+        f"counted as at least {RATE_FLOOR:g} a window, so something new needs a real "
+        'cluster). "Times usual" '
+        "compares the latest window with that average."
+    )
+
+
 def poisson_tail(k: int, rate: float) -> float:
     """P(X >= k) for X ~ Poisson(rate)."""
     if k <= 0:
@@ -51,8 +69,8 @@ def detect(
     events: Iterable[tuple[str, str, str, datetime, str]],
     now: datetime,
     window: timedelta = timedelta(hours=24),
-    baseline_windows: int = 14,
-    min_count: int = 3,
+    baseline_windows: int = BASELINE_WINDOWS,
+    min_count: int = MIN_COUNT,
 ) -> list[Alert]:
     """``events`` are (kind, key, label, time, ref). Returns alerts, most surprising first."""
     start = now - window * (baseline_windows + 1)

@@ -13,6 +13,7 @@ from kb.escalation.priority import PRIORITIES, sla_state
 from kb.models import Escalation, utcnow
 from kb.reports import charts
 from kb.reports.base import Period, Report, Table
+from kb.requests.routing import AWAITING, DECLINED
 
 OPEN = ("new", "ticketed", "in_progress", "reopened")
 AGE_BUCKETS = (("under 1 day", 1), ("1-3 days", 3), ("3-7 days", 7), ("over 7 days", None))
@@ -38,6 +39,8 @@ def sla_report(
     for esc in _created_in(session, period):
         if esc.outage_id is not None:
             continue  # handled by the outage, not by its own ticket
+        if esc.status in (AWAITING, DECLINED):
+            continue  # a request's clock starts at its approval; a declined one never ran
         for clock, due, done in (
             ("response", esc.response_due, esc.first_response_at),
             ("resolution", esc.resolve_due, esc.resolved_at),
@@ -95,6 +98,7 @@ def sla_report(
     chart = charts.percent_bars(
         [(label, c["met"], c["missed"]) for label, c in chart_rows if c["met"] + c["missed"]],
         "SLA targets met by priority",
+        y_label="Priority and clock",
     )
     return Report(
         "sla",
@@ -154,8 +158,14 @@ def workload_report(
                 days,
                 {"created": [created[d] for d in days], "resolved": [resolved[d] for d in days]},
                 "Tickets created and resolved per day",
+                y_label="Tickets",
             ),
-            charts.hbars(by_group.most_common(), "Open tickets by group"),
+            charts.hbars(
+                by_group.most_common(),
+                "Open tickets by group",
+                x_label="Open tickets",
+                y_label="Support group",
+            ),
         ],
         [open_table, flow],
         data={

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kb.errors import NotFound
+from kb.escalation.learning import fix_groups, outcomes_by_step
 from kb.models import (
     Article,
     ArticleFlag,
@@ -165,6 +166,7 @@ def deflection_report(
             {o: [per_day[o][d] for d in days] for o in ENDINGS},
             "Self-service sessions per day by outcome",
             colours=charts.OUTCOME_COLOURS,
+            y_label="Sessions",
         )
     ]
     ranked = [(titles.get(r[0], r[0]), r[-1]) for r in rows if r[-1] is not None][:15]
@@ -172,7 +174,9 @@ def deflection_report(
         chart_list.append(
             charts.hbars(
                 ranked,
-                "Deflection by tree (confirmed fixed without a ticket)",
+                "Deflection by tree",
+                x_label="Confirmed fixed, % of finished sessions",
+                y_label="Tree",
                 colour="#009E73",
                 maximum=100,
                 suffix="%",
@@ -255,7 +259,8 @@ def heatmap_report(
         )
     )
     flags = counts_by_step(session, tree_id, period.start_at, period.end_at)
-    outcomes = _escalation_outcomes(session, tree_id, period)
+    groups = fix_groups(session, tree, period.start_at, period.end_at)
+    outcomes = outcomes_by_step(groups)
     fixed_at: Counter = Counter()
     unconfirmed_at: Counter = Counter()
     for ds in sessions:
@@ -306,7 +311,16 @@ def heatmap_report(
         "how often the person confirmed the fix, left without saying, or said it was still not "
         "fixed; only confirmed fixes (not workarounds) in self-service count as deflected.",
         period,
-        [svg],
+        [
+            charts.Chart(
+                f"{trees.get(tree_id, tree_id)}: sessions per step",
+                "",
+                "",
+                svg,
+                columns=["step", "sessions", "abandoned_here"],
+                rows=[[label, seen, left] for _, label, _, seen, left, _ in node_rows],
+            )
+        ],
         [
             Table(
                 "Steps",
@@ -319,6 +333,22 @@ def heatmap_report(
                 ["node", "label", "workaround", "confirmed", "unconfirmed", "still_not_fixed"],
                 ending_rows,
             ),
+            Table(
+                "Resolved escalations by what fixed them",
+                ["where", "node", "fixed_by", "tickets", "count", "articles"],
+                [
+                    [
+                        g.where,
+                        g.node,
+                        g.fix,
+                        ", ".join(e.ticket for e in g.escalations),
+                        g.count,
+                        ", ".join(slug for slug, _ in g.articles),
+                    ]
+                    for g in groups
+                ],
+                branches=[None if g.blocked else (tree_id, g.key) for g in groups],
+            ),
         ],
         data={
             "tree": tree_id,
@@ -330,6 +360,19 @@ def heatmap_report(
             "confirmed_at": dict(fixed_at),
             "unconfirmed_at": dict(unconfirmed_at),
             "not_fixed_at": dict(not_fixed_at),
+            "fix_groups": [
+                {
+                    "key": g.key,
+                    "where": g.where,
+                    "node": g.node,
+                    "fixed_by": g.fix,
+                    "count": g.count,
+                    "escalations": g.motivation(),
+                    "articles": [slug for slug, _ in g.articles],
+                    "branch": g.blocked is None,
+                }
+                for g in groups
+            ],
             "deflected": sum(
                 1
                 for ds in sessions
@@ -337,25 +380,6 @@ def heatmap_report(
             ),
         },
     )
-
-
-def _escalation_outcomes(session: Session, tree_id: str, period: Period) -> dict[str, list[str]]:
-    """What escalations from each node turned out to be (their resolutions, most common first)."""
-    rows = session.execute(
-        select(Escalation.node_id, Escalation.resolution_text).where(
-            Escalation.tree_id == tree_id,
-            Escalation.resolution_text != "",
-            Escalation.created_at >= period.start_at,
-            Escalation.created_at < period.end_at,
-        )
-    ).all()
-    grouped: dict[str, Counter] = defaultdict(Counter)
-    for node, text in rows:
-        grouped[node or "(didn't help)"][text.strip()[:120]] += 1
-    return {
-        node: [f"{text} ({n})" for text, n in counts.most_common()]
-        for node, counts in grouped.items()
-    }
 
 
 def recurring_report(
@@ -434,13 +458,15 @@ def recurring_report(
             charts.hbars(
                 [(f"{a.kind}: {a.label}", a.count) for a in alerts[:12]],
                 f"Alerts: counts in the last {window_hours} hours",
+                x_label=f"Occurrences in the last {window_hours} hours",
+                y_label="What is busier than usual",
                 colour="#D55E00",
             )
         ]
         if alerts
         else []
     )
-    method = " ".join(recurring.__doc__.split("\n\n")[1].split())
+    method = recurring.how_it_decides(window_hours)
     return Report(
         "recurring",
         "Recurring incidents",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
@@ -36,7 +37,13 @@ _HIT = obj(
 
 
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(kb_state().config["SECRET_KEY"], salt="kb.search.click")
+    return _click_serializer(kb_state().config["SECRET_KEY"])
+
+
+@lru_cache(maxsize=8)
+def _click_serializer(secret: str) -> URLSafeSerializer:
+    """One per secret key: building it derives the signing key, ten times per results page."""
+    return URLSafeSerializer(secret, salt="kb.search.click")
 
 
 def target_url(kind: str, slug: str) -> str:

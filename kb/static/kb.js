@@ -68,3 +68,17 @@
     input.addEventListener("blur", function () { setTimeout(close, 200); });
   });
 })();
+
+// "Ask the help desk": choosing a service with an open outage shows that outage's notice (the
+// request will join it); without JavaScript the service list marks it "known problem now".
+(function () {
+  document.querySelectorAll("select[data-outage-notices]").forEach(function (select) {
+    function show() {
+      document.querySelectorAll("[data-outage-service]").forEach(function (notice) {
+        notice.hidden = notice.dataset.outageService !== select.value;
+      });
+    }
+    select.addEventListener("change", show);
+    show();
+  });
+})();

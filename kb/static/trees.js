@@ -32,6 +32,18 @@
       showKindFields(fieldset);
     });
   });
+  // Renaming a step: every list of steps shows the new id at once. The options keep the old
+  // id as their value; the server carries a rename through (node-<i>-original_id).
+  form.querySelectorAll("fieldset.node-form").forEach(function (fieldset) {
+    const original = fieldset.querySelector("input[name$='-original_id']");
+    const id = fieldset.querySelector("input[name$='-id'][type=text]");
+    if (!original || !id || !original.value) return;
+    id.addEventListener("input", function () {
+      form.querySelectorAll("option").forEach(function (option) {
+        if (option.value === original.value) option.textContent = id.value.trim() || original.value;
+      });
+    });
+  });
   // Live preview: the server draws the flowchart and checks the tree as it is in the form.
   const target = document.getElementById("tree-preview");
   const list = document.getElementById("live-problems");

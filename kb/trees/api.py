@@ -19,7 +19,7 @@ from kb.trees import catalog, engine
 from kb.trees.graph import graph_to_data
 from kb.trees.projection import for_viewer
 from kb.trees.schemas import SessionAnswer, SessionNotes, SessionStart
-from kb.trees.steps import node_view, session_graph
+from kb.trees.steps import node_view, session_account, session_graph
 from kb.trees.store import get_tree, revision_graph
 from kb.trees.transcript import entries, last_check, path_nodes, transcript_text
 from kb.trees.web import check_runner, draft_revision, groups, visible_tree
@@ -73,7 +73,14 @@ def tree_summary(tree: Tree) -> dict[str, Any]:
 
 def session_body(ds: TreeSession, full: bool = False) -> dict[str, Any]:
     graph = session_graph(ds, current_user)
-    view = node_view(graph, ds.current_node, ds.mode, ds.variables or {}, groups())
+    view = node_view(
+        graph,
+        ds.current_node,
+        ds.mode,
+        ds.variables or {},
+        groups(),
+        account=session_account(ds, current_user),
+    )
     body: dict[str, Any] = {
         "id": ds.token,
         "tree": ds.tree_id,
@@ -225,4 +232,6 @@ def fixed(token: str):
 )
 def not_fixed(token: str):
     notes = from_json(SessionNotes).notes or ""
-    return _act(token, lambda session, ds: engine.not_fixed(session, ds, notes=notes))
+    return _act(
+        token, lambda session, ds: engine.not_fixed(session, ds, notes=notes, user=current_user)
+    )

@@ -2,12 +2,15 @@
 per node with its out-edges as rows), and back. Authors never see JSON.
 
 Field names: ``tree-<attr>``; ``node-<i>-<field>``; ``node-<i>-edge-<j>-label`` and
-``node-<i>-edge-<j>-target``; ``node-<i>-delete`` removes a node.
+``node-<i>-edge-<j>-target``; ``node-<i>-delete`` removes a node. ``node-<i>-original_id`` is
+the id the page was drawn with: a step renamed in the form takes the first step and every
+"Leads to" that named it along (those still name the old id until the page is drawn again).
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,12 +18,13 @@ from typing import Any
 import networkx as nx
 
 from kb.limits import whole_number
-from kb.trees.graph import ACTION_ANSWERS, exits
+from kb.trees.graph import ACTION_ANSWERS, OUTCOMES, exits
 
 NODE_FIELD = re.compile(r"^node-(\d+)-([a-z_]+)$")
 EDGE_FIELD = re.compile(r"^node-(\d+)-edge-(\d+)-(label|target)$")
-TEXT_FIELDS = ("label", "text", "text_technician", "script", "article")
-BLANK_EDGES = 1
+TEXT_FIELDS = ("label", "text", "text_technician", "script", "article", "article_section")
+BLANK_EDGES = 1  # spare rows under a step's answers, for one more
+MIN_ANSWERS = 2  # a question needs two answers: a new one shows two empty rows
 
 
 @dataclass
@@ -32,12 +36,16 @@ class EdgeRow:
 @dataclass
 class NodeForm:
     id: str = ""
+    original_id: str = ""  # the id when the page was drawn (empty for a new step)
     kind: str = "question"
     label: str = ""
     text: str = ""
     text_technician: str = ""
     script: str = ""
     article: str = ""
+    article_section: str = ""  # a heading id of the article; empty: its summary
+    answered_by_variable: str = ""  # a question answered from a known value...
+    answered_by_answers: str = ""  # ...by "value = answer" lines
     var: str = ""
     input_type: str = "text"
     choices: str = ""  # one per line
@@ -50,6 +58,7 @@ class NodeForm:
     impact: str = ""
     urgency: str = ""
     ask: str = ""  # one per line
+    ask_answered_by: str = ""  # "ask item = variable" lines: asked only when not known
     followup_days: str = ""
     followup_text: str = ""
     workaround: str = ""  # "yes" when the resolution is a workaround
@@ -71,13 +80,32 @@ class TreeForm:
     nodes: list[NodeForm] = field(default_factory=list)
 
     def with_blank_rows(self) -> TreeForm:
-        """Every node offers empty edge rows for new answers (no JavaScript needed)."""
+        """Every node offers the empty rows its kind needs (no JavaScript needed): a question
+        at least two answers, a check its outcomes, an action its two fixed outcomes."""
         for node in self.nodes:
-            if node.kind == "action" and not node.edges:
-                node.edges = [EdgeRow(label) for label in ACTION_ANSWERS]
-            if node.kind not in ("resolution", "escalation"):
-                node.edges += [EdgeRow() for _ in range(BLANK_EDGES)]
+            if node.kind == "action":
+                node.edges = action_rows(node.edges)
+            elif node.kind == "question":
+                spare = max(BLANK_EDGES, MIN_ANSWERS - len(node.edges))
+                node.edges += [EdgeRow() for _ in range(spare)]
+            elif node.kind == "check":
+                node.edges += (
+                    [EdgeRow(o) for o in OUTCOMES] if not node.edges else [EdgeRow()] * BLANK_EDGES
+                )
+            elif node.kind == "input" and not node.edges:
+                node.edges = [EdgeRow()]
         return self
+
+
+def action_rows(edges: list[EdgeRow]) -> list[EdgeRow]:
+    """An action's two outcomes first, in their fixed order (target empty if not chosen yet),
+    then any other rows it has (a step just turned into an action), so nothing is lost."""
+    first = {}
+    for row in edges:
+        first.setdefault(row.label, row.target)
+    return [EdgeRow(a, first.get(a, "")) for a in ACTION_ANSWERS] + [
+        r for r in edges if r.label not in ACTION_ANSWERS
+    ]
 
 
 def _lines(value: Any) -> str:
@@ -86,6 +114,29 @@ def _lines(value: Any) -> str:
 
 def _num(value: Any) -> str:
     return "" if value is None else str(value)
+
+
+def _rule(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    rule = data.get("answered_by")
+    return rule if isinstance(rule, dict) else {}
+
+
+def _pairs(value: Any) -> str:
+    """A mapping as "key = value" lines, the way the editor shows it."""
+    return "\n".join(f"{k} = {v}" for k, v in value.items()) if isinstance(value, dict) else ""
+
+
+def _read_pairs(node: NodeForm, name: str, problems: list) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for line in getattr(node, name).splitlines():
+        if not line.strip():
+            continue
+        key, sep, value = line.rpartition("=")
+        if not sep or not key.strip() or not value.strip():
+            problems.append((node.id, f"{name}: write each line as 'this = that' ('{line}')"))
+            continue
+        pairs[key.strip()] = value.strip()
+    return pairs
 
 
 def form_from_graph(graph: nx.DiGraph) -> TreeForm:
@@ -106,6 +157,7 @@ def form_from_graph(graph: nx.DiGraph) -> TreeForm:
         form.nodes.append(
             NodeForm(
                 id=node,
+                original_id=node,
                 kind=str(data.get("kind", "question")),
                 **{name: str(data.get(name) or "") for name in TEXT_FIELDS},
                 var=str(data.get("var") or ""),
@@ -120,6 +172,9 @@ def form_from_graph(graph: nx.DiGraph) -> TreeForm:
                 impact=str(data.get("impact") or ""),
                 urgency=str(data.get("urgency") or ""),
                 ask=_lines(data.get("ask")),
+                ask_answered_by=_pairs(data.get("ask_answered_by")),
+                answered_by_variable=str(_rule(data).get("variable") or ""),
+                answered_by_answers=_pairs(_rule(data).get("answers")),
                 followup_days=_num(followup.get("after_days")),
                 followup_text=str(followup.get("text") or ""),
                 workaround="yes" if data.get("workaround") is True else "",
@@ -152,7 +207,12 @@ def form_from_fields(fields: Mapping[str, str]) -> TreeForm:
         if match:
             nodes.setdefault(int(match.group(1)), {})[match.group(2)] = str(value)
     known = {f.name for f in NodeForm.__dataclass_fields__.values()} - {"edges"}
-    deleted = {n.get("id", "").strip() for n in nodes.values() if n.get("delete")}
+    deleted = {
+        n.get(name, "").strip()
+        for n in nodes.values()
+        if n.get("delete")
+        for name in ("id", "original_id")
+    } - {""}
     for i in sorted(nodes):
         raw = nodes[i]
         if raw.get("delete"):
@@ -166,7 +226,25 @@ def form_from_fields(fields: Mapping[str, str]) -> TreeForm:
         ]
         node.edges = [r for r in rows if r.target and r.target not in deleted]
         form.nodes.append(node)
+    _carry_renames(form)
     return form
+
+
+def _carry_renames(form: TreeForm) -> None:
+    """A step whose id changed takes along the first step and every reference to it. An id
+    two steps now share is left alone: graph_from_form reports the clash."""
+    used = Counter(n.id for n in form.nodes)
+    renames = {
+        n.original_id: n.id
+        for n in form.nodes
+        if n.original_id and n.id and n.original_id != n.id and used[n.id] == 1
+    }
+    form.start = renames.get(form.start, form.start)
+    for node in form.nodes:
+        for row in node.edges:
+            row.target = renames.get(row.target, row.target)
+        node.not_fixed_next = renames.get(node.not_fixed_next, node.not_fixed_next)
+        node.original_id = node.id
 
 
 @dataclass
@@ -253,6 +331,14 @@ def graph_from_form(form: TreeForm) -> Built:
         elif node.kind == "escalation":
             attrs.update(group=node.group, impact=node.impact, urgency=node.urgency)
             attrs["ask"] = [a.strip() for a in node.ask.splitlines() if a.strip()]
+            asks = _read_pairs(node, "ask_answered_by", problems)
+            if asks:
+                attrs["ask_answered_by"] = asks
+        elif node.kind == "question" and node.answered_by_variable:
+            attrs["answered_by"] = {
+                "variable": node.answered_by_variable,
+                "answers": _read_pairs(node, "answered_by_answers", problems),
+            }
         elif node.kind == "resolution":
             if node.followup_days or node.followup_text:
                 days = _number(node, "followup_days", problems, whole=True)
@@ -284,7 +370,7 @@ def graph_from_form(form: TreeForm) -> Built:
 
 def blank_tree_form() -> TreeForm:
     """A starting point for a new tree: a question, a fix, and an escalation."""
-    return TreeForm(
+    form = TreeForm(
         audience="public",
         start="first_question",
         nodes=[
@@ -308,3 +394,6 @@ def blank_tree_form() -> TreeForm:
             ),
         ],
     )
+    for node in form.nodes:
+        node.original_id = node.id
+    return form

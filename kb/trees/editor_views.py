@@ -9,13 +9,14 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from kb.api.docs import NULLABLE_STRING, STRING, api_doc, array, obj
+from kb.api.docs import INTEGER, NULLABLE_STRING, STRING, api_doc, array, obj
 from kb.auth.policy import require, require_transition, require_tree
 from kb.config import service_catalogue
 from kb.db import get_db
 from kb.documents import pages
 from kb.documents.workflow import ACTION_LABELS
-from kb.errors import Conflict, Invalid
+from kb.errors import Conflict, Invalid, NotFound
+from kb.escalation import learning
 from kb.extensions import kb_state
 from kb.models import Article, Tree, TreeRevision
 from kb.trees import workflow
@@ -30,7 +31,7 @@ from kb.trees.editor_form import (
     graph_from_form,
 )
 from kb.trees.flowchart import render_svg
-from kb.trees.graph import CATEGORIES, INPUT_TYPES, KINDS, LEVELS, OUTCOMES
+from kb.trees.graph import ACTION_ANSWERS, CATEGORIES, INPUT_TYPES, KINDS, LEVELS, OUTCOMES
 from kb.trees.store import get_tree, revision_graph, validation_context
 from kb.trees.validate import validate_tree
 from kb.trees.web import groups
@@ -73,6 +74,7 @@ def _choices() -> dict[str, Any]:
         "levels": LEVELS,
         "input_types": INPUT_TYPES,
         "outcomes": OUTCOMES,
+        "action_answers": ACTION_ANSWERS,
         "groups": groups(),
         "checks": sorted(registered_checks(kb_state())),
         "articles": list(get_db().scalars(select(Article.slug).order_by(Article.slug))),
@@ -87,6 +89,8 @@ def _editor(
     status: int = 200,
     base_revision_id: int | None = None,
     conflict: dict[str, Any] | None = None,
+    message: str = "",
+    added: list[str] | None = None,
 ):
     return (
         render_template(
@@ -98,10 +102,27 @@ def _editor(
             base_revision_id=base_revision_id,
             conflict=conflict,
             node_ids=[n.id for n in form.nodes if n.id],
+            message=message or request.form.get("message", ""),
+            added=added or [],
+            **_learning(tree),
             **_choices(),
         ),
         status,
     )
+
+
+def _learning(tree: Tree | None) -> dict[str, Any]:
+    """The editor's "Learned from resolved escalations": the group a draft branch comes from
+    (``?group=`` or the form's ``learned_from``), else every group the tree has."""
+    if tree is None:
+        return {"learned": None, "fix_groups": []}
+    key = request.values.get("learned_from") or request.args.get("group")
+    if key:
+        try:
+            return {"learned": learning.find_group(get_db(), tree, key), "fix_groups": []}
+        except NotFound:
+            pass
+    return {"learned": None, "fix_groups": learning.fix_groups(get_db(), tree)}
 
 
 def _handle_post(tree: Tree | None):
@@ -112,7 +133,11 @@ def _handle_post(tree: Tree | None):
     action = request.form.get("action", "save")
     base = request.form.get("base_revision_id", type=int)
     if action == "add_node":
-        form.nodes.append(NodeForm(id=f"step_{len(form.nodes) + 1}", label="", text=""))
+        taken = {n.id for n in form.nodes}
+        number = len(form.nodes) + 1
+        while f"step_{number}" in taken:
+            number += 1
+        form.nodes.append(NodeForm(id=f"step_{number}", label="", text=""))
         return _editor(form, tree, base_revision_id=base)
     graph, problems = _check(form, tree.id if tree else None)
     if action == "preview":
@@ -127,7 +152,21 @@ def _handle_post(tree: Tree | None):
         if saved is None:
             saved = workflow.create_tree(session, kb_state(), graph, current_user, message)
         else:
-            workflow.save_tree(session, kb_state(), saved, graph, current_user, base, message)
+            revision = workflow.save_tree(
+                session, kb_state(), saved, graph, current_user, base, message
+            )
+            learned_from = request.form.get("learned_from")
+            new_revision = revision.id != base
+            if (
+                learned_from
+                and new_revision
+                and learning.record_motivation(session, saved, revision, learned_from) is None
+            ):
+                flash(
+                    "The resolved escalations behind this branch are no longer there: "
+                    "the revision was saved without them.",
+                    "info",
+                )
         if action == "submit" and saved.status == "draft":
             workflow.transition(session, saved, "submit", current_user)
         session.commit()
@@ -177,6 +216,18 @@ def edit(tree_id: str):
     require_transition(current_user, "edit", tree)  # archived trees are not edited
     if request.method == "GET":
         head = tree.head_revision
+        key = request.args.get("group")
+        if key:  # "Turn into a branch": the head with the group's branch, not saved yet
+            draft = learning.branch_draft(session, kb_state(), tree, key)
+            form = form_from_graph(draft.graph)
+            return _editor(
+                form,
+                tree,
+                preview=render_svg(draft.graph),
+                base_revision_id=head.id,
+                message=draft.message,
+                added=draft.added,
+            )
         form = form_from_graph(revision_graph(head))
         return _editor(form, tree, base_revision_id=head.id)
     return _handle_post(tree)
@@ -200,7 +251,8 @@ def edit(tree_id: str):
         required=["svg", "problems"],
     ),
     notes="Reads the tree editor's own form fields (application/x-www-form-urlencoded: "
-    "tree-<attr>, node-<i>-<field>, node-<i>-edge-<j>-label/target, tree_id), as the editor "
+    "tree-<attr>, node-<i>-<field>, node-<i>-edge-<j>-label/target, tree_id; "
+    "node-<i>-original_id carries a renamed step's references along), as the editor "
     "page posts them while an author types; the JSON twin of the editor's preview.",
 )
 @login_required
@@ -220,6 +272,64 @@ def preview():
                 for node, messages in problems.items()
                 for message in messages
             ],
+        }
+    )
+
+
+@bp.get("/api/v1/trees/<tree_id>/fix-groups")
+@api_doc(
+    response=obj(
+        {
+            "items": array(
+                obj(
+                    {
+                        "key": STRING,
+                        "where": {**STRING, "enum": ["escalation", "didnt_help", "not_fixed"]},
+                        "node": STRING,
+                        "fixed_by": STRING,
+                        "count": INTEGER,
+                        "escalations": array(
+                            obj({"id": INTEGER, "public_id": STRING, "ticket": STRING})
+                        ),
+                        "articles": array(STRING),
+                        "branch_url": NULLABLE_STRING,
+                        "blocked": NULLABLE_STRING,
+                    },
+                    required=["key", "where", "node", "fixed_by", "count", "escalations"],
+                )
+            ),
+            "total": INTEGER,
+        },
+        required=["items", "total"],
+    ),
+    notes="The tree's resolved escalations grouped by where they left the tree and what "
+    "fixed them (authors and above); branch_url opens the editor with the group's branch "
+    "(null when it must be added by hand, blocked says why).",
+)
+@login_required
+def fix_groups(tree_id: str):
+    """The JSON twin of the editor's "Learned from resolved escalations" list."""
+    tree = _tree_for_staff(tree_id)
+    groups = learning.fix_groups(get_db(), tree)
+    return jsonify(
+        {
+            "items": [
+                {
+                    "key": g.key,
+                    "where": g.where,
+                    "node": g.node,
+                    "fixed_by": g.fix,
+                    "count": g.count,
+                    "escalations": g.motivation(),
+                    "articles": [slug for slug, _ in g.articles],
+                    "branch_url": None
+                    if g.blocked
+                    else url_for("tree_editor.edit", tree_id=tree.id, group=g.key),
+                    "blocked": g.blocked,
+                }
+                for g in groups
+            ],
+            "total": len(groups),
         }
     )
 

@@ -37,6 +37,7 @@ from kb.trees.graph import (
     exits,
     fill,
 )
+from kb.trees.known import account_values, answer_from
 from kb.trees.steps import (
     FIXED,
     NOT_FIXED,
@@ -138,6 +139,8 @@ def start_session(
     )
     session.add(ds)
     _arrive(graph, ds, start, now)
+    session.flush()
+    _answer_known(session, graph, ds, user, now)
     session.flush()
     return ds
 
@@ -276,6 +279,46 @@ def answer(
     target_kind = graph.nodes[target]["kind"]
     if target_kind in TERMINAL_KINDS:
         _finish(session, ds, graph, target_kind, "terminal", now)
+    else:
+        _answer_known(session, graph, ds, user, now)
+
+
+def _answer_known(
+    session: Session, graph: nx.DiGraph, ds: TreeSession, user: Any, now: datetime
+) -> None:
+    """Move on past each question a known value already answers (``answered_by``), recording
+    each as answered from that value (``automated``, ``detail`` = where it came from) so Back
+    and the transcript stay honest. A question met twice in one run is asked."""
+    account = account_values(user, ds.user_id, ds.mode == SessionMode.TECHNICIAN)
+    seen: set[str] = set()
+    while not ds.finished and ds.current_node not in seen:
+        node = ds.current_node
+        seen.add(node)
+        choices = exits(graph, node)
+        known = answer_from(
+            graph.nodes[node], [c.label for c in choices], ds.variables or {}, account
+        )
+        if known is None:
+            return
+        target = next(c.target for c in choices if c.label == known.answer)
+        step = SessionStep(
+            node_id=node,
+            node_kind="question",
+            action="answer",
+            answer=known.answer,
+            value=known.value,
+            detail=known.detail,
+            automated=True,
+            target_node=target,
+            time_spent_ms=0,
+            at=now,
+        )
+        _record(session, ds, step)
+        ds.path = [*(ds.path or []), target]
+        _arrive(graph, ds, target, now)
+        target_kind = graph.nodes[target]["kind"]
+        if target_kind in TERMINAL_KINDS:
+            _finish(session, ds, graph, target_kind, "terminal", now)
 
 
 def _check_result(
@@ -485,7 +528,11 @@ def confirm_fixed(session: Session, ds: TreeSession, now: datetime | None = None
 
 
 def not_fixed(
-    session: Session, ds: TreeSession, notes: str = "", now: datetime | None = None
+    session: Session,
+    ds: TreeSession,
+    notes: str = "",
+    now: datetime | None = None,
+    user: Any = None,
 ) -> None:
     """ "Still not fixed" on a resolution page: the session goes on to the step the tree names
     (``not_fixed_next``) or, without one, ends escalated with the whole transcript, so the
@@ -524,6 +571,8 @@ def not_fixed(
     if target_kind in TERMINAL_KINDS:
         _finish(session, ds, graph, target_kind, "terminal", now)
     else:
+        session.flush()
+        _answer_known(session, graph, ds, user, now)
         session.flush()
 
 

@@ -66,6 +66,8 @@ def escalation_fields(snapshot: SessionSnapshot, default_group: str) -> dict[str
         "answers_to_ask": dict.fromkeys(terminal.get("ask") or [], ""),
         "articles_viewed": snapshot.articles_viewed,
         "checks_run": snapshot.checks_run,
+        "variables": dict(snapshot.variables),
+        "ask_variables": dict(terminal.get("ask_answered_by") or {}),
     }
 
 

@@ -3,6 +3,7 @@ engine that moves a session on and the transcript that reads it back."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,7 @@ from kb.trees.graph import (
     exits,
     fill,
 )
+from kb.trees.known import account_values, default_for
 from kb.trees.store import revision_graph
 
 RUN_CHECK = "Run check"
@@ -51,6 +53,7 @@ class NodeView:
     text: str
     script: str = ""
     article: str | None = None
+    article_section: str | None = None
     answers: list[str] = field(default_factory=list)
     input: dict[str, Any] | None = None
     check: dict[str, Any] | None = None
@@ -63,8 +66,14 @@ class NodeView:
 
 
 def node_view(
-    graph: nx.DiGraph, node: str, mode: str, variables: dict[str, Any], groups: dict[str, str]
+    graph: nx.DiGraph,
+    node: str,
+    mode: str,
+    variables: dict[str, Any],
+    groups: dict[str, str],
+    account: Mapping[str, str] | None = None,
 ) -> NodeView:
+    """``account``: the values the person's account adds (kb.trees.known), for defaults."""
     attrs = graph.nodes[node]
     technician = mode == SessionMode.TECHNICIAN
     text = attrs.get("text_technician") if technician and attrs.get("text_technician") else None
@@ -75,6 +84,7 @@ def node_view(
         text=fill(text or attrs.get("text", ""), variables),
         script=fill(attrs.get("script", ""), variables) if technician else "",
         article=attrs.get("article"),
+        article_section=attrs.get("article_section"),
     )
     kind = attrs["kind"]
     if kind in ("question", "action"):
@@ -84,6 +94,9 @@ def node_view(
         for key in ("choices", "min", "max", "max_length"):
             if attrs.get(key) is not None:
                 spec[key] = attrs[key]
+        default = default_for(attrs, variables, account or {})
+        if default is not None:
+            spec["default"] = default
         view.input = spec
     elif kind == "check":
         view.answers = ([RUN_CHECK] if technician else []) + list(CHECK_ANSWERS)
@@ -114,6 +127,9 @@ def node_view(
             "urgency": attrs.get("urgency"),
             "ask": [fill(a, variables) for a in attrs.get("ask", [])],
         }
+        asks = attrs.get("ask_answered_by")
+        if isinstance(asks, dict) and asks:
+            view.terminal["ask_answered_by"] = {fill(k, variables): v for k, v in asks.items()}
     return view
 
 
@@ -135,3 +151,8 @@ def steps_of(ds: TreeSession) -> list[SessionStep]:
             select(SessionStep).where(SessionStep.session_id == ds.id).order_by(SessionStep.seq)
         )
     )
+
+
+def session_account(ds: TreeSession, user: Any) -> dict[str, str]:
+    """What ``user``'s account adds to ``ds``'s known values (kb.trees.known.account_values)."""
+    return account_values(user, ds.user_id, ds.mode == SessionMode.TECHNICIAN)

@@ -4,12 +4,15 @@ and the record ``kb_session_escalated`` carries. Nothing here changes a session.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import networkx as nx
+from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
+from kb.config import site_zone
 from kb.models import (
     SessionOutcome,
     SessionStatus,
@@ -17,9 +20,11 @@ from kb.models import (
     TreeSession,
 )
 from kb.records import SessionSnapshot
+from kb.templating import when
 from kb.trees.graph import (
     fill,
 )
+from kb.trees.known import describe
 from kb.trees.steps import (
     MODE_LABELS,
     NOT_FIXED,
@@ -45,6 +50,7 @@ class TranscriptEntry:
     notes: str = ""
     time_spent_ms: int = 0
     at: str = ""
+    answered_from: str = ""  # a question answered from a known value: says which
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -79,9 +85,31 @@ def entries(ds: TreeSession, graph: nx.DiGraph | None = None) -> list[Transcript
                 notes=step.notes,
                 time_spent_ms=step.time_spent_ms,
                 at=step.at.isoformat(),
+                answered_from=_answered_from(step),
             )
         )
     return entries
+
+
+def _answered_from(step: SessionStep) -> str:
+    if step.action != "answer" or not step.automated:
+        return ""
+    return describe(step.detail, step.value, step.answer)
+
+
+def answered_for_you(ds: TreeSession, graph: nx.DiGraph | None = None) -> list[dict[str, str]]:
+    """The questions answered from known values just before the current step (the step page
+    says so, and Back goes to the last of them)."""
+    graph = graph if graph is not None else graph_of(ds)
+    found: list[dict[str, str]] = []
+    for step in reversed(steps_of(ds)):
+        if step.action == "end":
+            continue
+        if step.undone or not (step.action == "answer" and step.automated):
+            break
+        view = node_view(graph, step.node_id, ds.mode, ds.variables or {}, {})
+        found.append({"text": view.text, "answer": step.answer, "said": _answered_from(step)})
+    return list(reversed(found))
 
 
 def path_nodes(ds: TreeSession) -> list[str]:
@@ -98,6 +126,8 @@ def _entry_line(number: int, entry: TranscriptEntry) -> list[str]:
         how = "checked automatically" if entry.automated else f"answered '{entry.answer}'"
         detail = f": {entry.detail}" if entry.automated and entry.detail else ""
         lines.append(f"   Result: {entry.outcome} ({how}){detail}")
+    elif entry.answered_from:
+        lines.append(f"   {entry.answered_from}")
     elif entry.value:
         lines.append(f"   Answer: {entry.value}")
     else:
@@ -105,6 +135,13 @@ def _entry_line(number: int, entry: TranscriptEntry) -> list[str]:
     if entry.notes:
         lines.append(f"   Notes: {entry.notes}")
     return lines
+
+
+def _site_time(value: datetime) -> str:
+    """On the site's clock with its zone's abbreviation, as the pages show it; the text is
+    pasted into tickets people read beside those pages."""
+    zone = site_zone(current_app.config) if has_app_context() else UTC
+    return when(value, "%Y-%m-%d %H:%M %Z", zone)
 
 
 def transcript_text(
@@ -116,7 +153,7 @@ def transcript_text(
     lines = [
         f"Diagnostic: {title} ({ds.tree_id}, revision {ds.revision.number})",
         f"Mode: {MODE_LABELS.get(ds.mode, ds.mode)}; started "
-        f"{ds.started_at:%Y-%m-%d %H:%M} UTC; status: {ds.status}",
+        f"{_site_time(ds.started_at)}; status: {ds.status}",
         "",
     ]
     steps = [e for e in entries(ds, graph) if e.action != "end"]

@@ -3,13 +3,16 @@
 Proves: one start that exists; every node reachable from it; from every node some path
 reaches a resolution or an escalation (loops need an exit); terminals have no out-edges;
 answers unique per node; every article, check and support group named exists; every
-``{variable}`` is set by an input node on every path that reaches its use. A resolution's
+``{variable}`` is set by an input node on every path that reaches its use, and so is every
+variable a question's ``answered_by`` or an escalation's ``ask_answered_by`` reads (account
+fields excepted: kb.trees.known). A resolution's
 ``not_fixed_next`` (where "Still not fixed" leads) counts as a way on for reachability and
 variables, and must never lead back to the same ending.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +37,9 @@ from kb.trees.graph import (
     node_texts,
     placeholders,
 )
+from kb.trees.known import ACCOUNT_VARIABLES
+
+ANCHOR = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,7 @@ def validate_tree(graph: nx.DiGraph, context: Context | None = None) -> Report:
         flow = walkable(graph)
         _check_structure(flow, start, report)
         _check_variables(flow, start, report)
+        _check_known_values(flow, start, report)
         _check_not_fixed_loops(graph, flow, report)
     return report
 
@@ -196,12 +203,18 @@ def _check_node(
     _check_article(graph, node, attrs, context, report)
 
     out = list(graph.out_edges(node, data=True))
+    _check_answered_by(node, attrs, out, report)
     if kind in TERMINAL_KINDS:
         if out:
             targets = ", ".join(t for _, t, _ in out)
-            report.add(f"a {kind} ends the diagnostic: remove its out-edges (to {targets})", node)
-    elif not out:
-        report.add(f"a {kind} needs out-edges; only resolutions and escalations end", node)
+            report.add(
+                f"{_a(kind)} {kind} ends the diagnostic: remove its out-edges (to {targets})", node
+            )
+    elif not out and kind != "action":  # an action's two outcomes are checked below
+        report.add(
+            f"{_a(kind)} {kind} step needs out-edges; only resolutions and escalations end",
+            node,
+        )
     checker = {
         "question": _check_question,
         "input": _check_input,
@@ -217,6 +230,11 @@ def _check_node(
         for name in ("workaround", "remains", "not_fixed_next"):
             if name in attrs:
                 report.add(f"{name}: only a resolution can say this", node)
+
+
+def _a(word: str) -> str:
+    """The article a message needs before ``word``: "an action", "a question"."""
+    return "an" if word[:1] in "aeiou" else "a"
 
 
 def _check_article(
@@ -235,6 +253,54 @@ def _check_article(
         report.add(f"article: there is no article '{slug}'", node)
     elif audience != "public" and graph.graph.get("audience") == "public":
         report.add(f"article: '{slug}' is internal; a public tree may only show public ones", node)
+
+
+def _check_answered_by(node: str, attrs: dict[str, Any], out: list, report: Report) -> None:
+    """The shape of ``answered_by`` (question), ``ask_answered_by`` (escalation) and
+    ``article_section``; whether their variables are known in time is checked per path."""
+    kind = attrs.get("kind")
+    rule = attrs.get("answered_by")
+    if rule is not None:
+        if kind != "question":
+            report.add("answered_by: only a question can be answered from a known value", node)
+        elif not isinstance(rule, dict) or not isinstance(rule.get("variable"), str):
+            report.add('answered_by: must be {"variable": name, "answers": {value: answer}}', node)
+        else:
+            if not VAR_NAME.match(rule["variable"]):
+                report.add("answered_by variable: name it in snake_case", node)
+            mapping = rule.get("answers")
+            labels = {edge.get("answer") for _, _, edge in out}
+            if not isinstance(mapping, dict) or not mapping:
+                report.add("answered_by answers: map at least one value to an answer", node)
+            else:
+                for value, answer in mapping.items():
+                    if not isinstance(answer, str) or answer not in labels:
+                        report.add(
+                            f"answered_by answers: '{value}' leads to '{answer}', which is not "
+                            "one of this question's answers",
+                            node,
+                        )
+    asks = attrs.get("ask_answered_by")
+    if asks is not None:
+        if kind != "escalation":
+            report.add("ask_answered_by: only an escalation asks for things", node)
+        elif not isinstance(asks, dict) or not all(
+            isinstance(v, str) and VAR_NAME.match(v) for v in asks.values()
+        ):
+            report.add("ask_answered_by: must map an 'ask' item to a variable name", node)
+        else:
+            ask = attrs.get("ask") if isinstance(attrs.get("ask"), list) else []
+            for item in asks:
+                if item not in ask:
+                    report.add(f"ask_answered_by: '{item}' is not one of this step's ask", node)
+    anchor = attrs.get("article_section")
+    if anchor is not None:
+        if not isinstance(anchor, str) or not ANCHOR.match(anchor):
+            report.add(
+                "article_section: the id of a heading in the article (like resolution)", node
+            )
+        elif not attrs.get("article"):
+            report.add("article_section: name the article too", node)
 
 
 def _answers(node: str, out: list, key: str, report: Report) -> list[str]:
@@ -304,7 +370,11 @@ def _check_action(node, attrs, out, context, report) -> None:
     labels = _answers(node, out, "answer", report)
     _no_key(node, out, "outcome", report)
     if sorted(labels) != sorted(ACTION_ANSWERS):
-        report.add("an action has exactly two answers: 'It worked' and 'It didn't work'", node)
+        report.add(
+            "an action step has exactly two outcomes, 'It worked' and 'It didn't work': "
+            "choose the step each leads to",
+            node,
+        )
 
 
 def _check_check(node, attrs, out, context, report) -> None:
@@ -470,3 +540,38 @@ def _check_variables(graph: nx.DiGraph, start: str, report: Report) -> None:
                 )
             else:
                 report.add(f"uses {{{name}}}, which no input node sets", node)
+
+
+def _check_known_values(graph: nx.DiGraph, start: str, report: Report) -> None:
+    """A question answered from a value, or an ask filled from one, needs the value typed on
+    every path before it (an account field may be missing: then it is simply asked)."""
+    available = definitely_set(graph, start)
+    every = {a.get("var") for _, a in graph.nodes(data=True) if a.get("kind") == "input"}
+    for node, known in available.items():
+        attrs = graph.nodes[node]
+        wanted: list[tuple[str, str]] = []
+        rule = attrs.get("answered_by")
+        if (
+            attrs.get("kind") == "question"
+            and isinstance(rule, dict)
+            and isinstance(rule.get("variable"), str)
+        ):
+            wanted.append(("answered_by", rule["variable"]))
+        asks = attrs.get("ask_answered_by")
+        if attrs.get("kind") == "escalation" and isinstance(asks, dict):
+            wanted += [("ask_answered_by", v) for v in asks.values() if isinstance(v, str)]
+        for field_name, name in wanted:
+            if name in ACCOUNT_VARIABLES or name in known:
+                continue
+            if name in every:
+                report.add(
+                    f"{field_name}: '{name}' is not set on every path that reaches this step",
+                    node,
+                )
+            else:
+                report.add(
+                    f"{field_name}: no input node sets '{name}' (account fields: "
+                    + ", ".join(ACCOUNT_VARIABLES)
+                    + ")",
+                    node,
+                )

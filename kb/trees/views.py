@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from kb import pagecache
 from kb.articles.reading import rendered
 from kb.articles.revisions import get_article
 from kb.auth.policy import allowed_actions, can
@@ -18,19 +19,28 @@ from kb.models import SessionMode, Tree, TreeSession
 from kb.outages.service import open_for_service
 from kb.schemas import from_form
 from kb.trees import catalog, engine
+from kb.trees.article_parts import section, without_tree_prompts
 from kb.trees.flowchart import render_svg
 from kb.trees.projection import for_viewer
 from kb.trees.schemas import SessionAnswer, SessionNotes, SessionStart
-from kb.trees.steps import node_view, session_graph
+from kb.trees.steps import node_view, session_account, session_graph
 from kb.trees.store import revision_by_number, revision_graph
-from kb.trees.transcript import entries, last_check, path_nodes, transcript_text
+from kb.trees.transcript import (
+    answered_for_you,
+    entries,
+    last_check,
+    path_nodes,
+    transcript_text,
+)
 from kb.trees.web import check_runner, draft_revision, groups, has_endpoint, visible_tree
 
 bp = Blueprint("trees", __name__)
 
 
-def inline_article(slug: str | None) -> dict[str, Any] | None:
-    """The article shown at a step, if this person may read it."""
+def inline_article(slug: str | None, anchor: str | None = None) -> dict[str, Any] | None:
+    """The article shown at a step, if this person may read it: its summary, the section the
+    step names (``article_section``), and the whole of it for a <details>; never its prompts
+    to run a diagnostic (the person is in one)."""
     if not slug:
         return None
     session = get_db()
@@ -39,33 +49,43 @@ def inline_article(slug: str | None) -> dict[str, Any] | None:
         return None
     revision = article.published_revision
     html, _toc = rendered(kb_state(), session, revision)
+    html = without_tree_prompts(html)
     return {
         "slug": article.slug,
         "title": revision.title,
         "summary": revision.summary,
+        "section": section(html, anchor) if anchor else "",
         "html": html,
     }
 
 
 @bp.get("/trees")
 def catalogue():
+    kept = pagecache.fetch()
+    if kept is not None:
+        return kept.page
     session = get_db()
     trees = catalog.live_trees(session, current_user)
     by_category: dict[str, list[Tree]] = {}
     for tree in trees:
         by_category.setdefault(tree.category or "Other", []).append(tree)
     drafts = catalog.unpublished_trees(session) if can(current_user, "tree.edit") else []
-    return render_template(
+    page = render_template(
         "trees/catalogue.html", by_category=dict(sorted(by_category.items())), drafts=drafts
     )
+    pagecache.keep(page)
+    return page
 
 
 @bp.get("/trees/<tree_id>")
 def landing(tree_id: str):
+    kept = pagecache.fetch()
+    if kept is not None:
+        return kept.page
     tree = visible_tree(tree_id)
     revision = tree.published_revision if tree.is_live else tree.head_revision
     graph = for_viewer(revision_graph(revision), current_user)
-    return render_template(
+    page = render_template(
         "trees/landing.html",
         tree=tree,
         revision=revision,
@@ -74,6 +94,9 @@ def landing(tree_id: str):
         actions=allowed_actions(current_user, tree) if can(current_user, "tree.edit") else [],
         outage=open_for_service(get_db(), str(graph.graph.get("service", ""))),
     )
+    if tree.is_live:
+        pagecache.keep(page)
+    return page
 
 
 @bp.post("/trees/<tree_id>/start")
@@ -90,12 +113,20 @@ def start(tree_id: str):
 
 def _step_context(ds: TreeSession, error: str | None = None) -> dict[str, Any]:
     graph = session_graph(ds, current_user)
-    view = node_view(graph, ds.current_node, ds.mode, ds.variables or {}, groups())
+    view = node_view(
+        graph,
+        ds.current_node,
+        ds.mode,
+        ds.variables or {},
+        groups(),
+        account=session_account(ds, current_user),
+    )
     return {
         "ds": ds,
         "view": view,
         "graph_title": graph.graph.get("title", ds.tree_id),
-        "article": inline_article(view.article),
+        "article": inline_article(view.article, view.article_section),
+        "answered_for_you": answered_for_you(ds, graph),
         "technician": ds.mode == SessionMode.TECHNICIAN,
         "can_go_back": engine.can_go_back(get_db(), ds),
         "step_number": len(ds.path or []),
@@ -124,7 +155,8 @@ def step(token: str):
         elif action == "fixed":
             engine.confirm_fixed(session, ds)
         elif action == "not_fixed":
-            engine.not_fixed(session, ds, notes=from_form(SessionNotes).notes or "")
+            notes = from_form(SessionNotes).notes or ""
+            engine.not_fixed(session, ds, notes=notes, user=current_user)
         elif action == "answer":
             given = from_form(SessionAnswer)
             engine.answer(

@@ -109,7 +109,9 @@ def test_without_public_access_anonymous_visitors_must_sign_in(make_app) -> None
     assert client.get("/login").status_code == 200
 
 
-def test_rendered_html_is_cached_per_revision(app, client) -> None:
+def test_rendered_html_is_cached_per_revision(make_app) -> None:
+    app = make_app(PAGE_CACHE_SECONDS=0)  # whole pages are not kept: the revision's HTML is
+    client = app.test_client()
     client.get(f"/articles/{PUBLIC}")
     from kb.articles.revisions import get_article
 

@@ -1,16 +1,22 @@
 """The Request Tracker integration against a real RT 5 started for this run: an escalation
-becomes an RT ticket, RT's resolution comes back (by polling, and by RT's scrip calling kb)
-into the articles, and a follow-up that is not fixed reopens the RT ticket."""
+becomes an RT ticket, RT's resolution comes back (by polling, and by RT's scrip calling kb,
+whose notice the worker delivers) into the articles, and a follow-up that is not fixed reopens
+the RT ticket. The scrip is created in RT's web UI as docs/plugins.md says, and a technician
+resolves tickets there, in Chromium."""
 
 from __future__ import annotations
 
 import http.server
 import json
+import re
 import threading
+import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import select
@@ -21,19 +27,31 @@ from kb.escalation.service import by_public_id
 from kb.escalation.writeback import resolution_log
 from kb.extensions import kb_state
 from kb.followups import run_due
-from kb.models import ArticleStatus, FollowUp, OutboxMessage, utcnow
+from kb.models import Article, ArticleStatus, FollowUp, OutboxMessage, utcnow
 from kb.outbox import dispatch
 from kb.plugins.request_tracker.client import RTError
+from kb.plugins.request_tracker.notices import KIND
 from kb.plugins.request_tracker.tickets import marker
-from kb.worker import all_jobs
-from tests.conftest import csrf_token
+from kb.worker import all_jobs, run_forever
+from tests.conftest import AuthActions, csrf_token
+from tests.e2e.conftest import CHROMIUM, LAUNCH_ARGS
 from tests.escalation.conftest import add_articles, escalate, writeback_event
 from tests.integration.conftest import free_port, unavailable, wait_until
-from tests.integration.rt_server import RTServer, missing
+from tests.integration.rt_server import (
+    ROOT_PASSWORD,
+    SCRIP,
+    TECHNICIAN,
+    TECHNICIAN_PASSWORD,
+    RTServer,
+    missing,
+)
 
 pytestmark = pytest.mark.integration
 
 SCRIP_SECRET = "scrip-secret-for-tests"
+ENDPOINT = "/api/v1/integrations/rt/ticket-resolved"
+T = TypeVar("T")
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "plugins.md"
 
 
 @pytest.fixture(scope="session")
@@ -62,6 +80,7 @@ def app(make_app, rt, tmp_path):
         RT_TOKEN=rt.token,
         RT_SCRIP_SECRET=SCRIP_SECRET,
         OUTBOX_BACKOFF_SECONDS=0,
+        WORKER_INTERVAL_SECONDS=0.2,
     )
     add_articles(application, tmp_path / "arts", "printer-jam", "printer-offline")
     yield application
@@ -91,10 +110,32 @@ def create_text(rt: RTServer, ticket_id: str) -> str:
     return client.transaction_text(create.id)
 
 
+class Stopwatch:
+    """kb behind a stopwatch: how long each answer to RT's scrip took, as the scrip (and the
+    technician's page behind it) waited for it."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.calls: list[tuple[str, float]] = []
+
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO") != ENDPOINT:
+            return self.app(environ, start_response)
+        started, status = time.perf_counter(), []
+
+        def start(line, headers, exc_info=None):
+            status.append(line)
+            return start_response(line, headers, exc_info)
+
+        body = b"".join(self.app(environ, start))
+        self.calls.append((status[0] if status else "?", time.perf_counter() - started))
+        return [body]
+
+
 @contextmanager
-def serving(app, port: int):
+def serving(wsgi, port: int):
     """kb on ``port``, where RT's scrip calls it."""
-    server = make_server("127.0.0.1", port, app, threaded=True)
+    server = make_server("127.0.0.1", port, wsgi, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -103,6 +144,153 @@ def serving(app, port: int):
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+@contextmanager
+def worker(kb):
+    """kb's background worker (``kb worker``) in a thread."""
+    stop = threading.Event()
+    thread = threading.Thread(target=run_forever, args=(kb, stop, 0.1), daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+
+
+# --- RT's web UI, as its admin and its technicians use it ----------------------------------
+
+
+def documented_scrip() -> tuple[dict[str, str], str]:
+    """The scrip's fields as docs/plugins.md tells an RT admin to fill them in, and its commit
+    code (which must be docs/examples/rt-scrip-kb-ticket-resolved.pl without its comments)."""
+    section = DOCS.read_text().split("<!-- rt-scrip -->")[1]
+    fields = {
+        label: value.strip().strip("`")
+        for label, value in re.findall(r"^\| ([A-Z][a-z ]+?) +\| (.+?) +\|$", section, re.M)
+    }
+    (code,) = re.findall(r"```perl\n(.*?)```", section, re.S)
+    example = "".join(
+        line for line in SCRIP.read_text().splitlines(keepends=True) if not line.startswith("#")
+    )
+    assert code == example, "docs/plugins.md and the example scrip differ"
+    return fields, code
+
+
+def sign_in_to_rt(page, rt: RTServer, user: str, password: str) -> None:
+    page.goto(f"{rt.url}/")
+    page.fill("input[name=user]", user)
+    page.fill("input[name=pass]", password)
+    page.click("input[type=submit], button[type=submit]")
+    page.wait_for_selector("#preferences")
+
+
+def create_scrip_in_rt(page, rt: RTServer) -> None:
+    """Admin > Global > Scrips > Create, filled in as the documentation says."""
+    fields, code = documented_scrip()
+    page.goto(f"{rt.url}/")
+    page.hover("#admin")
+    page.hover("#admin-global")
+    page.hover("#admin-global-scrips")
+    page.click("#admin-global-scrips-create")
+    page.wait_for_selector("form#CreateScrip")
+    page.fill("input[name=Description]", fields["Description"])
+    for name, label in (
+        ("ScripCondition", "Condition"),
+        ("ScripAction", "Action"),
+        ("Template", "Template"),
+        ("Stage", "Stage"),
+    ):
+        page.select_option(f"select[name={name}]", label=fields[label])
+    page.fill("textarea[name=CustomPrepareCode]", fields["Custom action preparation code"])
+    page.fill("textarea[name=CustomCommitCode]", code)
+    with page.expect_navigation():
+        page.locator("input[name=Create]").first.click()
+    assert "Scrip Created" in page.content(), page.locator(".results, .error").all_inner_texts()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Callable[[Callable[[Any], T]], T]:
+    """Runs ``work(browser)`` with Debian's Chromium, in a thread of its own: Playwright's sync
+    API allows one instance per thread, and the e2e tests' browser may be open in this one."""
+    if not CHROMIUM.exists():
+        unavailable("/usr/bin/chromium is not installed (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("playwright is not installed")
+
+    def run(work: Callable[[Any], T]) -> T:
+        outcome: dict[str, Any] = {}
+
+        def in_thread() -> None:
+            try:
+                with sync_playwright() as playwright:
+                    browser = playwright.chromium.launch(
+                        executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS
+                    )
+                    try:
+                        outcome["value"] = work(browser)
+                    finally:
+                        browser.close()
+            except BaseException as error:  # handed to the test's thread
+                outcome["error"] = error
+
+        thread = threading.Thread(target=in_thread)
+        thread.start()
+        thread.join()
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["value"]
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def scrip(rt, chromium) -> None:
+    """kb's scrip, created once in RT's web UI by RT's admin."""
+    chromium(lambda browser: create_scrip_as_admin(browser, rt))
+
+
+def create_scrip_as_admin(browser, rt: RTServer) -> None:
+    context = browser.new_context()
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    try:
+        sign_in_to_rt(page, rt, "root", ROOT_PASSWORD)
+        create_scrip_in_rt(page, rt)
+    finally:
+        context.close()
+
+
+def resolve_in_rt(browser, rt: RTServer, ticket_id: str, text: str) -> float:
+    """A technician opens the ticket in RT, chooses Actions > Resolve, writes what was done
+    and updates the ticket. Returns how long RT took to answer that last click."""
+    context = browser.new_context()
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    try:
+        sign_in_to_rt(page, rt, TECHNICIAN, TECHNICIAN_PASSWORD)
+        page.goto(f"{rt.url}/Ticket/Display.html?id={ticket_id}")
+        page.hover("#page-actions")
+        page.click("#page-actions-resolve")
+        page.wait_for_selector("input[name=SubmitTicket]")
+        editor = page.frame_locator("iframe.cke_wysiwyg_frame").locator("body")
+        editor.click()
+        for number, line in enumerate(text.splitlines()):
+            if number:
+                page.keyboard.press("Enter")
+            page.keyboard.type(line)
+        started = time.perf_counter()
+        with page.expect_navigation(wait_until="load"):
+            page.click("input[name=SubmitTicket]")
+        elapsed = time.perf_counter() - started
+        results = " ".join(page.locator(".results").all_inner_texts())
+        assert "resolved" in results, results
+        return elapsed
+    finally:
+        context.close()
 
 
 def test_an_escalation_becomes_an_rt_ticket_with_the_whole_transcript(kb, rt):
@@ -173,9 +361,9 @@ def test_the_full_loop_through_polling_and_a_follow_up_that_reopens_the_rt_ticke
 
     # Two days later the requester says it is not fixed.
     assert run_due(kb, now=utcnow() + timedelta(days=3)) == 1
-    browser = app.test_client()
-    token = csrf_token(browser, f"/followups/{link}")
-    browser.post(
+    requester = app.test_client()
+    token = csrf_token(requester, f"/followups/{link}")
+    requester.post(
         f"/followups/{link}",
         data={"csrf_token": token, "fixed": "no", "comment": "Offline again this morning"},
     )
@@ -198,29 +386,75 @@ def test_the_full_loop_through_polling_and_a_follow_up_that_reopens_the_rt_ticke
         assert escalation.resolution_text == "Replaced the printer's network card."
 
 
-def test_the_rt_scrip_tells_kb_and_a_resolution_with_no_article_becomes_a_draft(app, kb, rt):
+def notices(kb) -> list[OutboxMessage]:
+    with kb.session() as session:
+        query = select(OutboxMessage).where(OutboxMessage.kind == KIND).order_by(OutboxMessage.id)
+        return list(session.scalars(query))
+
+
+def drafts_about(kb, slug: str) -> list[str]:
+    """Articles whose slug starts with ``slug`` (a second draft would be ``slug-2``)."""
+    with kb.session() as session:
+        return list(session.scalars(select(Article.slug).where(Article.slug.like(f"{slug}%"))))
+
+
+def test_a_technician_resolves_in_rts_web_ui_and_the_worker_brings_it_into_kb_once(
+    app,
+    kb,
+    rt,
+    scrip,
+    chromium,
+):
     public_id = escalate(kb, summary="Plotter prints blank pages", articles_viewed=[])
     dispatch(kb)
     ticket_id = ticket_of(kb, public_id)
-    with serving(app, rt.kb_port):
-        # RT runs the scrip while it resolves; the scrip calls kb, kb reads the ticket back.
-        rt.client().correspond(
-            ticket_id, "Replaced the drum unit.\nkb-articles: none", status="resolved"
+    stopwatch = Stopwatch(app)
+    with serving(stopwatch, rt.kb_port), worker(kb):
+        took = chromium(
+            lambda browser: resolve_in_rt(
+                browser, rt, ticket_id, "Replaced the drum unit.\nkb-articles: none"
+            )
         )
+        # RT runs the scrip before it answers the click, so kb's answer is in by now.
+        answers = ", ".join(
+            f"{status} in {seconds * 1000:.0f} ms" for status, seconds in stopwatch.calls
+        )
+        print(f"\nRT answered the technician's resolve click in {took * 1000:.0f} ms")
+        print(f"kb answered RT's scrip: {answers or 'never called'}")
 
         def resolved() -> bool:
             with kb.session() as session:
                 return by_public_id(session, public_id).status == "resolved"
 
-        wait_until(resolved, 30, "the scrip's call to kb")
+        wait_until(resolved, 60, "the worker to bring RT's resolution into kb")
+    assert [status for status, _ in stopwatch.calls] == ["202 ACCEPTED"]
+    (notice,) = notices(kb)
+    print(f"the worker read the ticket from RT in {notice.attempts} attempt(s)")
+    assert notice.status == "done"
+    assert notice.result == {"ticket": ticket_id, "outcome": "resolved"}  # not the poll's work
     with kb.session() as session:
         escalation = by_public_id(session, public_id)
         assert escalation.resolution_text == "Replaced the drum unit."
+        assert escalation.resolved_by == f"{TECHNICIAN}@kb.test"
         assert escalation.resolution_articles == ["plotter-prints-blank-pages"]  # the new draft
         draft = get_article(session, "plotter-prints-blank-pages")
         assert draft.status == ArticleStatus.IN_REVIEW.value
         assert "Replaced the drum unit." in draft.head_revision.body
         assert "kb-articles" not in draft.head_revision.body
+
+    # The scrip fires again: RT sends the same notice twice, then one for a later transaction.
+    client = app.test_client()
+    secret = {"X-KB-RT-Secret": SCRIP_SECRET}
+    same = {"ticket": int(ticket_id), "transaction": notice.payload["transaction"]}
+    again = client.post(ENDPOINT, json=same, headers=secret)
+    assert again.status_code == 202 and again.get_json()["outcome"] == "already_queued"
+    later = {"ticket": int(ticket_id), "transaction": notice.payload["transaction"] + 1}
+    assert client.post(ENDPOINT, json=later, headers=secret).get_json()["outcome"] == "queued"
+    assert dispatch(kb).dead == 0
+    assert [n.result["outcome"] for n in notices(kb)] == ["resolved", "already_resolved"]
+    assert drafts_about(kb, "plotter-prints-blank-pages") == ["plotter-prints-blank-pages"]
+    with kb.session() as session:
+        assert by_public_id(session, public_id).resolution_text == "Replaced the drum unit."
 
 
 def test_the_scrip_endpoint_checks_the_secret_and_only_trusts_rt(app, kb, rt):
@@ -228,29 +462,65 @@ def test_the_scrip_endpoint_checks_the_secret_and_only_trusts_rt(app, kb, rt):
     dispatch(kb)
     ticket_id = ticket_of(kb, public_id)
     client = app.test_client()
-    url = "/api/v1/integrations/rt/ticket-resolved"
-    wrong = client.post(url, json={"ticket": ticket_id}, headers={"X-KB-RT-Secret": "guess"})
+    wrong = client.post(ENDPOINT, json={"ticket": ticket_id}, headers={"X-KB-RT-Secret": "guess"})
     assert wrong.status_code == 401 and wrong.get_json()["error"] == "unauthorized"
     good = {"X-KB-RT-Secret": SCRIP_SECRET}
-    # The payload claims a resolution, but RT says the ticket is still new: nothing happens.
+    assert client.post(ENDPOINT, json={"ticket": "abc"}, headers=good).status_code == 422
+    bad_transaction = client.post(ENDPOINT, json={"ticket": 1, "transaction": "x"}, headers=good)
+    assert bad_transaction.status_code == 422
+    assert client.post(ENDPOINT, json={"ticket": 999999}, headers=good).status_code == 404
+    assert notices(kb) == []
+
+    # The payload claims a resolution, but RT says the ticket is still new: nothing happens,
+    # and the worker looks again later (RT may not have finished writing it).
     claimed = client.post(
-        url,
+        ENDPOINT,
         json={"ticket": ticket_id, "resolution": "trust me", "status": "resolved"},
         headers=good,
     )
-    assert claimed.status_code == 200 and claimed.get_json()["outcome"] == "not_resolved"
+    assert claimed.status_code == 202
+    assert claimed.get_json() == {"ticket": ticket_id, "escalation": public_id, "outcome": "queued"}
+    assert dispatch(kb).retried == 1
+    (notice,) = notices(kb)
+    assert notice.status == "pending" and "does not show ticket" in notice.last_error
     with kb.session() as session:
         assert by_public_id(session, public_id).status == "ticketed"
-    assert client.post(url, json={"ticket": "abc"}, headers=good).status_code == 422
-    assert client.post(url, json={"ticket": 999999}, headers=good).status_code == 404
+    # An older scrip sends no transaction: a notice still waiting stands for the new one.
+    repeat = client.post(ENDPOINT, json={"ticket": int(ticket_id)}, headers=good)
+    assert repeat.get_json()["outcome"] == "already_queued"
 
     rt.client().correspond(ticket_id, "Cleared the print queue.", status="resolved")
-    done = client.post(url, json={"ticket": ticket_id}, headers=good)
-    assert done.get_json() == {"ticket": ticket_id, "escalation": public_id, "outcome": "resolved"}
-    again = client.post(url, json={"ticket": int(ticket_id)}, headers=good)
-    assert again.get_json()["outcome"] == "already_resolved"
+    assert dispatch(kb).delivered == 1
+    (notice,) = notices(kb)
+    assert notice.result == {"ticket": ticket_id, "outcome": "resolved"}
     with kb.session() as session:
+        assert by_public_id(session, public_id).resolution_text == "Cleared the print queue."
         assert get_article(session, "printer-offline").reuse_count == 1
+
+
+def test_a_notice_rt_never_answers_becomes_a_dead_letter_admins_see(app, kb, rt):
+    public_id = escalate(kb)
+    dispatch(kb)
+    ticket_id = ticket_of(kb, public_id)
+    rt.client().correspond(ticket_id, "Swapped the toner.", status="resolved")
+    kb.config["RT_URL"] = f"http://127.0.0.1:{free_port()}/rt"  # RT goes down
+    kb.config["OUTBOX_MAX_ATTEMPTS"] = 3
+    client = app.test_client()
+    good = {"X-KB-RT-Secret": SCRIP_SECRET}
+    answer = client.post(ENDPOINT, json={"ticket": ticket_id, "transaction": 7}, headers=good)
+    assert answer.status_code == 202  # kb does not need RT to take the notice
+    reports = [dispatch(kb) for _ in range(3)]
+    assert [(r.retried, r.dead) for r in reports] == [(1, 0), (1, 0), (0, 1)]
+    (notice,) = notices(kb)
+    assert notice.status == "dead" and "unreachable" in notice.last_error
+    with kb.session() as session:
+        assert by_public_id(session, public_id).status == "ticketed"
+        session.get(OutboxMessage, notice.id).next_attempt_at = utcnow() - timedelta(hours=2)
+        session.commit()
+    assert client.get("/readyz").get_json()["checks"]["outbox"] == "warning"
+    AuthActions(client).login("admin")
+    page = client.get("/admin/outbox").get_data(as_text=True)
+    assert f"rt-scrip:{ticket_id}:7" in page and "unreachable" in page
 
 
 class LosesAnswers(http.server.BaseHTTPRequestHandler):

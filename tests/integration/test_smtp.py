@@ -90,6 +90,7 @@ def app(make_app, smtp, tmp_path):
         SMTP_FROM=SENDER,
         SUPPORT_GROUP_EMAILS={"desktop-support": "desktop-team@kb.test"},
         OUTBOX_BACKOFF_SECONDS=0,
+        TIMEZONE="America/New_York",
     )
     add_articles(application, tmp_path / "arts", "printer-offline")
     yield application
@@ -119,6 +120,9 @@ def test_an_escalation_mails_the_requester_and_the_support_group(kb, smtp):
     text, html = bodies(to_requester)
     link = f"http://kb.test/escalations/{public_id}"
     assert "Hello Pat Doe" in text and link in text and "Priority: P2" in text
+    # times on the site's clock (TIMEZONE), as its pages show them
+    assert re.search(r"We will respond by: \d{1,2} \w{3} \d{4} \d{2}:\d{2} E[SD]T", text), text
+    assert "UTC" not in text
     assert f'<a href="{link}">' in html and "Pat Doe" in html
     assert to_group["Subject"] == "[P2] Printer on floor 3 is offline"
     group_text, _ = bodies(to_group)
@@ -315,3 +319,40 @@ def test_kb_signs_in_to_the_mail_server_when_given_a_user(make_app, smtp):
     escalate(kb, articles_viewed=[])
     dispatch(kb)
     assert inbox.logins == ["kb-mailer"] and len(inbox.messages) == 1
+
+
+def test_an_approver_is_mailed_the_link_and_the_requester_the_decline(kb, smtp):
+    from kb.requests.approvals import decide
+    from kb.requests.service import NewRequest, submit
+    from kb.requests.types import request_types
+
+    inbox, _ = smtp
+    software = request_types(kb)["software"]
+    with kb.session() as session:
+        submit(
+            session,
+            kb,
+            software,
+            NewRequest(
+                requester_name="Robin Diaz",
+                requester_email="robin@example.org",
+                approver_email="manager@example.org",
+                answers={"name": "Inkscape", "reason": "Drawing plans"},
+            ),
+        )
+        session.commit()
+    dispatch(kb)
+    (to_approver,) = inbox.to("manager@example.org")
+    assert to_approver["Subject"] == "Please approve: New software for Robin Diaz"
+    text, _ = bodies(to_approver)
+    assert "Software name: Inkscape" in text and "their manager" in text
+    link = re.search(r"http://kb\.test/approvals/(\S+)", text)
+    assert link
+    with kb.session() as session:
+        decide(session, kb, link.group(1), "decline", "Use the free viewer.", software.title)
+        session.commit()
+    dispatch(kb)
+    (to_requester,) = inbox.to("robin@example.org")
+    assert to_requester["Subject"] == "Declined: New software: Inkscape"
+    text, _ = bodies(to_requester)
+    assert "Their comment: Use the free viewer." in text

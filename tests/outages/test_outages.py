@@ -215,3 +215,35 @@ def test_a_tree_for_the_service_starts_with_the_outage_notice(app, client, auth)
     assert api["outage"]["title"] == "E-mail is down for everyone"
     other = client.get("/trees/printer-not-printing").get_data(as_text=True)
     assert "This is a known problem" not in other
+
+
+def test_form_times_are_the_sites_wall_clock_and_json_times_are_utc(make_app):
+    app = make_app(TIMEZONE="Europe/Berlin")
+    client = app.test_client()
+    auth = AuthActions(client)
+    auth.login("technician")
+    form_page = client.get("/outages/new").get_data(as_text=True)
+    assert "Started (Europe/Berlin time; empty for now)" in form_page
+    declared = declare(client, started_at="2026-11-23T08:00", expected_restoration_at="")
+    assert declared.status_code == 302, declared.get_data(as_text=True)[:400]
+    page = client.get(declared.headers["Location"]).get_data(as_text=True)
+    assert "started 23 Nov 2026 08:00 CET" in page
+    headers = {"X-CSRFToken": csrf_token(client, "/")}
+    created = client.post(
+        "/api/v1/outages",
+        json={
+            "service": "vpn",
+            "title": "VPN down",
+            "user_message": "Work from the office.",
+            "started_at": "2026-11-23T08:00",
+        },
+        headers=headers,
+    )
+    assert created.status_code == 201
+    with app.app_context(), kb_state(app).session() as session:
+        starts = {
+            outage.service: outage.started_at.replace(tzinfo=UTC)
+            for outage in session.scalars(select(Outage))
+        }
+    assert starts["email"] == datetime(2026, 11, 23, 7, 0, tzinfo=UTC)  # 08:00 in Berlin
+    assert starts["vpn"] == datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # JSON: UTC

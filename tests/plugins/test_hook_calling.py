@@ -139,6 +139,8 @@ def test_reliable_events_are_declared_once_with_their_records() -> None:
         "kb_followup_answered",
         "kb_outage_changed",
         "kb_outage_subscription_requested",
+        "kb_approval_requested",
+        "kb_approval_decided",
     }
     created = RELIABLE["kb_escalation_created"]
     assert (created.argument, created.record) == ("escalation", EscalationSnapshot)

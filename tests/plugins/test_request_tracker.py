@@ -14,6 +14,7 @@ from kb.plugins.request_tracker.tickets import (
     parse_reply,
     queue_for,
     subject,
+    ticket_body,
     ticket_fields,
 )
 from kb.records import EscalationSnapshot
@@ -126,3 +127,9 @@ def test_the_client_signs_in_with_a_token_or_a_password():
     assert RTClient("https://rt/rt", token="1-2-abc").auth == "token 1-2-abc"
     assert RTClient("https://rt/rt/", user="kb", password="pw").auth == "Basic a2I6cHc="
     assert RTClient("https://rt/rt/").ticket_url(7) == "https://rt/rt/Ticket/Display.html?id=7"
+
+
+def test_the_ticket_gives_its_deadlines_on_the_sites_clock():
+    body = ticket_body(snapshot(), {"TIMEZONE": "Europe/Berlin"})
+    assert "Respond by: 2026-05-04 11:45 CEST" in body  # 09:45 UTC in summer time
+    assert "Resolve by: 2026-05-04 15:30 CEST" in body and "UTC" not in body

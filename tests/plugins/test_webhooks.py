@@ -402,3 +402,35 @@ def test_each_source_can_have_its_own_secret(make_app, tmp_path):
     assert right.status_code == 200
     with kb.session() as session:
         assert session.scalar(select(WebhookReceipt.source)) == "jira"
+
+
+def test_an_approval_decision_is_posted_but_never_the_approvers_link(kb, receiver):
+    from kb.requests.approvals import decide, issue_link
+    from kb.requests.service import NewRequest, submit
+    from kb.requests.types import request_types
+
+    software = request_types(kb)["software"]
+    with kb.session() as session:
+        escalation = submit(
+            session,
+            kb,
+            software,
+            NewRequest(
+                requester_name="Robin",
+                requester_email="robin@example.org",
+                approver_email="manager@example.org",
+                answers={"name": "Inkscape", "reason": "Drawing plans"},
+            ),
+        )
+        link = issue_link(session, kb, escalation.approval, software.title).rpartition("/")[2]
+        session.commit()
+    dispatch(kb)
+    assert events(receiver) == []  # kb_approval_requested carries the approver's secret link
+    with kb.session() as session:
+        decide(session, kb, link, "decline", "Use the free viewer.", software.title)
+        session.commit()
+    dispatch(kb)
+    assert events(receiver) == ["approval.decided"]
+    data = json.loads(receiver.received[0].body)["data"]
+    assert (data["status"], data["comment"]) == ("declined", "Use the free viewer.")
+    assert data["approve_url"] == ""

@@ -185,3 +185,27 @@ def test_report_pages_csv_and_json(client, auth):
     assert client.get("/reports/nope").status_code == 404
     assert client.get("/api/v1/reports/sla?from=2026-13-01").status_code == 422
     assert client.get("/api/v1/reports/sla?from=2026-11-20&to=2026-11-01").status_code == 422
+
+
+def test_requests_waiting_for_approval_or_declined_are_not_on_the_sla(kb):
+    from kb.requests.service import NewRequest, submit
+    from kb.requests.types import request_types
+
+    software = request_types(kb)["software"]
+    with kb.session() as session:
+        for name in ("Inkscape", "GIMP"):
+            submit(
+                session,
+                kb,
+                software,
+                NewRequest(
+                    requester_name="Pat",
+                    requester_email="pat@example.org",
+                    approver_email="boss@example.org",
+                    answers={"name": name, "reason": "Plans"},
+                ),
+                now=T0,
+            )
+        session.commit()
+        report = sla_report(session, PERIOD, kb.config, now=NOW)
+    assert report.tables[0].rows == []  # their clocks start at approval

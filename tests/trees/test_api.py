@@ -141,3 +141,12 @@ def test_a_technician_walks_with_a_bearer_token(app, client, db) -> None:
     assert response.status_code == 201
     body = response.get_json()
     assert body["mode"] == "technician" and body["node"]["kind"] == "input"
+
+
+def test_the_transcript_text_is_on_the_sites_clock(make_app, tmp_path) -> None:
+    application = make_app(TIMEZONE="Asia/Tokyo")
+    import_tree(application, tmp_path / "trees", small())
+    api = Api(application.test_client(), "/trees/test-printer")
+    token = api.post("/sessions", {"tree": "test-printer", "mode": "self_service"}).get_json()["id"]
+    text = api.get(f"/sessions/{token}").get_json()["transcript_text"]
+    assert " JST; status: active" in text and "UTC" not in text

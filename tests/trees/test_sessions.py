@@ -64,7 +64,7 @@ def test_a_person_walks_to_a_fix_with_the_article_shown_inline(client) -> None:
     assert "Is HP 3rd floor switched on?" in html and "Say to the caller" not in html
     step(client, token, answer="No")
     html = page(client, token)
-    assert "Switch it on." in html and "Article:" in html
+    assert "Switch it on." in html and "Read the whole article" in html
     step(client, token, answer="It worked")
     html = page(client, token)
     assert "It prints again." in html and "Did this fix it?" in html

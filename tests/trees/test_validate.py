@@ -122,6 +122,14 @@ def input_with_two_exits(data):
     data["edges"].append({"source": "ask_name", "target": "a_power"})
 
 
+def action_without_exits(data):
+    data["edges"] = [e for e in data["edges"] if e["source"] != "a_power"]
+
+
+def escalation_with_exit(data):
+    data["edges"].append({"source": "esc_desk", "target": "res_fixed", "answer": "Go"})
+
+
 def escalation_with_bad_levels(data):
     node(data, "esc_desk")["impact"] = "enormous"
 
@@ -141,6 +149,8 @@ def escalation_with_bad_levels(data):
         (variable_not_set_on_every_path, "q_power", "not set on every path"),
         (missing_start, None, "graph start: there is no node 'nowhere'"),
         (action_with_wrong_answers, "a_power", "'It worked' and 'It didn't work'"),
+        (action_without_exits, "a_power", "an action step has exactly two outcomes"),
+        (escalation_with_exit, "esc_desk", "an escalation ends the diagnostic"),
         (check_without_fail_edge, "c_ping", "needs a 'fail' out-edge"),
         (question_with_one_answer, "q_power", "at least 2 answers"),
         (input_with_two_exits, "ask_name", "exactly one out-edge"),

@@ -37,6 +37,9 @@ from kb.models import (
 )
 from kb.outages import service as outages
 from kb.outbox import dispatch
+from kb.requests.approvals import issue_link
+from kb.requests.service import NewRequest, submit
+from kb.requests.types import request_types
 from kb.trees.graph import graph_from_data
 from kb.trees.store import get_tree
 from kb.trees.workflow import create_tree, transition
@@ -337,6 +340,21 @@ def arrange(folder: Path, template: Path) -> World:
         values["confirm_link"] = outages._serializer(kb.config).dumps(
             {"id": subscription.id, "email": subscription.email}
         )
+        # Someone's software request waiting for their manager, and the manager's link.
+        request = submit(
+            session,
+            kb,
+            request_types(kb)["software"],
+            NewRequest(
+                requester_name="Kim Lee",
+                requester_email="kim.lee@example.org",
+                approver_email="boss.lee@example.org",
+                answers={"name": "Inkscape", "reason": "Plans"},
+            ),
+        )
+        values["request_public_id"] = request.public_id
+        link = issue_link(session, kb, request.approval, "New software")
+        values["approval_link"] = link.rpartition("/")[2]
         requester = find_user(session, "requester@example.org")
         for slug in ("change-password", "mx-internal", "mx-draft", "mx-review", "mx-archived",
                      "mx-pending", "mx-own-proposal", "mx-proposal"):  # fmt: skip

@@ -208,6 +208,7 @@ TABLE: dict[str, Rule | dict[str, Rule]] = {
     "tree_editor.preview": at_least("author"),
     "tree_editor.edit": tree("author"),
     "tree_editor.history": tree("author"),
+    "tree_editor.fix_groups": tree("author"),  # resolved escalations grouped by fix (JSON)
     "tree_editor.diff": tree("author"),
     "tree_editor.restore": tree("author"),
     "tree_editor.change_status": tree("author"),  # action "submit"
@@ -230,6 +231,14 @@ TABLE: dict[str, Rule | dict[str, Rule]] = {
     "outages.show": anyone("attached escalations for technicians only"),
     "outages.list_api": anyone(),
     "outages.get_api": anyone(),
+    # requests: the chooser and forms are anyone's; the approver holds a signed link
+    "requests.choose": anyone(),
+    "requests.new_request": anyone(),
+    "requests.types_api": anyone(),
+    "requests.create_api": anyone(),
+    "requests.approve": anyone("whoever holds the approver's signed link"),
+    "requests.approve_api": anyone("whoever holds the approver's signed link"),
+    "requests.new_approval_link": at_least("technician"),
     "outages.subscribe": anyone(),
     "outages.subscribe_api": anyone(),
     "outages.confirm_subscription": anyone("whoever holds the signed link"),
@@ -304,6 +313,12 @@ def parameters(world: World, endpoint: str, name: str, state: str) -> Any:
             return v["followup_token"]
         if endpoint == "outages.unsubscribe":
             return v["unsubscribe_token"]
+    if name == "link" and endpoint.startswith("requests."):
+        return v["approval_link"]
+    if name == "public_id" and endpoint.startswith("requests."):
+        return v["request_public_id"]
+    if name == "key":  # a request type
+        return "software"
     if name == "name":  # reports
         return state
     if name == "flag_id" and endpoint.startswith("tree_flags."):
@@ -546,6 +561,7 @@ def test_reads_follow_the_table_and_leak_nothing(world: World) -> None:
     # pages of the thing they belong to (whose addresses are listed after each).
     v = world.values
     own_escalation = [v["public_id"], v["followup_token"]]
+    own_request = [v["request_public_id"], v["approval_link"]]
     secrets = {
         "another requester's session address": (v["victim_session"], [v["victim_session"]]),
         "a technician's session address": (v["tech_session"], [v["tech_session"]]),
@@ -559,6 +575,10 @@ def test_reads_follow_the_table_and_leak_nothing(world: World) -> None:
         "an attached requester's address": ("sam.roe@example.org", [v["attached_public_id"]]),
         "a requester's name": ("Pat Doe", own_escalation),
         "an attached requester's name": ("Sam Roe", [v["attached_public_id"]]),
+        "someone's request id": (v["request_public_id"], own_request),
+        "someone's approval link": (v["approval_link"], [v["approval_link"]]),
+        "a request's requester": ("kim.lee@example.org", own_request),
+        "a request's approver": ("boss.lee@example.org", own_request),
     }
     try:
         for url_rule, _method, entry, state, path in cases(world, app, writes=False):

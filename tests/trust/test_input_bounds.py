@@ -157,6 +157,9 @@ def test_kb_serve_times_out_requests(runner, monkeypatch):
     FakeProcess.started = []
     monkeypatch.setattr(kb.cli.serve.subprocess, "Popen", FakeProcess)
     monkeypatch.setattr(signal, "signal", lambda *_args: None)
+    # the fake server "listens" at once (tests/test_cli_serve.py starts a real one)
+    monkeypatch.setattr(kb.cli.serve, "port_is_free", lambda *_args: True)
+    monkeypatch.setattr(kb.cli.serve, "wait_until_listening", lambda *_args: True)
     result = runner.invoke(cli, ["serve", "--no-worker"])
     assert result.exit_code == 0, result.output
     (web,) = FakeProcess.started

@@ -1,5 +1,6 @@
 """Request Tracker 5 over its REST2 API: escalations become RT tickets, and RT's resolutions
-come back into kb (a periodic poll, and an endpoint an RT scrip calls on resolution).
+come back into kb (a periodic poll, and an endpoint an RT scrip calls on resolution, whose
+notices the worker delivers through the outbox).
 
 On when RT_URL is set (with RT_TOKEN, or RT_USER and RT_PASSWORD); see docs/plugins.md.
 It answers ``kb_create_ticket`` before the local queue, so a site with RT gets its tickets
@@ -13,6 +14,7 @@ import logging
 from kb import hookimpl
 from kb.models import FollowUp
 from kb.outbox import PermanentFailure
+from kb.plugins.request_tracker import notices
 from kb.plugins.request_tracker import tickets as rt_tickets
 from kb.plugins.request_tracker.client import RTError
 from kb.plugins.request_tracker.views import rt_bp
@@ -84,4 +86,7 @@ def kb_register_jobs(kb):
 
 @hookimpl
 def kb_register_blueprints(kb):
+    # Called once per app at start-up (web and worker alike): the moment to let the app's
+    # outbox deliver the scrip's notices, which the blueprint's endpoint queues.
+    notices.install(kb)
     return [rt_bp]

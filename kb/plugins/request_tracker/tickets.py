@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from kb.config import site_zone
 from kb.errors import Conflict
 from kb.escalation.resilience import with_retries
 from kb.escalation.service import ResolutionInput, record_first_response, resolve_escalation
@@ -29,6 +30,7 @@ from kb.limits import whole_number
 from kb.models import Escalation, FollowUp
 from kb.plugins.request_tracker.client import RTClient, RTError, parse_rt_date
 from kb.records import EscalationSnapshot, FollowUpSnapshot
+from kb.templating import when
 
 log = logging.getLogger(__name__)
 
@@ -76,10 +78,13 @@ def _section(title: str, lines: list[str]) -> list[str]:
     return [title, "-" * len(title), *lines, ""] if lines else []
 
 
+DUE = "%Y-%m-%d %H:%M %Z"
+
+
 def ticket_body(escalation: EscalationSnapshot, config: dict[str, Any]) -> str:
     """Everything the requester already told kb, so nobody asks twice."""
     base = (config.get("BASE_URL") or "").rstrip("/")
-    when = "%Y-%m-%d %H:%M UTC"
+    zone = site_zone(config)  # the site's clock, as its pages and e-mails show times
     contact = [
         f"Requester: {escalation.requester_name}"
         + (f" <{escalation.requester_email}>" if escalation.requester_email else ""),
@@ -94,8 +99,8 @@ def ticket_body(escalation: EscalationSnapshot, config: dict[str, Any]) -> str:
         *contact,
         f"Priority: {escalation.priority} (impact {escalation.impact}, "
         f"urgency {escalation.urgency})",
-        f"Respond by: {escalation.response_due.strftime(when)}",
-        f"Resolve by: {escalation.resolve_due.strftime(when)}",
+        f"Respond by: {when(escalation.response_due, DUE, zone)}",
+        f"Resolve by: {when(escalation.resolve_due, DUE, zone)}",
         f"Support group: {escalation.group_name}",
     ]
     if escalation.service:

@@ -15,9 +15,16 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from kb.config import site_zone
 from kb.models import utcnow
 from kb.outbox import PermanentFailure
-from kb.records import EscalationSnapshot, FollowUpSnapshot, ResolutionSnapshot
+from kb.records import (
+    ApprovalSnapshot,
+    EscalationSnapshot,
+    FollowUpSnapshot,
+    ResolutionSnapshot,
+)
+from kb.templating import when
 
 _ENV = Environment(
     loader=PackageLoader("kb", "templates/email"),
@@ -25,6 +32,7 @@ _ENV = Environment(
     undefined=StrictUndefined,
     keep_trailing_newline=True,
 )
+_ENV.filters["when"] = when
 URL = re.compile(r"https?://[^\s<>\"]+")
 
 
@@ -58,6 +66,7 @@ def _common(config: dict[str, Any]) -> dict[str, Any]:
     return {
         "site_name": config.get("SITE_NAME") or "IT Help Desk",
         "base_url": (config.get("BASE_URL") or "").rstrip("/"),
+        "zone": site_zone(config),  # times in the site's zone, as on its pages
     }
 
 
@@ -149,6 +158,26 @@ def subscription_mail(subscription: Any, key: str, config: dict[str, Any]) -> li
     until it is used."""
     text = render("outage_confirm.txt", **_common(config), subscription=subscription)
     return [Mail(subscription.email, f"Confirm updates: {subscription.outage_title}", text, key)]
+
+
+def approval_requested_mail(
+    approval: ApprovalSnapshot, key: str, config: dict[str, Any]
+) -> list[Mail]:
+    """The approver's link; they need no account."""
+    text = render("approval_requested.txt", **_common(config), approval=approval)
+    subject = f"Please approve: {approval.request_title} for {approval.requester_name}"
+    return [Mail(approval.approver_email, subject, text, key)]
+
+
+def approval_decided_mail(
+    approval: ApprovalSnapshot, key: str, config: dict[str, Any]
+) -> list[Mail]:
+    """The requester hears the decision (a decline with the approver's comment)."""
+    if not approval.requester_email:
+        return []
+    text = render("approval_decided.txt", **_common(config), approval=approval)
+    word = "Approved" if approval.status == "approved" else "Declined"
+    return [Mail(approval.requester_email, f"{word}: {approval.summary}", text, key)]
 
 
 def build_message(mail: Mail, config: dict[str, Any]) -> EmailMessage:

@@ -1,4 +1,5 @@
-"""E-mail notifications: the requester and the support group hear of a new escalation, the
+"""E-mail notifications: the requester and the support group hear of a new escalation, an
+approver of the request waiting for them (and the requester of their decision), the
 requester of its resolution and of a follow-up that fell due, an outage's subscribers of its
 news, and an address someone subscribed of the link that confirms it. On when SMTP_HOST is set.
 
@@ -89,3 +90,13 @@ def kb_outage_changed(kb, outage, delivery_key):
 @hookimpl
 def kb_outage_subscription_requested(kb, subscription, delivery_key):
     mail.send(kb.config, mail.subscription_mail(subscription, delivery_key, kb.config))
+
+
+@hookimpl
+def kb_approval_requested(kb, approval, delivery_key):
+    mail.send(kb.config, mail.approval_requested_mail(approval, delivery_key, kb.config))
+
+
+@hookimpl
+def kb_approval_decided(kb, approval, delivery_key):
+    mail.send(kb.config, mail.approval_decided_mail(approval, delivery_key, kb.config))

@@ -17,6 +17,7 @@ EVENTS = {
     "kb_followup_due": "followup.due",
     "kb_followup_answered": "followup.answered",
     "kb_outage_changed": "outage.changed",
+    "kb_approval_decided": "approval.decided",
 }
 RETRYABLE_4XX = (408, 429)
 

@@ -60,6 +60,11 @@ def kb_outage_changed(kb, outage, delivery_key):
 
 
 @hookimpl
+def kb_approval_decided(kb, approval, delivery_key):
+    _send(kb, "kb_approval_decided", delivery_key, approval)
+
+
+@hookimpl
 def kb_register_blueprints(kb):
     if not kb.config.get("WEBHOOK_INBOUND_SECRET"):
         return None

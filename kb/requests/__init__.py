@@ -1,0 +1,1 @@
+"""Requests (software, access, equipment, mailboxes): their types, forms and approvals."""
