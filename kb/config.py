@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import Flask, current_app, has_app_context
 
 from kb.errors import ConfigError
+from kb.http_client import ca_bundle_problems
 
 # The words of the priority matrix: impact and urgency levels, and the priorities it gives.
 LEVELS = ("high", "medium", "low")
@@ -107,12 +108,15 @@ class Defaults:
     # Search: the backend (registered through kb_register_search_backends), its folder inside
     # the instance, the synonyms file (instance/synonyms.txt, else the bundled default), results
     # per page, how long a save waits for another writer's index lock before leaving the update
-    # to the next sync, and whether queries are logged (content-gap report).
+    # to the next sync, how long a search waits for another process that is writing the index
+    # (changes made on another node, being applied) before answering from the index as it is,
+    # and whether queries are logged (content-gap report).
     SEARCH_BACKEND = "whoosh"
     SEARCH_INDEX_DIR = "index"
     SEARCH_SYNONYMS_FILE = "synonyms.txt"
     SEARCH_PER_PAGE = 10
     SEARCH_WRITE_TIMEOUT = 5.0
+    SEARCH_CATCH_UP_TIMEOUT = 2.0
     SEARCH_LOG = True
 
     # Escalation: priority = matrix[impact][urgency]; SLA targets per priority in minutes
@@ -149,6 +153,12 @@ class Defaults:
     OUTAGE_ATTACH_ESCALATIONS = True
     # Outage e-mail goes only to addresses that confirmed; the link is valid this long.
     OUTAGE_CONFIRM_SECONDS = 2 * 24 * 3600
+
+    # Outbound HTTP (webhooks, Request Tracker; kb/http_client.py): proxies come from the
+    # environment (HTTPS_PROXY, HTTP_PROXY, NO_PROXY); certificates are checked against this PEM
+    # bundle when set (KB_CA_BUNDLE), else REQUESTS_CA_BUNDLE or SSL_CERT_FILE, else the system's
+    # store. A bundle replaces the system's store: include the public CAs if kb needs them too.
+    CA_BUNDLE = ""
 
     # Integrations: each built-in is off until its first setting is given (docs/plugins.md).
     # The address kb is served at, for links in tickets, e-mails and webhooks.
@@ -311,6 +321,7 @@ def configuration_problems(config: Mapping[str, Any]) -> list[str]:
         *sla_problems(config.get("SLA_TARGETS"), produced_priorities(matrix)),
         *timezone_problems(config.get("TIMEZONE")),
         *log_format_problems(config.get("LOG_FORMAT")),
+        *ca_bundle_problems(config.get("CA_BUNDLE") or None),
         *seconds_problems(config),
     ]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -18,6 +19,7 @@ from kb.auth.policy import has_role
 from kb.changes import changes_since, last_seq
 from kb.errors import PluginError, Unavailable
 from kb.models import Article, Role, SearchLog, Tree, utcnow
+from kb.models.changes import Change
 from kb.search.backend import (
     BackendFactory,
     SearchBackend,
@@ -29,6 +31,13 @@ from kb.search.documents import PUBLIC, STAFF, documents_for, live_documents
 from kb.search.query import ParsedQuery, parse
 
 log = logging.getLogger(__name__)
+
+# PostgreSQL hands out change numbers when a transaction inserts its change and transactions
+# commit in any order, so a sync may see 12 before 11 is committed. The index's mark then stays
+# below such a gap and the next sync reads it again, for this long; after that the number is
+# taken to belong to a transaction that rolled back. (A request's transaction is far shorter:
+# gunicorn stops a request after REQUEST_TIMEOUT_SECONDS.)
+GAP_WAIT_SECONDS = 60.0
 
 BACKEND_KEY = "search.backend"
 FACTORIES_KEY = "search.backends"
@@ -159,15 +168,31 @@ def sync(kb: Any, session: Session, timeout: float = 5.0) -> SyncReport:
             else:
                 batch.upsert(document)
                 report.upserted += 1
-        report.to_seq = changes[-1].seq
+        report.to_seq = applied_mark(applied, changes, utcnow())
         batch.set_seq(report.to_seq)
     session.rollback()  # end the read transaction; nothing was written
     return report
 
 
+def applied_mark(applied: int, changes: list[Change], now: datetime) -> int:
+    """The sequence number the index may record as applied after applying ``changes`` (read
+    after ``applied``): the last one, unless a number before it is missing and the change after
+    the gap is recent (its transaction may still commit); then the number before the gap, so
+    the next sync reads from there again (applying a document twice is harmless)."""
+    expected = applied + 1
+    for change in changes:
+        if change.seq > expected and (now - change.at).total_seconds() < GAP_WAIT_SECONDS:
+            return expected - 1
+        expected = change.seq + 1
+    return changes[-1].seq
+
+
 def catch_up(kb: Any, session: Session) -> None:
     """Cheap check before a search: if another node or a crash left changes unapplied, apply
-    them now without waiting for a busy writer."""
+    them now. A busy writer is waited for up to ``SEARCH_CATCH_UP_TIMEOUT`` seconds: it is
+    usually another process on this node applying the same changes (its worker, or a request
+    that came a moment earlier), and once it commits there is nothing left to do; a search that
+    did not wait would answer from the index as it was before the change."""
     engine = backend(kb)
     latest, applied = last_seq(session), engine.applied_seq()
     if applied == 0 and latest > 0 and not engine.versions():
@@ -175,7 +200,7 @@ def catch_up(kb: Any, session: Session) -> None:
         log.warning("search index is empty: building it from the database")
         rebuild(kb, session)
     elif latest > applied:
-        sync(kb, session, timeout=0.0)
+        sync(kb, session, timeout=float(kb.config.get("SEARCH_CATCH_UP_TIMEOUT", 0.0)))
     elif applied > latest:  # an index left over from another database: start again
         log.warning("search index is ahead of the database (%s > %s): rebuilding", applied, latest)
         rebuild(kb, session)

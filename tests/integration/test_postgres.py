@@ -3,12 +3,6 @@ article edit, an escalation, the outbox and a resolution written back, all over 
 
 from __future__ import annotations
 
-import os
-import pwd
-import shutil
-import subprocess
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import frontmatter
@@ -24,86 +18,10 @@ from kb.extensions import kb_state
 from kb.models import Escalation, OutboxMessage, Ticket
 from tests.conftest import AuthActions, csrf_token
 from tests.escalation.conftest import add_articles
-from tests.integration.conftest import free_port, unavailable
 
 pytestmark = pytest.mark.integration
 
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
 ADMIN = ("admin@kb.test", "a-long-admin-password")
-
-
-def _as_postgres(command: list[str]) -> list[str]:
-    """initdb and postgres refuse to run as root: run them as the postgres user then."""
-    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
-
-
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[str]:
-    """A throw-away cluster on a private port and socket folder; yields a database URL."""
-    if not (PG_BIN / "initdb").exists():
-        unavailable(f"PostgreSQL 15 is not installed ({PG_BIN}): apt-get install postgresql-15")
-    try:
-        import psycopg
-    except ImportError:
-        unavailable("psycopg is not installed: pip install -e '.[test]'")
-    folder = Path(tempfile.mkdtemp(prefix="kb-pg-"))  # not under pytest's root-only folder
-    if os.geteuid() == 0:
-        user = pwd.getpwnam("postgres")
-        os.chown(folder, user.pw_uid, user.pw_gid)
-    data, port = folder / "data", free_port()
-    try:
-        subprocess.run(
-            _as_postgres(
-                [
-                    str(PG_BIN / "initdb"),
-                    "-D",
-                    str(data),
-                    "-U",
-                    "postgres",
-                    "-A",
-                    "trust",
-                    "-E",
-                    "UTF8",
-                    "--locale=C",
-                    "--no-sync",
-                ]
-            ),
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
-        options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
-        subprocess.run(
-            _as_postgres(
-                [
-                    str(PG_BIN / "pg_ctl"),
-                    "-D",
-                    str(data),
-                    "-o",
-                    options,
-                    "-l",
-                    str(folder / "postgres.log"),
-                    "-w",
-                    "start",
-                ]
-            ),
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
-        with psycopg.connect(
-            f"host=127.0.0.1 port={port} user=postgres dbname=postgres", autocommit=True
-        ) as connection:
-            connection.execute("CREATE DATABASE kb")
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/kb"
-    finally:
-        if (data / "postmaster.pid").exists():
-            subprocess.run(
-                _as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"]),
-                capture_output=True,
-                timeout=120,
-            )
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

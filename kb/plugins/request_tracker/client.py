@@ -83,9 +83,11 @@ class RTClient:
         user: str = "",
         password: str = "",
         timeout: float = 10.0,
+        ca_bundle: str | None = None,
     ) -> None:
         self.api = base_url.rstrip("/") + "/REST/2.0"
         self.timeout = timeout
+        self.ca_bundle = ca_bundle  # kb.http_client: the CA_BUNDLE setting
         if token:
             self.auth = f"token {token}"
         else:
@@ -102,6 +104,7 @@ class RTClient:
                 payload,
                 headers={"Authorization": self.auth},
                 timeout=self.timeout,
+                ca_bundle=self.ca_bundle,
             )
         except TransportError as error:
             raise RTError(f"Request Tracker is unreachable: {error}") from error

@@ -49,6 +49,7 @@ def client_for(config: dict[str, Any]) -> RTClient:
         user=config.get("RT_USER") or "",
         password=config.get("RT_PASSWORD") or "",
         timeout=float(config.get("RT_TIMEOUT_SECONDS") or 10),
+        ca_bundle=config.get("CA_BUNDLE") or None,
     )
 
 

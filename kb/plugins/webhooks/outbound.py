@@ -50,7 +50,14 @@ def post_event(config: dict[str, Any], hook: str, delivery_key: str, record: Any
             **signed_headers(secret, body, source=source, delivery=delivery_key),
         }
         try:
-            response = send("POST", url, body=body, headers=headers, timeout=timeout)
+            response = send(
+                "POST",
+                url,
+                body=body,
+                headers=headers,
+                timeout=timeout,
+                ca_bundle=config.get("CA_BUNDLE") or None,
+            )
         except TransportError as error:
             transient.append(str(error))
             continue
