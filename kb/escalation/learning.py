@@ -78,6 +78,18 @@ class FixGroup:
     def motivation(self) -> list[dict[str, Any]]:
         return [e.as_json() for e in self.escalations]
 
+    def as_json(self) -> dict[str, Any]:
+        """The group as the heatmap report and the editor's JSON give it."""
+        return {
+            "key": self.key,
+            "where": self.where,
+            "node": self.node,
+            "fixed_by": self.fix,
+            "count": self.count,
+            "escalations": self.motivation(),
+            "articles": [slug for slug, _ in self.articles],
+        }
+
 
 def _where(graph: nx.DiGraph | None, node: str | None) -> str:
     """An escalation made at an escalation step, at a resolution ("Still not fixed"), or

@@ -360,19 +360,7 @@ def heatmap_report(
             "confirmed_at": dict(fixed_at),
             "unconfirmed_at": dict(unconfirmed_at),
             "not_fixed_at": dict(not_fixed_at),
-            "fix_groups": [
-                {
-                    "key": g.key,
-                    "where": g.where,
-                    "node": g.node,
-                    "fixed_by": g.fix,
-                    "count": g.count,
-                    "escalations": g.motivation(),
-                    "articles": [slug for slug, _ in g.articles],
-                    "branch": g.blocked is None,
-                }
-                for g in groups
-            ],
+            "fix_groups": [{**g.as_json(), "branch": g.blocked is None} for g in groups],
             "deflected": sum(
                 1
                 for ds in sessions

@@ -315,13 +315,7 @@ def fix_groups(tree_id: str):
         {
             "items": [
                 {
-                    "key": g.key,
-                    "where": g.where,
-                    "node": g.node,
-                    "fixed_by": g.fix,
-                    "count": g.count,
-                    "escalations": g.motivation(),
-                    "articles": [slug for slug, _ in g.articles],
+                    **g.as_json(),
                     "branch_url": None
                     if g.blocked
                     else url_for("tree_editor.edit", tree_id=tree.id, group=g.key),
