@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, session
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
 
@@ -17,7 +17,24 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlalchemy.orm import Session, sessionmaker
 
-login_manager = LoginManager()
+
+class SignedInProtection(LoginManager):
+    """flask-login's "strong" session protection, for sessions that have someone signed in.
+
+    flask-login treats any non-empty session without its identity mark as a stolen one: the
+    session of a visitor who is not signed in holds only a CSRF token, so on every request it
+    was emptied of flask-login's keys, marked to clear the remember cookie and sent back as a
+    new cookie (two Set-Cookie headers and a signature per page view). Such a session has no
+    one to protect; it is now treated like an empty one, as flask-login already treats it on a
+    visitor's first request."""
+
+    def _session_protection_failed(self) -> bool:
+        if "_user_id" not in session:
+            return False
+        return super()._session_protection_failed()
+
+
+login_manager = SignedInProtection()
 csrf = CSRFProtect()
 
 

@@ -238,3 +238,14 @@ def test_admin_revokes_an_api_token_from_the_page(app, client, auth) -> None:
     assert _me(app.test_client(), headers=bearer) == {"authenticated": False}
     missing = client.post("/admin/tokens/99999/revoke", data={"csrf_token": auth.token()})
     assert missing.status_code == 404
+
+
+def test_a_visitor_who_is_not_signed_in_gets_the_session_cookie_once(app) -> None:
+    """Their session holds only the CSRF token: it is set on the first page, then left alone
+    (no new cookie, no clearing of a remember cookie they never had) on every later one."""
+    visitor = app.test_client()
+    first = visitor.get("/articles/reset-forgotten-password")
+    assert "kb_session=" in first.headers.get("Set-Cookie", "")
+    for path in ("/articles/reset-forgotten-password", "/", "/trees"):
+        later = visitor.get(path)
+        assert later.status_code == 200 and "Set-Cookie" not in later.headers, path
