@@ -19,10 +19,9 @@ from kb.trees import catalog, engine
 from kb.trees.graph import graph_to_data
 from kb.trees.projection import for_viewer
 from kb.trees.schemas import SessionAnswer, SessionNotes, SessionStart
-from kb.trees.steps import node_view, session_account, session_graph
 from kb.trees.store import get_tree, revision_graph
 from kb.trees.transcript import entries, last_check, path_nodes, transcript_text
-from kb.trees.web import check_runner, draft_revision, groups, visible_tree
+from kb.trees.web import check_runner, current_step, draft_revision, groups, visible_tree
 
 bp = Blueprint("trees_api", __name__, url_prefix="/api/v1")
 
@@ -72,15 +71,7 @@ def tree_summary(tree: Tree) -> dict[str, Any]:
 
 
 def session_body(ds: TreeSession, full: bool = False) -> dict[str, Any]:
-    graph = session_graph(ds, current_user)
-    view = node_view(
-        graph,
-        ds.current_node,
-        ds.mode,
-        ds.variables or {},
-        groups(),
-        account=session_account(ds, current_user),
-    )
+    graph, view = current_step(ds)
     body: dict[str, Any] = {
         "id": ds.token,
         "tree": ds.tree_id,

@@ -23,7 +23,7 @@ from kb.trees.article_parts import section, without_tree_prompts
 from kb.trees.flowchart import render_svg
 from kb.trees.projection import for_viewer
 from kb.trees.schemas import SessionAnswer, SessionNotes, SessionStart
-from kb.trees.steps import node_view, session_account, session_graph
+from kb.trees.steps import session_graph
 from kb.trees.store import revision_by_number, revision_graph
 from kb.trees.transcript import (
     answered_for_you,
@@ -32,7 +32,14 @@ from kb.trees.transcript import (
     path_nodes,
     transcript_text,
 )
-from kb.trees.web import check_runner, draft_revision, groups, has_endpoint, visible_tree
+from kb.trees.web import (
+    check_runner,
+    current_step,
+    draft_revision,
+    groups,
+    has_endpoint,
+    visible_tree,
+)
 
 bp = Blueprint("trees", __name__)
 
@@ -112,15 +119,7 @@ def start(tree_id: str):
 
 
 def _step_context(ds: TreeSession, error: str | None = None) -> dict[str, Any]:
-    graph = session_graph(ds, current_user)
-    view = node_view(
-        graph,
-        ds.current_node,
-        ds.mode,
-        ds.variables or {},
-        groups(),
-        account=session_account(ds, current_user),
-    )
+    graph, view = current_step(ds)
     return {
         "ds": ds,
         "view": view,

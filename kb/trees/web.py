@@ -2,21 +2,38 @@
 
 from __future__ import annotations
 
+import networkx as nx
 from flask import current_app
 from flask_login import current_user
 
 from kb.auth.policy import can, require_tree
 from kb.db import get_db
 from kb.extensions import kb_state
-from kb.models import Tree, TreeRevision
+from kb.models import Tree, TreeRevision, TreeSession
 from kb.trees.checks import CheckResult, run_check
 from kb.trees.engine import CheckRunner
 from kb.trees.schemas import SessionStart
+from kb.trees.steps import NodeView, node_view, session_account, session_graph
 from kb.trees.store import get_tree
 
 
 def groups() -> dict[str, str]:
     return kb_state().config.get("SUPPORT_GROUPS") or {}
+
+
+def current_step(ds: TreeSession) -> tuple[nx.DiGraph, NodeView]:
+    """The session's graph as the current person may see it, and its current step as they see
+    it (the page and its JSON twin show the same step)."""
+    graph = session_graph(ds, current_user)
+    view = node_view(
+        graph,
+        ds.current_node,
+        ds.mode,
+        ds.variables or {},
+        groups(),
+        account=session_account(ds, current_user),
+    )
+    return graph, view
 
 
 def visible_tree(tree_id: str) -> Tree:
