@@ -107,6 +107,9 @@ class PageCache:
             while len(self._pages) > self.max_pages:
                 self._pages.popitem(last=False)
 
+    def __len__(self) -> int:
+        return len(self._pages)
+
     def clear(self) -> None:
         with self._lock:
             self._pages.clear()
@@ -134,19 +137,22 @@ def _cache() -> PageCache | None:
     return current_app.extensions.get(_EXTENSION)
 
 
-def _cacheable() -> bool:
+def _cacheable(params: tuple[str, ...]) -> bool:
     return (
         request.method in ("GET", "HEAD")
         and not current_user.is_authenticated
         and not cookie_session.get("_flashes")
+        and all(name in params for name in request.args)
     )
 
 
-def fetch() -> Kept | None:
+def fetch(params: tuple[str, ...] = ()) -> Kept | None:
     """The kept page for this request, with a fresh CSRF token, or None (then the view renders
-    and calls ``keep``)."""
+    and calls ``keep``). ``params`` are the query parameters the view reads: an address with
+    any other (``?utm_source=``, a random one) is rendered and never kept, so nobody can fill
+    the cache with copies of one page."""
     cache = _cache()
-    g.kb_page_cacheable = cache is not None and _cacheable()
+    g.kb_page_cacheable = cache is not None and _cacheable(params)
     if not g.kb_page_cacheable:
         return None
     g.kb_page_stamp = cache.stamp(get_db())

@@ -47,7 +47,7 @@ def home():
 
 @bp.get("/articles")
 def browse():
-    kept = pagecache.fetch()
+    kept = pagecache.fetch(("category", "service", "tag", "page"))
     if kept is not None:
         return kept.page
     session = get_db()

@@ -159,3 +159,13 @@ def test_an_invalid_duration_stops_the_app_with_a_clear_message(make_app) -> Non
 
     with pytest.raises(ConfigError, match="PAGE_CACHE_SECONDS: 'soon' is not a number"):
         make_app(PAGE_CACHE_SECONDS="soon")
+
+
+def test_an_address_with_parameters_the_page_does_not_read_is_never_kept(app, client) -> None:
+    for n in range(3):
+        assert client.get(f"/articles/{PUBLIC}?utm_source=mail{n}").status_code == 200
+        assert client.get(f"/articles/{PUBLIC}?utm_source=mail{n}").status_code == 200
+    assert cache(app).hits == 0 and len(cache(app)) == 0
+    client.get("/articles?category=Printing")
+    client.get("/articles?category=Printing")
+    assert cache(app).hits == 1  # the list's own filters are kept
