@@ -57,6 +57,28 @@ class RequestType:
     def needs_approval(self) -> bool:
         return self.approver != "none"
 
+    def as_json(self) -> dict[str, Any]:
+        """What ``GET /api/v1/request-types`` says of the type: enough to build its form."""
+        return {
+            "key": self.key,
+            "title": self.title,
+            "summary": self.summary,
+            "group": self.group,
+            "priority": self.priority,
+            "approver": self.approver,
+            "fields": [
+                {
+                    "name": f.name,
+                    "label": f.label,
+                    "type": f.type,
+                    "required": f.required,
+                    "choices": list(f.choices),
+                    "help": f.help,
+                }
+                for f in self.fields
+            ],
+        }
+
     def owner_for(self, path: str) -> str:
         """The known data owner of ``path`` (longest matching prefix, case-insensitive)."""
         wanted = path.strip().lower().replace("/", "\\")

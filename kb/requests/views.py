@@ -95,32 +95,7 @@ def new_request(key: str):
 @bp.get("/api/v1/request-types")
 @api_doc(response=obj({"types": {"type": "array", "items": {"type": "object"}}}))
 def types_api():
-    return jsonify(
-        {
-            "types": [
-                {
-                    "key": kind.key,
-                    "title": kind.title,
-                    "summary": kind.summary,
-                    "group": kind.group,
-                    "priority": kind.priority,
-                    "approver": kind.approver,
-                    "fields": [
-                        {
-                            "name": f.name,
-                            "label": f.label,
-                            "type": f.type,
-                            "required": f.required,
-                            "choices": list(f.choices),
-                            "help": f.help,
-                        }
-                        for f in kind.fields
-                    ],
-                }
-                for kind in request_types(kb_state()).values()
-            ]
-        }
-    )
+    return jsonify({"types": [kind.as_json() for kind in request_types(kb_state()).values()]})
 
 
 @bp.post("/api/v1/requests/<key>")
