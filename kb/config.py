@@ -282,6 +282,12 @@ def local_zone_name() -> str:
     return "UTC"
 
 
+def base_url(config: Mapping[str, Any]) -> str:
+    """The site's address for links that leave kb (e-mails, tickets, webhooks), without a
+    trailing slash; empty when BASE_URL is not set."""
+    return (config.get("BASE_URL") or "").rstrip("/")
+
+
 def site_zone(config: Mapping[str, Any]) -> ZoneInfo:
     """The zone pages show times in (TIMEZONE, checked at start)."""
     return ZoneInfo(config.get("TIMEZONE") or local_zone_name())

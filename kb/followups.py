@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kb.config import base_url
 from kb.errors import Conflict, Invalid, NotFound
 from kb.models import Escalation, FollowUp, OutboxMessage, Ticket, TicketNote, utcnow
 from kb.outbox import queue_reliable
@@ -26,7 +27,7 @@ DUE_KEY = "followup-due:{token}:"  # + the plugin's name: the outbox key of each
 
 def followup_snapshot(followup: FollowUp, config: dict[str, Any]) -> FollowUpSnapshot:
     """The follow-up as the record ``kb_followup_due`` and ``kb_followup_answered`` carry."""
-    base = (config.get("BASE_URL") or "").rstrip("/")
+    base = base_url(config)
     escalation = followup.escalation
     return FollowUpSnapshot(
         id=followup.id,

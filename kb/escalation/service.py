@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kb import followups
+from kb.config import base_url
 from kb.errors import Conflict, Invalid
 from kb.escalation import writeback
 from kb.limits import too_long
@@ -85,7 +86,7 @@ def resolve_escalation(
             due_at=when + timedelta(days=resolution.followup_days),
             escalation=escalation,
         )
-    base = (kb.config.get("BASE_URL") or "").rstrip("/")
+    base = base_url(kb.config)
     snapshot = ResolutionSnapshot(
         escalation_id=escalation.id,
         escalation_public_id=escalation.public_id,

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from kb.config import base_url
 from kb.models import Escalation
 from kb.records import EscalationSnapshot
 
 
 def escalation_snapshot(escalation: Escalation, config: dict[str, Any]) -> EscalationSnapshot:
     groups = config.get("SUPPORT_GROUPS") or {}
-    base = (config.get("BASE_URL") or "").rstrip("/")
+    base = base_url(config)
     return EscalationSnapshot(
         id=escalation.id,
         public_id=escalation.public_id,

@@ -13,6 +13,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kb.config import base_url
 from kb.errors import Conflict, Expired, Invalid, NotFound
 from kb.escalation.intake import add_route
 from kb.escalation.service import ResolutionInput, resolve_escalation
@@ -25,7 +26,7 @@ IMPACTS = ("high", "medium", "low")
 
 
 def snapshot(outage: Outage, change: str, config: dict[str, Any]) -> OutageSnapshot:
-    base = (config.get("BASE_URL") or "").rstrip("/")
+    base = base_url(config)
     latest = outage.latest_update
     return OutageSnapshot(
         id=outage.id,
@@ -210,7 +211,7 @@ def _request_confirmation(
 ) -> None:
     config = kb.config
     link = _serializer(config).dumps({"id": subscription.id, "email": subscription.email})
-    base = (config.get("BASE_URL") or "").rstrip("/")
+    base = base_url(config)
     seconds = int(config.get("OUTAGE_CONFIRM_SECONDS") or 0)
     queue_reliable(
         session,

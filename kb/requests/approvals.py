@@ -12,6 +12,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from kb.config import base_url
 from kb.errors import Conflict, Expired, Invalid, NotFound
 from kb.models import Escalation, RequestApproval, utcnow
 from kb.outbox import queue_reliable
@@ -71,7 +72,7 @@ def issue_link(
     approval.token_hash = _digest(secret)
     approval.expires_at = now + timedelta(seconds=lifetime(kb.config))
     link = _serializer(kb.config).dumps({"a": approval.id, "s": secret})
-    base = (kb.config.get("BASE_URL") or "").rstrip("/")
+    base = base_url(kb.config)
     url = f"{base}/approvals/{link}"
     queue_reliable(
         session,
@@ -87,7 +88,7 @@ def snapshot(
     approval: RequestApproval, title: str, config: dict[str, Any], approve_url: str = ""
 ) -> ApprovalSnapshot:
     escalation = approval.escalation
-    base = (config.get("BASE_URL") or "").rstrip("/")
+    base = base_url(config)
     return ApprovalSnapshot(
         escalation_public_id=escalation.public_id,
         request_type=escalation.request_type or "",

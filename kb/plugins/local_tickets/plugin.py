@@ -7,6 +7,7 @@ system gets its tickets there, and can switch this off with DISABLED_PLUGINS = [
 from __future__ import annotations
 
 from kb import hookimpl
+from kb.config import base_url
 from kb.escalation.tickets import create_local_ticket
 from kb.plugins.local_tickets.views import bp
 from kb.records import TicketRef
@@ -17,7 +18,7 @@ def kb_create_ticket(kb, escalation, idempotency_key):
     with kb.session() as session:
         ticket = create_local_ticket(session, escalation.id, idempotency_key)
         session.commit()
-        base = (kb.config.get("BASE_URL") or "").rstrip("/")
+        base = base_url(kb.config)
         return TicketRef(
             system="local",
             ref=str(ticket.id),

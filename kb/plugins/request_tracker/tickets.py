@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from kb.config import site_zone
+from kb.config import base_url, site_zone
 from kb.errors import Conflict
 from kb.escalation.resilience import with_retries
 from kb.escalation.service import ResolutionInput, record_first_response, resolve_escalation
@@ -83,7 +83,7 @@ DUE = "%Y-%m-%d %H:%M %Z"
 
 def ticket_body(escalation: EscalationSnapshot, config: dict[str, Any]) -> str:
     """Everything the requester already told kb, so nobody asks twice."""
-    base = (config.get("BASE_URL") or "").rstrip("/")
+    base = base_url(config)
     zone = site_zone(config)  # the site's clock, as its pages and e-mails show times
     contact = [
         f"Requester: {escalation.requester_name}"

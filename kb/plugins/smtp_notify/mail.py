@@ -15,7 +15,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from kb.config import site_zone
+from kb.config import base_url, site_zone
 from kb.models import utcnow
 from kb.outbox import PermanentFailure
 from kb.records import (
@@ -65,7 +65,7 @@ def text_to_html(text: str) -> str:
 def _common(config: dict[str, Any]) -> dict[str, Any]:
     return {
         "site_name": config.get("SITE_NAME") or "IT Help Desk",
-        "base_url": (config.get("BASE_URL") or "").rstrip("/"),
+        "base_url": base_url(config),
         "zone": site_zone(config),  # times in the site's zone, as on its pages
     }
 

@@ -14,6 +14,7 @@ import logging
 from sqlalchemy import select
 
 from kb import hookimpl
+from kb.config import base_url
 from kb.followups import OPEN, followup_snapshot
 from kb.models import Escalation, FollowUp, OutageSubscription
 from kb.plugins.smtp_notify import mail
@@ -52,7 +53,7 @@ def kb_ticket_resolved(kb, resolution, delivery_key):
             .where(FollowUp.escalation_id == escalation.id, FollowUp.status.in_(OPEN))
             .order_by(FollowUp.due_at.desc())
         ).first()
-        base = (kb.config.get("BASE_URL") or "").rstrip("/")
+        base = base_url(kb.config)
         mails = mail.resolved_mail(
             resolution,
             requester_name=escalation.requester_name,
@@ -73,7 +74,7 @@ def kb_followup_due(kb, followup, delivery_key):
 
 @hookimpl
 def kb_outage_changed(kb, outage, delivery_key):
-    base = (kb.config.get("BASE_URL") or "").rstrip("/")
+    base = base_url(kb.config)
     with kb.session() as session:
         tokens = dict(
             session.execute(
