@@ -377,6 +377,22 @@ class SearchBackendConformance:
         titles = [s.title for s in backend.suggest_titles("zorblax", EVERYONE, 8)]
         assert "Zorblax printer jams" not in titles and new.title in titles
 
+    def test_a_repeated_search_sees_writes_made_in_between(self, tmp_path: Path) -> None:
+        """A backend may keep answers (Whoosh does, per index generation), but never past a
+        write, and never so that a caller changing one answer changes the next."""
+        backend = self.filled(tmp_path / "index")
+        first = self.search(backend, "zorblax")
+        first.hits.clear()
+        first.facets.clear()
+        again = self.search(backend, "zorblax")
+        assert again.total == 2 and len(again.hits) == 2 and again.facets, "a kept answer changed"
+        added = _doc("article", "zorblax-stapler", "Zorblax stapler jams", summary="Staples.")
+        self.write(backend, [added])
+        after = self.search(backend, "zorblax")
+        assert after.total == 3 and added.key in self.keys(after), "an answer outlived a write"
+        self.write(backend, delete=[added.key])
+        assert added.key not in self.keys(self.search(backend, "zorblax"))
+
     def test_a_deleted_document_is_gone_everywhere(self, tmp_path: Path) -> None:
         backend = self.filled(tmp_path / "index")
         gone = PUBLIC_DOCS[0]

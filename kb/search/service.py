@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from kb.auth.policy import has_role
@@ -299,18 +299,25 @@ def search(
         results.hits = [replace(hit, score=None) for hit in results.hits]
     outcome = SearchOutcome(parsed, results)
     if record and kb.config["SEARCH_LOG"]:
-        entry = SearchLog(
-            query=" ".join(text.split())[:500],
-            normalized=parsed.normalized()[:500],
-            user_id=getattr(user, "id", None) if getattr(user, "is_authenticated", False) else None,
-            audience=STAFF if STAFF in visibilities else PUBLIC,
-            results=results.total,
-            page=page,
-            source=source,
+        # One INSERT, not a unit of work: this runs on every search, and nothing else in the
+        # request holds the row.
+        outcome.log_id = session.scalar(
+            insert(SearchLog)
+            .values(
+                at=utcnow(),
+                query=" ".join(text.split())[:500],
+                normalized=parsed.normalized()[:500],
+                user_id=getattr(user, "id", None)
+                if getattr(user, "is_authenticated", False)
+                else None,
+                audience=STAFF if STAFF in visibilities else PUBLIC,
+                results=results.total,
+                page=page,
+                source=source,
+            )
+            .returning(SearchLog.id)
         )
-        session.add(entry)
         session.commit()
-        outcome.log_id = entry.id
     return outcome
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -22,6 +24,7 @@ from kb.search.schemas import SearchQuery, SuggestQuery
 bp = Blueprint("search", __name__)
 
 KINDS = {"article", "tree"}
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # article slugs and tree ids alike
 _HIT = obj(
     {
         "kind": one_of("article", "tree"),
@@ -42,7 +45,7 @@ def _serializer() -> URLSafeSerializer:
 
 @lru_cache(maxsize=8)
 def _click_serializer(secret: str) -> URLSafeSerializer:
-    """One per secret key: building it derives the signing key, ten times per results page."""
+    """One per secret key: building it derives the signing key."""
     return URLSafeSerializer(secret, salt="kb.search.click")
 
 
@@ -52,12 +55,20 @@ def target_url(kind: str, slug: str) -> str:
     return url_for("articles.show", slug=slug)
 
 
-def click_url(log_id: int | None, hit: Hit, rank: int) -> str:
-    """The result link: through /search/go when the search was logged, so the click is too."""
+def click_urls(log_id: int | None, hits: list[Hit], first: int) -> list[str]:
+    """The result links: through /search/go when the search was logged, so the click is too.
+
+    One signature per results page, over the log entry: it proves the click belongs to a search
+    kb logged for someone. Which result was opened is the link's plain part; someone editing it
+    can only misreport a click on a search they ran themselves."""
     if log_id is None:
-        return target_url(hit.kind, hit.slug)
-    token = _serializer().dumps([log_id, hit.kind, hit.slug, rank])
-    return url_for("search.go", t=token)
+        return [target_url(hit.kind, hit.slug) for hit in hits]
+    token = _serializer().dumps(log_id)
+    base = url_for("search.go")
+    return [
+        f"{base}?{urlencode({'t': token, 'k': hit.kind, 's': hit.slug, 'r': rank})}"
+        for rank, hit in enumerate(hits, first + 1)
+    ]
 
 
 def _run(source: str) -> tuple[service.SearchOutcome, str, dict[str, str | None]]:
@@ -81,7 +92,7 @@ def search_page():
     outcome, text, filters = _run("web")
     results = outcome.results
     first = (results.page - 1) * results.per_page
-    links = [click_url(outcome.log_id, hit, first + n) for n, hit in enumerate(results.hits, 1)]
+    links = click_urls(outcome.log_id, results.hits, first)
     outages = {o.service.lower(): o for o in open_outages(get_db())}
     return render_template(
         "search/results.html",
@@ -100,12 +111,18 @@ def search_page():
 def go():
     """Record which result a search led to, then open it."""
     try:
-        log_id, kind, slug, rank = _serializer().loads(request.args.get("t", ""))
-    except (BadSignature, ValueError, TypeError):
+        signed = _serializer().loads(request.args.get("t", ""))
+        if isinstance(signed, list):  # links made before one signature per page: all signed
+            log_id, kind, slug, rank = signed
+        else:
+            log_id, kind, slug = signed, request.args["k"], request.args["s"]
+            rank = request.args.get("r", "")
+        log_id, rank = int(log_id), int(rank) if str(rank).isdigit() else None
+    except (BadSignature, ValueError, TypeError, KeyError):
         raise Invalid("This search link is damaged; search again.") from None
-    if kind not in KINDS:
+    if kind not in KINDS or not SLUG.fullmatch(str(slug)):
         abort(404)
-    service.record_click(get_db(), int(log_id), kind, str(slug), int(rank))
+    service.record_click(get_db(), log_id, kind, str(slug), rank)
     return redirect(target_url(kind, str(slug)))
 
 
@@ -158,8 +175,10 @@ def api_search():
         {
             "query": text,
             "results": [
-                hit_json(hit, click_url(outcome.log_id, hit, first + n))
-                for n, hit in enumerate(results.hits, 1)
+                hit_json(hit, link)
+                for hit, link in zip(
+                    results.hits, click_urls(outcome.log_id, results.hits, first), strict=True
+                )
             ],
             "total": results.total,
             "page": results.page,

@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,9 @@ META_KEY = "_meta"
 # Bumped whenever what is indexed changes meaning (fields, analysis): an index in another
 # format is started again and filled from the database.
 FORMAT = 3
+# Answers kept per index generation (each a page of hits with snippets, a few kB); a write to
+# the index opens a new generation, which starts with none.
+RESULTS_KEPT = 512
 
 
 def make_schema() -> fields.Schema:
@@ -282,8 +286,17 @@ class WhooshBackend:
 
     def search(self, request: SearchRequest) -> SearchResults:
         gen = self._generation()
+        key = _request_key(request)
         with gen.lock:
-            return self._search(gen, request)
+            results = gen.results.get(key)
+            if results is None:
+                results = self._search(gen, request)
+                gen.results[key] = results
+                if len(gen.results) > RESULTS_KEPT:
+                    gen.results.popitem(last=False)
+            else:
+                gen.results.move_to_end(key)
+        return replace(results, hits=list(results.hits), facets=dict(results.facets))
 
     def _search(self, gen: Generation, request: SearchRequest) -> SearchResults:
         parsed = request.query
@@ -472,3 +485,20 @@ class _Spelling:
 def _shorten(text: str, limit: int = 220) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + " …"
+
+
+def _request_key(request: SearchRequest) -> tuple:
+    """Everything an answer depends on besides the index generation (and the synonyms, which
+    are fixed for a backend's life)."""
+    query = request.query
+    return (
+        tuple(query.words),
+        tuple(map(tuple, query.phrases)),
+        tuple(map(tuple, query.excluded)),
+        tuple(sorted((name, tuple(values)) for name, values in query.filters.items())),
+        tuple(request.visibilities),
+        request.page,
+        request.per_page,
+        request.facets,
+        request.highlight,
+    )

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Iterable
+from collections import OrderedDict
+from collections.abc import Hashable, Iterable
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -218,6 +219,9 @@ class Generation:
         self._masks: dict[tuple[str, str], np.ndarray] = {}
         self._seq: int | None = None
         self._ranks: dict[str, np.ndarray] = {}
+        # Whole answers, by request: the same question on the same generation has the same
+        # answer, and a help desk's questions repeat (everyone searches "vpn" during an outage).
+        self.results: OrderedDict[Hashable, Any] = OrderedDict()
         cache.keep_only(stats.segment_id for stats, _, _ in self.leaves)
 
     def applied_seq(self) -> int:

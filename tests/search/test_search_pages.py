@@ -195,3 +195,26 @@ def test_the_api_pages_by_the_size_asked_for(client) -> None:
     assert len(first["results"]) == 3 and first["per_page"] == 3
     wide = search(client, "printer", per_page=50)
     assert slugs(wide)[:3] == slugs(first) and wide["total"] == first["total"]
+
+
+def test_a_result_link_edited_to_another_target_is_refused_or_stays_inside_kb(client) -> None:
+    page = client.get("/search", query_string={"q": "vpn error 809"}).get_data(as_text=True)
+    link = re.search(r'href="(/search/go\?t=[^"]+)"', page).group(1).replace("&amp;", "&")
+    for kind, slug in (("ticket", "vpn-error-codes"), ("article", "//evil.example"), ("tree", "")):
+        edited = re.sub(r"k=[^&]+", f"k={kind}", re.sub(r"s=[^&]+", f"s={slug}", link))
+        assert client.get(edited).status_code == 404
+    no_target = re.sub(r"&s=[^&]+", "", link)
+    assert client.get(no_target).status_code == 422
+
+
+def test_result_links_signed_whole_before_this_release_still_open(client, app, db) -> None:
+    client.get("/search", query_string={"q": "vpn error 809"})
+    entry = db.scalars(select(SearchLog)).one()
+    with app.test_request_context():
+        from kb.search.views import _serializer
+
+        token = _serializer().dumps([entry.id, "article", "vpn-error-codes", 2])
+    opened = client.get("/search/go", query_string={"t": token})
+    assert opened.headers["Location"] == "/articles/vpn-error-codes"
+    db.expire_all()
+    assert (entry.clicked_key, entry.clicked_rank) == ("vpn-error-codes", 2)
