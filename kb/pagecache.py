@@ -67,6 +67,12 @@ class Kept:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def local_generation() -> int:
+    """Bumped by every commit in this process that touched ``CONTENT_TABLES``: other per-process
+    caches of content (kb.outages.notices) compare it to know they are stale."""
+    return _generation
+
+
 class PageCache:
     """A bounded, thread-safe map from a request's path to a kept page, per process."""
 

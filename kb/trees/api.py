@@ -13,7 +13,7 @@ from kb.api.docs import ANY_OBJECT, INTEGER, STRING, api_doc, array, obj
 from kb.db import get_db
 from kb.errors import NotFound
 from kb.models import Tree, TreeSession
-from kb.outages.service import open_for_service
+from kb.outages.notices import notice_for_service
 from kb.schemas import from_json
 from kb.trees import catalog, engine
 from kb.trees.graph import graph_to_data
@@ -86,16 +86,9 @@ def session_body(ds: TreeSession, full: bool = False) -> dict[str, Any]:
         body["end_reason"] = ds.end_reason
         if ds.end_reason == "not_fixed":
             body["escalation_url"] = f"/escalations/new?session={ds.token}"
-    outage = open_for_service(get_db(), str(graph.graph.get("service", "")))
+    outage = notice_for_service(get_db(), str(graph.graph.get("service", "")))
     if outage is not None:
-        latest = outage.latest_update
-        body["outage"] = {
-            "id": outage.id,
-            "title": outage.title,
-            "user_message": outage.user_message,
-            "latest_update": latest.text if latest else None,
-            "url": f"/outages/{outage.id}",
-        }
+        body["outage"] = outage
     check = last_check(ds, graph)
     if check is not None:
         body["last_check"] = check

@@ -5,6 +5,7 @@ nodes (tree JSON, flowcharts, tree pages, steps, transcripts) goes through ``for
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import networkx as nx
@@ -15,12 +16,20 @@ from kb.auth.policy import can
 TECHNICIAN_FIELDS = ("text_technician", "script", "params")
 
 
+# One projection per graph, made once: graphs come from kb.trees.store's cache and are never
+# modified, so neither is their projection (callers must not modify either).
+_projections: weakref.WeakKeyDictionary[nx.DiGraph, nx.DiGraph] = weakref.WeakKeyDictionary()
+
+
 def self_service(graph: nx.DiGraph) -> nx.DiGraph:
-    """A copy of ``graph`` without the technician-only node fields."""
-    projected = graph.copy()  # new attribute dicts: the cached graph is not touched
-    for _node, attrs in projected.nodes(data=True):
-        for key in TECHNICIAN_FIELDS:
-            attrs.pop(key, None)
+    """``graph`` without the technician-only node fields (a copy, made once per graph)."""
+    projected = _projections.get(graph)
+    if projected is None:
+        projected = graph.copy()  # new attribute dicts: the cached graph is not touched
+        for _node, attrs in projected.nodes(data=True):
+            for key in TECHNICIAN_FIELDS:
+                attrs.pop(key, None)
+        _projections[graph] = projected
     return projected
 
 

@@ -209,10 +209,18 @@ def outcome_lines(ds: TreeSession, graph: nx.DiGraph, groups: dict[str, str]) ->
     return lines
 
 
+def _has_checks(graph: nx.DiGraph) -> bool:
+    """Whether any step of the tree is a check (most are not: then there is nothing to read)."""
+    return any(kind == "check" for _node, kind in graph.nodes(data="kind"))
+
+
 def last_check(ds: TreeSession, graph: nx.DiGraph | None = None) -> dict[str, Any] | None:
     """The result of the check answered just now (so the next page can show it), or None."""
     session = object_session(ds)
     if session is None or not ds.step_count:
+        return None
+    graph = graph if graph is not None else graph_of(ds)
+    if not _has_checks(graph):
         return None
     step = session.scalar(
         select(SessionStep).where(SessionStep.session_id == ds.id, SessionStep.seq == ds.step_count)
@@ -227,7 +235,7 @@ def last_check(ds: TreeSession, graph: nx.DiGraph | None = None) -> dict[str, An
         )
         if step is None or step.action != "check":
             return None
-    check = (graph if graph is not None else graph_of(ds)).nodes[step.node_id].get("check")
+    check = graph.nodes[step.node_id].get("check")
     return {
         "node": step.node_id,
         "check": check,

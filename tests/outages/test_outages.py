@@ -247,3 +247,31 @@ def test_form_times_are_the_sites_wall_clock_and_json_times_are_utc(make_app):
         }
     assert starts["email"] == datetime(2026, 11, 23, 7, 0, tzinfo=UTC)  # 08:00 in Berlin
     assert starts["vpn"] == datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # JSON: UTC
+
+
+def test_a_step_shows_an_outage_closed_elsewhere_within_a_second(app, client, auth, monkeypatch):
+    """Steps keep the open outages for up to NOTICE_SECONDS per process: a change this process
+    commits shows at once, one written by another node (here: SQL outside kb's sessions) once
+    the notices are read again."""
+    from kb.outages import notices
+
+    auth.login("technician")
+    declare(client)
+    auth.logout()
+    token = csrf_token(client, "/trees/email-not-working")
+
+    def step_outage():
+        body = client.post(
+            "/api/v1/sessions", json={"tree": "email-not-working"}, headers={"X-CSRFToken": token}
+        ).get_json()
+        return body.get("outage")
+
+    assert step_outage()["title"] == "E-mail is down for everyone"
+    with app.app_context():
+        engine = kb_state().engine
+        with engine.begin() as connection:  # another node's write: no local session sees it
+            connection.exec_driver_sql("UPDATE outages SET status = 'closed'")
+    monkeypatch.setattr(notices, "NOTICE_SECONDS", 3600.0)
+    assert step_outage() is not None, "read again although nothing here changed"
+    monkeypatch.setattr(notices, "NOTICE_SECONDS", 0.0)
+    assert step_outage() is None
