@@ -34,7 +34,7 @@ from kb.plugins import build_plugin_manager, check_config
 from kb.reports.views import bp as reports_bp
 from kb.requests import types as request_types
 from kb.requests.views import bp as requests_bp
-from kb.search import follow
+from kb.search import follow, search_log
 from kb.search import service as search_service
 from kb.search.views import bp as search_bp
 from kb.templating import init_templates
@@ -127,6 +127,7 @@ def configure_database(app: Flask, state: KbState) -> None:
         db.upgrade(state.engine)
     db.init_app(app)
     view_counts.init_app(app, state.session)
+    search_log.init_app(app, state.session)
 
 
 def configure_search(state: KbState) -> None:

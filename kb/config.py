@@ -100,10 +100,13 @@ class Defaults:
     # Speed (kb/pagecache.py, kb/articles/view_counts.py): pages anonymous readers see are kept
     # per process this many seconds (0: never kept), and checked against other nodes' changes
     # at most every PAGE_CACHE_CHECK_SECONDS; article views are counted in memory and written
-    # in one statement per article at most every VIEW_COUNT_FLUSH_SECONDS (0: on every view).
+    # in one statement per article at most every VIEW_COUNT_FLUSH_SECONDS (0: on every view);
+    # searches are logged in one statement at most every SEARCH_LOG_FLUSH_SECONDS
+    # (kb/search/search_log.py; 0: with each search).
     PAGE_CACHE_SECONDS = 30.0
     PAGE_CACHE_CHECK_SECONDS = 1.0
     VIEW_COUNT_FLUSH_SECONDS = 5.0
+    SEARCH_LOG_FLUSH_SECONDS = 5.0
 
     # Search: the backend (registered through kb_register_search_backends), its folder inside
     # the instance, the synonyms file (instance/synonyms.txt, else the bundled default), results
@@ -332,7 +335,12 @@ def configuration_problems(config: Mapping[str, Any]) -> list[str]:
     ]
 
 
-SECONDS_SETTINGS = ("PAGE_CACHE_SECONDS", "PAGE_CACHE_CHECK_SECONDS", "VIEW_COUNT_FLUSH_SECONDS")
+SECONDS_SETTINGS = (
+    "PAGE_CACHE_SECONDS",
+    "PAGE_CACHE_CHECK_SECONDS",
+    "VIEW_COUNT_FLUSH_SECONDS",
+    "SEARCH_LOG_FLUSH_SECONDS",
+)
 
 
 def seconds_problems(config: Mapping[str, Any]) -> list[str]:

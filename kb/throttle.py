@@ -127,6 +127,15 @@ def init_throttling(app: Flask) -> Limiter:
     if proxies > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     limiter = Limiter(key_func=client_address, app=app)
+    if not (app.config.get("RATELIMIT_DEFAULT") or app.config.get("RATELIMIT_APPLICATION")):
+        limited = {endpoint for rule in RULES for endpoint in rule.endpoints}
+
+        @limiter.request_filter
+        def _not_limited() -> bool:
+            # With no site-wide limit, most requests reach no limited endpoint: say so before
+            # the limiter resolves limits for them.
+            return request.endpoint not in limited
+
     for rule in RULES:
         shared = limiter.shared_limit(
             lambda setting=rule.setting: current_app.config[setting],

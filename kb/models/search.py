@@ -14,6 +14,9 @@ class SearchLog(Base):
     __tablename__ = "search_log"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Made when the search is answered, before the row is written (kb/search/search_log.py):
+    # result links name the row by it. None for rows logged before searches were batched.
+    ref: Mapped[str | None] = mapped_column(String(32), nullable=True, unique=True, index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     query: Mapped[str] = mapped_column(String(500))  # as typed (trimmed)
     normalized: Mapped[str] = mapped_column(String(500), index=True)  # for grouping

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from kb.models import SearchLog
 from kb.reports import charts
 from kb.reports.base import Period, Report, Table
+from kb.search import search_log
 
 TOP = 25
 
@@ -24,6 +25,7 @@ TOP = 25
 def content_gaps_report(
     session: Session, period: Period, config: dict[str, Any], today: date | None = None
 ) -> Report:
+    search_log.write_pending(session)  # this process's latest searches count too
     rows = session.execute(
         select(
             SearchLog.at,

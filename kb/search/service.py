@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kb.auth.policy import has_role
@@ -20,6 +20,7 @@ from kb.changes import changes_since, last_seq
 from kb.errors import PluginError, Unavailable
 from kb.models import Article, Role, SearchLog, Tree, utcnow
 from kb.models.changes import Change
+from kb.search import search_log
 from kb.search.backend import (
     BackendFactory,
     SearchBackend,
@@ -264,7 +265,7 @@ def check(kb: Any, session: Session, repair: bool = True, timeout: float = 30.0)
 class SearchOutcome:
     query: ParsedQuery
     results: SearchResults
-    log_id: int | None = None
+    log_ref: str | None = None  # names the search's log row in its result links
 
 
 def search(
@@ -279,7 +280,8 @@ def search(
     source: str = "web",
     record: bool = True,
 ) -> SearchOutcome:
-    """Search what ``user`` may see; log the query (committed here) for content-gap reports."""
+    """Search what ``user`` may see; log the query (kb.search.search_log) for content-gap
+    reports."""
     parsed = parse(text)
     for name, value in (filters or {}).items():
         target = {"tag": "tags"}.get(name, name)
@@ -299,23 +301,21 @@ def search(
         results.hits = [replace(hit, score=None) for hit in results.hits]
     outcome = SearchOutcome(parsed, results)
     if record and kb.config["SEARCH_LOG"]:
-        # One INSERT, not a unit of work: this runs on every search, and nothing else in the
-        # request holds the row.
-        outcome.log_id = session.scalar(
-            insert(SearchLog)
-            .values(
-                at=utcnow(),
-                query=" ".join(text.split())[:500],
-                normalized=parsed.normalized()[:500],
-                user_id=getattr(user, "id", None)
+        outcome.log_ref = search_log.new_ref()
+        search_log.log_search(
+            session,
+            {
+                "ref": outcome.log_ref,
+                "query": " ".join(text.split())[:500],
+                "normalized": parsed.normalized()[:500],
+                "user_id": getattr(user, "id", None)
                 if getattr(user, "is_authenticated", False)
                 else None,
-                audience=STAFF if STAFF in visibilities else PUBLIC,
-                results=results.total,
-                page=page,
-                source=source,
-            )
-            .returning(SearchLog.id)
+                "audience": STAFF if STAFF in visibilities else PUBLIC,
+                "results": results.total,
+                "page": page,
+                "source": source,
+            },
         )
         session.commit()
     return outcome
@@ -328,16 +328,20 @@ def suggest(kb: Any, user: Any, text: str, limit: int = 8) -> list[TitleSuggesti
     return backend(kb).suggest_titles(text, visibilities_for(user), limit)
 
 
-def record_click(session: Session, log_id: int, kind: str, key: str, rank: int | None) -> bool:
-    """Note the first result opened from a logged search; later clicks keep the first."""
-    entry = session.get(SearchLog, log_id)
-    if entry is None or entry.clicked_key is not None:
-        return False
-    entry.clicked_kind, entry.clicked_key = kind, key[:120]
-    entry.clicked_rank = rank
-    entry.clicked_at = utcnow()
+def record_click(
+    session: Session, kind: str, key: str, rank: int | None, *, ref: str = "", log_id: int = 0
+) -> None:
+    """Note the first result opened from a logged search (named by ``ref``, or by ``log_id``
+    in links made before searches were logged in batches); later clicks keep the first."""
+    if ref:
+        search_log.log_click(session, ref, kind, key, rank)
+    else:
+        entry = session.get(SearchLog, log_id)
+        if entry is not None and entry.clicked_key is None:
+            entry.clicked_kind, entry.clicked_key = kind, key[:120]
+            entry.clicked_rank = rank
+            entry.clicked_at = utcnow()
     session.commit()
-    return True
 
 
 def display_labels(session: Session) -> dict[str, str]:

@@ -55,15 +55,15 @@ def target_url(kind: str, slug: str) -> str:
     return url_for("articles.show", slug=slug)
 
 
-def click_urls(log_id: int | None, hits: list[Hit], first: int) -> list[str]:
+def click_urls(log_ref: str | None, hits: list[Hit], first: int) -> list[str]:
     """The result links: through /search/go when the search was logged, so the click is too.
 
-    One signature per results page, over the log entry: it proves the click belongs to a search
-    kb logged for someone. Which result was opened is the link's plain part; someone editing it
-    can only misreport a click on a search they ran themselves."""
-    if log_id is None:
+    One signature per results page, over the log row's reference: it proves the click belongs
+    to a search kb logged. Which result was opened is the link's plain part; someone editing
+    it can only misreport a click on a search they ran themselves."""
+    if log_ref is None:
         return [target_url(hit.kind, hit.slug) for hit in hits]
-    token = _serializer().dumps(log_id)
+    token = _serializer().dumps(log_ref)
     base = url_for("search.go")
     return [
         f"{base}?{urlencode({'t': token, 'k': hit.kind, 's': hit.slug, 'r': rank})}"
@@ -92,7 +92,7 @@ def search_page():
     outcome, text, filters = _run("web")
     results = outcome.results
     first = (results.page - 1) * results.per_page
-    links = click_urls(outcome.log_id, results.hits, first)
+    links = click_urls(outcome.log_ref, results.hits, first)
     outages = {o.service.lower(): o for o in open_outages(get_db())}
     return render_template(
         "search/results.html",
@@ -114,15 +114,17 @@ def go():
         signed = _serializer().loads(request.args.get("t", ""))
         if isinstance(signed, list):  # links made before one signature per page: all signed
             log_id, kind, slug, rank = signed
+            ref = ""
         else:
-            log_id, kind, slug = signed, request.args["k"], request.args["s"]
-            rank = request.args.get("r", "")
-        log_id, rank = int(log_id), int(rank) if str(rank).isdigit() else None
+            ref, kind, slug = str(signed), request.args["k"], request.args["s"]
+            log_id, rank = 0, request.args.get("r", "")
+        rank = int(rank) if str(rank).isdigit() else None
+        log_id = int(log_id)
     except (BadSignature, ValueError, TypeError, KeyError):
         raise Invalid("This search link is damaged; search again.") from None
     if kind not in KINDS or not SLUG.fullmatch(str(slug)):
         abort(404)
-    service.record_click(get_db(), log_id, kind, str(slug), rank)
+    service.record_click(get_db(), kind, str(slug), rank, ref=ref, log_id=log_id)
     return redirect(target_url(kind, str(slug)))
 
 
@@ -177,7 +179,7 @@ def api_search():
             "results": [
                 hit_json(hit, link)
                 for hit, link in zip(
-                    results.hits, click_urls(outcome.log_id, results.hits, first), strict=True
+                    results.hits, click_urls(outcome.log_ref, results.hits, first), strict=True
                 )
             ],
             "total": results.total,
