@@ -84,13 +84,15 @@ def _flush_if_alive(counts: weakref.ref[ViewCounts]) -> None:
         alive.flush_on_exit()
 
 
-def count_view(session: Session, article_id: int) -> None:
+def count_view(session: Session, article_id: int) -> bool:
     """Count one view; when a flush is due, write every pending count in ``session``'s
-    transaction (the caller commits)."""
+    transaction and say so (the caller then commits)."""
     counts: Any = current_app.extensions.get(_EXTENSION)
     if counts is None:  # an app built without init_app (a bare test app): write at once
         ViewCounts(0).write(session, Counter({article_id: 1}))
-        return
+        return True
     counts.add(article_id)
     if counts.due():
         counts.write(session, counts.take())
+        return True
+    return False

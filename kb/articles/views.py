@@ -73,8 +73,8 @@ def browse():
 def show(slug: str):
     kept = pagecache.fetch()
     if kept is not None:
-        view_counts.count_view(get_db(), kept.extra["article_id"])
-        get_db().commit()
+        if view_counts.count_view(get_db(), kept.extra["article_id"]):
+            get_db().commit()
         return conditional_page(kept.page)
     session = get_db()
     article = reading.article_for(session, slug, current_user, with_revisions=True)

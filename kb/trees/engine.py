@@ -139,9 +139,7 @@ def start_session(
     )
     session.add(ds)
     _arrive(graph, ds, start, now)
-    session.flush()
     _answer_known(session, graph, ds, user, now)
-    session.flush()
     return ds
 
 
@@ -159,6 +157,8 @@ def _require_active(ds: TreeSession) -> None:
 
 def _record(session: Session, ds: TreeSession, step: SessionStep) -> None:
     """Add a step row without loading the session's earlier ones."""
+    if ds.id is None:  # a session started in this transaction: written once it has steps
+        session.flush()
     ds.step_count = (ds.step_count or 0) + 1
     step.seq = ds.step_count
     step.session_id = ds.id
@@ -380,7 +380,6 @@ def _finish(
             at=now,
         ),
     )
-    session.flush()
     if status == SessionStatus.RESOLVED:
         _schedule_followup(session, ds, graph, now)
     if status == SessionStatus.ESCALATED:

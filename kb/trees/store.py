@@ -9,7 +9,7 @@ from typing import Any
 
 import networkx as nx
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from kb.changes import record_change
 from kb.config import Defaults
@@ -27,7 +27,8 @@ _graphs: OrderedDict[str, nx.DiGraph] = OrderedDict()
 
 
 def get_tree(session: Session, tree_id: str) -> Tree | None:
-    return session.get(Tree, tree_id)
+    """The tree with its published revision, in one query (starting a session needs both)."""
+    return session.get(Tree, tree_id, options=[joinedload(Tree.published_revision)])
 
 
 def revision_graph(revision: TreeRevision) -> nx.DiGraph:
