@@ -113,7 +113,8 @@ class Defaults:
     # per page, how long a save waits for another writer's index lock before leaving the update
     # to the next sync, how long a search waits for another process that is writing the index
     # (changes made on another node, being applied) before answering from the index as it is,
-    # and whether queries are logged (content-gap report).
+    # whether queries are logged (content-gap report), and how many answers the Whoosh index keeps
+    # per generation for questions asked again (0: none kept).
     SEARCH_BACKEND = "whoosh"
     SEARCH_INDEX_DIR = "index"
     SEARCH_SYNONYMS_FILE = "synonyms.txt"
@@ -121,6 +122,7 @@ class Defaults:
     SEARCH_WRITE_TIMEOUT = 5.0
     SEARCH_CATCH_UP_TIMEOUT = 2.0
     SEARCH_LOG = True
+    SEARCH_ANSWERS_KEPT = 512
 
     # Escalation: priority = matrix[impact][urgency]; SLA targets per priority in minutes
     # (calendar time). A ticket is "at risk" once less than this fraction of its time is left.
@@ -332,6 +334,7 @@ def configuration_problems(config: Mapping[str, Any]) -> list[str]:
         *log_format_problems(config.get("LOG_FORMAT")),
         *ca_bundle_problems(config.get("CA_BUNDLE") or None),
         *seconds_problems(config),
+        *count_problems(config),
     ]
 
 
@@ -354,6 +357,22 @@ def seconds_problems(config: Mapping[str, Any]) -> list[str]:
             ok = False
         if not ok:
             problems.append(f"{name}: {value!r} is not a number of seconds (0 or more)")
+    return problems
+
+
+COUNT_SETTINGS = ("SEARCH_ANSWERS_KEPT",)
+
+
+def count_problems(config: Mapping[str, Any]) -> list[str]:
+    """Sizes are whole numbers, zero or more."""
+    problems = []
+    for name in COUNT_SETTINGS:
+        value = config.get(name, 0)
+        ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+        if isinstance(value, str):
+            ok = value.strip().isascii() and value.strip().isdigit()
+        if not ok:
+            problems.append(f"{name}: {value!r} is not a whole number (0 or more)")
     return problems
 
 

@@ -50,8 +50,8 @@ META_KEY = "_meta"
 # format is started again and filled from the database.
 FORMAT = 3
 # Answers kept per index generation (each a page of hits with snippets, a few kB); a write to
-# the index opens a new generation, which starts with none.
-RESULTS_KEPT = 512
+# the index opens a new generation, which starts with none. SEARCH_ANSWERS_KEPT overrides it.
+ANSWERS_KEPT = 512
 
 
 def make_schema() -> fields.Schema:
@@ -111,10 +111,17 @@ class WhooshBackend:
 
     name = "whoosh"
 
-    def __init__(self, path: Path, synonyms: Synonyms | None = None, procs: int = 1) -> None:
+    def __init__(
+        self,
+        path: Path,
+        synonyms: Synonyms | None = None,
+        procs: int = 1,
+        answers_kept: int = ANSWERS_KEPT,
+    ) -> None:
         self.path = Path(path)
         self.synonyms = synonyms or Synonyms()
         self.procs = procs
+        self.answers_kept = max(0, answers_kept)
         self._write_lock = threading.Lock()
         self._gen_lock = threading.Lock()
         self._segments = SegmentCache()
@@ -291,9 +298,10 @@ class WhooshBackend:
             results = gen.results.get(key)
             if results is None:
                 results = self._search(gen, request)
-                gen.results[key] = results
-                if len(gen.results) > RESULTS_KEPT:
-                    gen.results.popitem(last=False)
+                if self.answers_kept:
+                    gen.results[key] = results
+                    if len(gen.results) > self.answers_kept:
+                        gen.results.popitem(last=False)
             else:
                 gen.results.move_to_end(key)
         return replace(results, hits=list(results.hits), facets=dict(results.facets))

@@ -79,3 +79,23 @@ def test_kb_init_and_serve_print_one_line_and_exit_2(tmp_path, command):
     assert lines[0].startswith("kb: SEARCH_BACKEND is 'elastic'")
     assert "known: 'whoosh'" in lines[0]
     assert "Serving" not in result.stdout
+
+
+def test_kept_answers_are_a_setting_that_can_be_turned_off(make_app) -> None:
+    from kb.errors import ConfigError
+    from kb.extensions import kb_state
+    from kb.search import service
+
+    for bad in (-1, "many", 2.5, True):
+        with pytest.raises(ConfigError, match="SEARCH_ANSWERS_KEPT"):
+            make_app(SEARCH_ANSWERS_KEPT=bad)
+    for kept, expected in ((0, 0), (3, 1)):
+        app = make_app(SEARCH_ANSWERS_KEPT=kept)
+        client = app.test_client()
+        for _ in range(2):
+            assert client.get("/api/v1/search", query_string={"q": "vpn"}).status_code == 200
+        with app.app_context():
+            engine = service.backend(kb_state(app))
+            assert engine.answers_kept == kept
+            assert len(engine._generation().results) == expected
+        kb_state(app).engine.dispose()
