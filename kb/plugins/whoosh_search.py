@@ -17,7 +17,8 @@ from kb.search.whoosh_backend import WhooshBackend
 def _whoosh(kb: Any) -> WhooshBackend:
     path = kb.instance_path / kb.config["SEARCH_INDEX_DIR"]
     synonyms = Synonyms.load(kb.instance_path / kb.config["SEARCH_SYNONYMS_FILE"])
-    return WhooshBackend(path, synonyms, answers_kept=int(kb.config.get("SEARCH_ANSWERS_KEPT", 512)))
+    kept = int(kb.config.get("SEARCH_ANSWERS_KEPT", 512))
+    return WhooshBackend(path, synonyms, answers_kept=kept)
 
 
 @hookimpl(trylast=True)
