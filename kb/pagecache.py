@@ -18,6 +18,7 @@ A kept page is thrown away when it may be stale:
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import threading
 import time
@@ -65,6 +66,13 @@ class Kept:
     stamp: tuple
     born: float
     extra: dict[str, Any] = field(default_factory=dict)
+    template_digest: str = ""  # template_digest() of the page as kept (its marker in place)
+
+
+def template_digest(template: str) -> str:
+    """A page's digest with the marker where its CSRF token goes: the part of its ETag every
+    visitor shares (kb.articles.views.page_etag adds the visitor's token)."""
+    return hashlib.sha256(template.encode()).hexdigest()
 
 
 def local_generation() -> int:
@@ -166,7 +174,7 @@ def fetch(params: tuple[str, ...] = ()) -> Kept | None:
     if kept is None:
         return None
     page = kept.page.replace(MARKER, generate_csrf()) if MARKER in kept.page else kept.page
-    return Kept(page, kept.stamp, kept.born, kept.extra)
+    return Kept(page, kept.stamp, kept.born, kept.extra, kept.template_digest)
 
 
 def keep(page: str, **extra: Any) -> None:
@@ -178,7 +186,8 @@ def keep(page: str, **extra: Any) -> None:
     token = g.get(field_name)
     if token:
         page = page.replace(token, MARKER)
-    cache.put(request.full_path, Kept(page, g.kb_page_stamp, time.monotonic(), extra))
+    kept = Kept(page, g.kb_page_stamp, time.monotonic(), extra, template_digest(page))
+    cache.put(request.full_path, kept)
 
 
 # Columns that cache what is derived from the rest (a revision's rendered HTML): writing them

@@ -128,14 +128,7 @@ def init_throttling(app: Flask) -> Limiter:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     limiter = Limiter(key_func=client_address, app=app)
     if not (app.config.get("RATELIMIT_DEFAULT") or app.config.get("RATELIMIT_APPLICATION")):
-        limited = {endpoint for rule in RULES for endpoint in rule.endpoints}
-
-        @limiter.request_filter
-        def _not_limited() -> bool:
-            # With no site-wide limit, most requests reach no limited endpoint: say so before
-            # the limiter resolves limits for them.
-            return request.endpoint not in limited
-
+        _skip_checks_before_every_request(app, limiter)
     for rule in RULES:
         shared = limiter.shared_limit(
             lambda setting=rule.setting: current_app.config[setting],
@@ -164,6 +157,22 @@ def init_throttling(app: Flask) -> Limiter:
         return response
 
     return limiter
+
+
+def _skip_checks_before_every_request(app: Flask, limiter: Limiter) -> None:
+    """Flask-Limiter checks every request before its view for site-wide limits; kb's limits
+    sit on their views (RULES), which check them when called. Without a site-wide limit the
+    hook only costs time (a tenth of a kept article page's), so it goes. Should a later
+    Flask-Limiter register it differently, nothing is removed and the limits still hold."""
+    hooks = app.before_request_funcs.get(None, [])
+    app.before_request_funcs[None] = [
+        hook
+        for hook in hooks
+        if not (
+            getattr(hook, "__self__", None) is limiter
+            and getattr(hook, "__func__", None) is Limiter._check_request_limit
+        )
+    ]
 
 
 def _duration(seconds: int) -> str:

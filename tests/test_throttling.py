@@ -168,3 +168,24 @@ def test_the_suite_fixture_switches_throttling_off(app) -> None:
     for _ in range(30):
         _sign_in(client, "author@example.org", "nope")
     assert _sign_in(client, "author@example.org", PASSWORD).status_code == 302
+
+
+def test_limits_sit_on_their_views_unless_a_site_wide_limit_needs_every_request(
+    throttled,
+) -> None:
+    """Without RATELIMIT_DEFAULT the limiter's check before every request is gone (the limited
+    views check themselves: the tests above); with one, it stays and holds everywhere."""
+    from flask_limiter import Limiter
+
+    def limiter_hooks(app) -> list:
+        return [
+            hook
+            for hook in app.before_request_funcs.get(None, [])
+            if getattr(hook, "__func__", None) is Limiter._check_request_limit
+        ]
+
+    assert limiter_hooks(throttled()) == []
+    site_wide = throttled(RATELIMIT_DEFAULT="2 per minute")
+    assert len(limiter_hooks(site_wide)) == 1
+    client = _client(site_wide)
+    assert [client.get("/api/v1/me").status_code for _ in range(3)][-1] == 429

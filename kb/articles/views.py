@@ -75,7 +75,7 @@ def show(slug: str):
     if kept is not None:
         if view_counts.count_view(get_db(), kept.extra["article_id"]):
             get_db().commit()
-        return conditional_page(kept.page)
+        return conditional_page(kept.page, kept.template_digest)
     session = get_db()
     article = reading.article_for(session, slug, current_user, with_revisions=True)
     revision = reading.reading_revision(article, current_user, bool(request.args.get("draft")))
@@ -99,27 +99,31 @@ def show(slug: str):
     return conditional_page(page)
 
 
-def conditional_page(page: str) -> Response:
+def conditional_page(page: str, digest: str = "") -> Response:
     """A page as this person sees it, with an ETag of exactly that: their browser keeps it
     (``private``: it carries their CSRF token and what their role shows, so no shared cache may
     store it), asks again each time (``no-cache``) and gets a 304 while it is unchanged. Who may
     read it was decided before: someone who may not see the article gets its 404, never a
-    304."""
+    304. ``digest``: the page's template digest when it is already known (a kept page)."""
     response = make_response(page)
     response.headers["Cache-Control"] = "private, no-cache"
     response.vary.add("Cookie")
-    response.set_etag(page_etag(page))
+    response.set_etag(page_etag(page, digest))
     return response.make_conditional(request)
 
 
-def page_etag(page: str) -> str:
-    """The page's digest, with the signed CSRF token (re-signed, so different, every second)
-    counted as the session's token it stands for."""
+def page_etag(page: str, digest: str = "") -> str:
+    """The page's digest with its signed CSRF token (re-signed, so different, every second)
+    counted as the session's token it stands for: the template's digest (the token replaced
+    by pagecache's marker, as kept pages store it) joined with the session token's."""
     field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
     signed, raw = g.get(field), cookie_session.get(field)
-    if signed and raw:
-        page = page.replace(signed, hashlib.sha256(str(raw).encode()).hexdigest())
-    return hashlib.sha256(page.encode()).hexdigest()[:32]
+    if not digest:
+        digest = pagecache.template_digest(
+            page.replace(signed, pagecache.MARKER) if signed else page
+        )
+    token = hashlib.sha256(str(raw).encode()).hexdigest() if raw else ""
+    return hashlib.sha256(f"{digest}:{token}".encode()).hexdigest()[:32]
 
 
 def resolution_log_for(session, article) -> list[dict]:
