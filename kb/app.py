@@ -11,7 +11,7 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter
 from werkzeug.security import safe_join
 
-from kb import db, pagecache
+from kb import csrf_tokens, db, pagecache
 from kb.api.views import bp as api_bp
 from kb.articles import view_counts
 from kb.articles.api import bp as articles_api_bp
@@ -139,6 +139,7 @@ def configure_search(state: KbState) -> None:
 
 def configure_extensions(app: Flask) -> None:
     csrf.init_app(app)
+    csrf_tokens.init_app(app)
     login_manager.init_app(app)
     init_login(app)
     pagecache.init_app(app)
