@@ -15,6 +15,7 @@ from kb.api.docs import INTEGER, NULLABLE_STRING, STRING, api_doc, array, obj, o
 from kb.db import get_db
 from kb.errors import Invalid
 from kb.extensions import kb_state
+from kb.limits import whole_number
 from kb.outages.service import open_outages
 from kb.schemas import from_query
 from kb.search import service
@@ -24,6 +25,7 @@ from kb.search.schemas import SearchQuery, SuggestQuery
 bp = Blueprint("search", __name__)
 
 KINDS = {"article", "tree"}
+MAX_RANK = 100_000  # 1,000 pages of 100: the deepest a search pages
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # article slugs and tree ids alike
 _HIT = obj(
     {
@@ -118,7 +120,8 @@ def go():
         else:
             ref, kind, slug = str(signed), request.args["k"], request.args["s"]
             log_id, rank = 0, request.args.get("r", "")
-        rank = int(rank) if str(rank).isdigit() else None
+        rank = whole_number(str(rank))  # a rank past any results page is not one
+        rank = rank if rank is not None and rank <= MAX_RANK else None
         log_id = int(log_id)
     except (BadSignature, ValueError, TypeError, KeyError):
         raise Invalid("This search link is damaged; search again.") from None

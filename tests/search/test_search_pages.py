@@ -205,6 +205,9 @@ def test_a_result_link_edited_to_another_target_is_refused_or_stays_inside_kb(cl
         assert client.get(edited).status_code == 404
     no_target = re.sub(r"&s=[^&]+", "", link)
     assert client.get(no_target).status_code == 422
+    for rank in ("9" * 30, "²", "-1"):  # not a rank: the click counts without one
+        opened = client.get(re.sub(r"r=[^&]+", f"r={rank}", link))
+        assert opened.status_code == 302
 
 
 def test_result_links_signed_whole_before_this_release_still_open(client, app, db) -> None:
