@@ -50,7 +50,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("policy", ("kb.auth.policy", "kb.auth.users", "kb.throttle", "kb.templating")),
     (
         "request toolkit",
-        ("kb.api", "kb.api.docs", "kb.api.openapi", "kb.schemas", "kb.pagecache"),
+        ("kb.api", "kb.api.docs", "kb.api.openapi", "kb.schemas", "kb.pagecache", "kb.csrf_tokens"),
     ),
     ("documents", ("kb.documents", "kb.documents.*")),
     (
