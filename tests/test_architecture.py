@@ -45,6 +45,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "kb.changes",
             "kb.outbox",
             "kb.logs",
+            "kb.batched",
         ),
     ),
     ("policy", ("kb.auth.policy", "kb.auth.users", "kb.throttle", "kb.templating")),

@@ -16,19 +16,17 @@ is lost, which reports of weeks do not notice; reports write this process's rows
 
 from __future__ import annotations
 
-import atexit
 import secrets
-import threading
 import time
-import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from kb.batched import BatchedWrites, flush_at_exit
 from kb.models import SearchLog, utcnow
 
 _EXTENSION = "kb_search_log"
@@ -49,58 +47,48 @@ class Click:
     first_tried: float
 
 
-class SearchLogBuffer:
+@dataclass
+class Pending:
+    """Rows of searches and clicks on them, not written yet."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    clicks: list[Click] = field(default_factory=list)
+
+
+class SearchLogBuffer(BatchedWrites[Pending]):
     """Rows and clicks not written yet; thread-safe."""
 
-    def __init__(self, flush_seconds: float, sessions: Callable[[], Session] | None = None):
-        self.flush_seconds = flush_seconds
-        self._sessions = sessions
-        self._rows: list[dict[str, Any]] = []
-        self._clicks: list[Click] = []
-        self._lock = threading.Lock()
-        self._flushed_at = time.monotonic()
+    def _empty(self) -> Pending:
+        return Pending()
+
+    def _is_empty(self, batch: Pending) -> bool:
+        return not (batch.rows or batch.clicks)
 
     def add(self, row: dict[str, Any]) -> None:
         with self._lock:
-            self._rows.append(row)
+            self._pending.rows.append(row)
 
     def add_click(self, click: Click) -> None:
         with self._lock:
-            self._clicks.append(click)
+            self._pending.clicks.append(click)
 
-    def due(self) -> bool:
-        return time.monotonic() - self._flushed_at >= self.flush_seconds and bool(
-            self._rows or self._clicks
-        )
-
-    def take(self) -> tuple[list[dict[str, Any]], list[Click]]:
-        with self._lock:
-            rows, self._rows = self._rows, []
-            clicks, self._clicks = self._clicks, []
-            self._flushed_at = time.monotonic()
-        return rows, clicks
-
-    def write(self, session: Session, rows: list[dict[str, Any]], clicks: list[Click]) -> None:
+    def write_batch(self, session: Session, batch: Pending) -> None:
         """The rows in one INSERT, then the clicks, in the caller's transaction. A click whose
         row is not in the database yet goes back to wait for a later batch."""
-        if rows:
-            session.execute(insert(SearchLog), rows)
-        for click in clicks:
+        if batch.rows:
+            session.execute(insert(SearchLog), batch.rows)
+        for click in batch.clicks:
             patient = time.monotonic() - click.first_tried < CLICK_PATIENCE
             if not _mark_click(session, click) and patient and _unwritten(session, click):
                 self.add_click(click)
 
-    def flush_on_exit(self) -> None:
-        """Best effort when the process ends: a fresh session, its own commit."""
-        rows, clicks = self.take()
-        if not (rows or clicks) or self._sessions is None:
-            return
-        try:
-            with self._sessions() as session:
-                self.write(session, rows, clicks)
-                session.commit()
-        except Exception:  # the database may already be gone at exit: a few searches lost
-            pass
+    def write_all(self, session: Session) -> bool:
+        """Write everything held now, due or not; whether there was anything."""
+        batch = self.take()
+        if self._is_empty(batch):
+            return False
+        self.write_batch(session, batch)
+        return True
 
 
 def _mark_click(session: Session, click: Click) -> bool:
@@ -126,14 +114,7 @@ def _unwritten(session: Session, click: Click) -> bool:
 def init_app(app: Flask, sessions: Callable[[], Session] | None = None) -> None:
     buffer = SearchLogBuffer(float(app.config.get("SEARCH_LOG_FLUSH_SECONDS", 5)), sessions)
     app.extensions[_EXTENSION] = buffer
-    # A weak reference: an app that is gone (tests build hundreds) keeps no engine alive.
-    atexit.register(_flush_if_alive, weakref.ref(buffer))
-
-
-def _flush_if_alive(buffer: weakref.ref[SearchLogBuffer]) -> None:
-    alive = buffer()
-    if alive is not None:
-        alive.flush_on_exit()
+    flush_at_exit(buffer)
 
 
 def _buffer() -> SearchLogBuffer | None:
@@ -146,11 +127,10 @@ def log_search(session: Session, row: dict[str, Any]) -> None:
     row.setdefault("at", utcnow())
     buffer = _buffer()
     if buffer is None:  # an app built without init_app (a bare test app): write at once
-        SearchLogBuffer(0).write(session, [row], [])
+        SearchLogBuffer(0).write_batch(session, Pending(rows=[row]))
         return
     buffer.add(row)
-    if buffer.due():
-        buffer.write(session, *buffer.take())
+    buffer.write_due(session)
 
 
 def log_click(session: Session, ref: str, kind: str, key: str, rank: int | None) -> None:
@@ -159,17 +139,14 @@ def log_click(session: Session, ref: str, kind: str, key: str, rank: int | None)
     click = Click(ref, kind, key, rank, utcnow(), time.monotonic())
     buffer = _buffer()
     if buffer is None:
-        SearchLogBuffer(0).write(session, [], [click])
+        SearchLogBuffer(0).write_batch(session, Pending(clicks=[click]))
         return
     buffer.add_click(click)
-    buffer.write(session, *buffer.take())
+    buffer.write_all(session)
 
 
 def write_pending(session: Session) -> None:
     """Write and commit what this process holds now (reports call it before reading)."""
     buffer = _buffer()
-    if buffer is not None:
-        rows, clicks = buffer.take()
-        if rows or clicks:
-            buffer.write(session, rows, clicks)
-            session.commit()
+    if buffer is not None and buffer.write_all(session):
+        session.commit()

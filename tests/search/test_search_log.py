@@ -12,7 +12,7 @@ from sqlalchemy import select
 from kb.extensions import kb_state
 from kb.models import SearchLog
 from kb.search import search_log
-from kb.search.search_log import Click, SearchLogBuffer, new_ref
+from kb.search.search_log import Click, Pending, SearchLogBuffer, new_ref
 from tests.conftest import AuthActions
 
 
@@ -75,13 +75,14 @@ def test_a_click_waits_for_a_row_another_process_still_holds(app) -> None:
     ref = new_ref()
     with app.app_context(), kb_state(app).session() as session:
         b = SearchLogBuffer(3600)
-        b.write(session, [], [Click(ref, "article", "vpn-error-codes", 2, None, time.monotonic())])
+        click = Click(ref, "article", "vpn-error-codes", 2, None, time.monotonic())
+        b.write_batch(session, Pending(clicks=[click]))
         session.commit()
         assert session.scalar(select(SearchLog).where(SearchLog.ref == ref)) is None
         a = SearchLogBuffer(3600)
         a.add({"ref": ref, "query": "vpn", "normalized": "vpn", "results": 4})
-        a.write(session, *a.take())
-        b.write(session, *b.take())  # B's next batch
+        a.write_all(session)
+        b.write_all(session)  # B's next batch
         session.commit()
         row = session.scalar(select(SearchLog).where(SearchLog.ref == ref))
         assert (row.clicked_key, row.clicked_rank) == ("vpn-error-codes", 2)
@@ -91,8 +92,9 @@ def test_a_click_for_a_search_that_never_comes_gives_up(app, monkeypatch) -> Non
     monkeypatch.setattr(search_log, "CLICK_PATIENCE", 0.0)
     with app.app_context(), kb_state(app).session() as session:
         buffer = SearchLogBuffer(3600)
-        buffer.write(session, [], [Click(new_ref(), "article", "x", 1, None, 0.0)])
-        assert buffer.take() == ([], [])
+        gone = Click(new_ref(), "article", "x", 1, None, 0.0)
+        buffer.write_batch(session, Pending(clicks=[gone]))
+        assert buffer.take() == Pending()
 
 
 def test_what_a_process_holds_is_written_when_it_ends(app) -> None:
