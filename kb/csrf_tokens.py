@@ -11,36 +11,12 @@ new signature; with a time limit set nothing is reused.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-
 from flask import Flask, Response, current_app, g, request, session
+
+from kb.lru import LRU
 
 _EXTENSION = "kb_csrf_tokens"
 KEPT = 20_000  # visitors whose signed token a process keeps (about 2 MB)
-
-
-class SignedTokens:
-    """raw token -> signed token, bounded, thread-safe."""
-
-    def __init__(self, size: int = KEPT) -> None:
-        self.size = size
-        self._tokens: OrderedDict[str, str] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, raw: str) -> str | None:
-        with self._lock:
-            signed = self._tokens.get(raw)
-            if signed is not None:
-                self._tokens.move_to_end(raw)
-            return signed
-
-    def put(self, raw: str, signed: str) -> None:
-        with self._lock:
-            self._tokens[raw] = signed
-            self._tokens.move_to_end(raw)
-            while len(self._tokens) > self.size:
-                self._tokens.popitem(last=False)
 
 
 def _field() -> str:
@@ -52,7 +28,7 @@ def _reusable() -> bool:
 
 
 def init_app(app: Flask) -> None:
-    tokens = SignedTokens()
+    tokens: LRU[str, str] = LRU(KEPT)  # raw token -> the signed token
     app.extensions[_EXTENSION] = tokens
 
     @app.before_request
@@ -64,11 +40,12 @@ def init_app(app: Flask) -> None:
             signed = tokens.get(raw)
             if signed is not None:
                 setattr(g, _field(), signed)
+                g.kb_csrf_reused = True
 
     @app.after_request
     def _keep_signed_token(response: Response) -> Response:
         field = _field()
         signed, raw = g.get(field), session.get(field)
-        if signed and isinstance(raw, str) and _reusable():
+        if signed and isinstance(raw, str) and not g.get("kb_csrf_reused") and _reusable():
             tokens.put(raw, signed)
         return response

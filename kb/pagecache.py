@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from kb.changes import last_seq
 from kb.db import get_db
+from kb.lru import LRU
 from kb.models.outages import Outage, OutageUpdate
 
 # What pages shown to anonymous readers are made of; a commit touching one of these in this
@@ -88,8 +87,7 @@ class PageCache:
         self.seconds = seconds
         self.check_seconds = check_seconds
         self.max_pages = max_pages
-        self._pages: OrderedDict[str, Kept] = OrderedDict()
-        self._lock = threading.Lock()
+        self._pages: LRU[str, Kept] = LRU(max_pages)
         self._database_stamp: tuple = ()
         self._checked_at = float("-inf")
         self.hits = 0
@@ -105,28 +103,21 @@ class PageCache:
         return (_generation, *self._database_stamp)
 
     def get(self, key: str, stamp: tuple) -> Kept | None:
-        with self._lock:
-            kept = self._pages.get(key)
-            if kept is None or kept.stamp != stamp or time.monotonic() - kept.born > self.seconds:
-                self.misses += 1
-                return None
-            self._pages.move_to_end(key)
-            self.hits += 1
-            return kept
+        kept = self._pages.get(key)
+        if kept is None or kept.stamp != stamp or time.monotonic() - kept.born > self.seconds:
+            self.misses += 1
+            return None
+        self.hits += 1
+        return kept
 
     def put(self, key: str, kept: Kept) -> None:
-        with self._lock:
-            self._pages[key] = kept
-            self._pages.move_to_end(key)
-            while len(self._pages) > self.max_pages:
-                self._pages.popitem(last=False)
+        self._pages.put(key, kept)
 
     def __len__(self) -> int:
         return len(self._pages)
 
     def clear(self) -> None:
-        with self._lock:
-            self._pages.clear()
+        self._pages.clear()
 
 
 def database_stamp(session: Session) -> tuple:

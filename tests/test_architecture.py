@@ -46,6 +46,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "kb.outbox",
             "kb.logs",
             "kb.batched",
+            "kb.lru",
         ),
     ),
     ("policy", ("kb.auth.policy", "kb.auth.users", "kb.throttle", "kb.templating")),

@@ -287,23 +287,18 @@ class WhooshBackend:
             if current is None or current.generation != self._ix.latest_generation():
                 # A fresh reader, never searcher.refresh(): Whoosh's reader reuse keeps a
                 # segment's old deletion list, so deleted or replaced documents would come back.
-                current = Generation(self._ix, self._segments, WEIGHTING)
+                current = Generation(self._ix, self._segments, WEIGHTING, self.answers_kept)
                 self._gen = current
             return current
 
     def search(self, request: SearchRequest) -> SearchResults:
         gen = self._generation()
         key = _request_key(request)
-        with gen.lock:
-            results = gen.results.get(key)
-            if results is None:
+        results = gen.results.get(key)
+        if results is None:
+            with gen.lock:
                 results = self._search(gen, request)
-                if self.answers_kept:
-                    gen.results[key] = results
-                    if len(gen.results) > self.answers_kept:
-                        gen.results.popitem(last=False)
-            else:
-                gen.results.move_to_end(key)
+            gen.results.put(key, results)
         return replace(results, hits=list(results.hits), facets=dict(results.facets))
 
     def _search(self, gen: Generation, request: SearchRequest) -> SearchResults:

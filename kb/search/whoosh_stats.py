@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections import OrderedDict
 from collections.abc import Hashable, Iterable
 from typing import Any, NamedTuple
 
@@ -21,6 +20,7 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 
+from kb.lru import LRU
 from kb.search.analysis import index_terms
 from kb.search.backend import FACET_FIELDS, MAX_FACET_VALUES
 
@@ -193,7 +193,7 @@ class Generation:
     Document numbers are global (segment offset + local number), as Whoosh numbers them. All
     reading goes through ``lock``: Whoosh's file objects are not safe across threads."""
 
-    def __init__(self, ix: Any, cache: SegmentCache, weighting: Any) -> None:
+    def __init__(self, ix: Any, cache: SegmentCache, weighting: Any, answers_kept: int = 0) -> None:
         self.reader = ix.reader()
         self.searcher = Searcher(self.reader, weighting=weighting, fromindex=ix)
         self.generation = self.reader.generation()
@@ -221,7 +221,7 @@ class Generation:
         self._ranks: dict[str, np.ndarray] = {}
         # Whole answers, by request: the same question on the same generation has the same
         # answer, and a help desk's questions repeat (everyone searches "vpn" during an outage).
-        self.results: OrderedDict[Hashable, Any] = OrderedDict()
+        self.results: LRU[Hashable, Any] = LRU(answers_kept)
         cache.keep_only(stats.segment_id for stats, _, _ in self.leaves)
 
     def applied_seq(self) -> int:

@@ -4,7 +4,6 @@ content hash (revisions never change), so a session step does not re-read the JS
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from typing import Any
 
 import networkx as nx
@@ -16,6 +15,7 @@ from kb.config import Defaults
 from kb.db import queue_event
 from kb.documents import revisions
 from kb.errors import Invalid
+from kb.lru import LRU
 from kb.models import Article, Tree, TreeRevision, TreeStatus, User, utcnow
 from kb.trees.checks import check_specs
 from kb.trees.graph import content_hash, graph_from_data, graph_to_data, searchable_text
@@ -23,7 +23,7 @@ from kb.trees.snapshot import TreeSnapshot
 from kb.trees.validate import Context, Report, validate_tree
 
 _CACHE_SIZE = 256
-_graphs: OrderedDict[str, nx.DiGraph] = OrderedDict()
+_graphs: LRU[str, nx.DiGraph] = LRU(_CACHE_SIZE)
 
 
 def get_tree(session: Session, tree_id: str) -> Tree | None:
@@ -34,13 +34,9 @@ def get_tree(session: Session, tree_id: str) -> Tree | None:
 def revision_graph(revision: TreeRevision) -> nx.DiGraph:
     """The revision's graph, parsed once per content hash. Callers must not modify it."""
     graph = _graphs.get(revision.content_hash)
-    if graph is not None:
-        _graphs.move_to_end(revision.content_hash)
-        return graph
-    graph = graph_from_data(revision.data)
-    _graphs[revision.content_hash] = graph
-    if len(_graphs) > _CACHE_SIZE:
-        _graphs.popitem(last=False)
+    if graph is None:
+        graph = graph_from_data(revision.data)
+        _graphs.put(revision.content_hash, graph)
     return graph
 
 
