@@ -1,4 +1,5 @@
-"""The open-outage notice a diagnostic step carries, kept per process for up to a second.
+"""The open-outage notice a diagnostic shows (its page and its JSON), kept per process for up
+to a second.
 
 Every step of every diagnostic says whether its service is down; reading the outages table for
 that on each step was a tenth of a step's cost. The notices are read again when this process
@@ -12,6 +13,7 @@ import threading
 import time
 import weakref
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -24,19 +26,40 @@ NOTICE_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
+class OutageNotice:
+    """What a diagnostic says of its service's open outage."""
+
+    id: int
+    title: str
+    user_message: str
+    latest_update: str | None  # the newest update's text
+    latest_update_at: datetime | None
+    expected_restoration_at: datetime | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "user_message": self.user_message,
+            "latest_update": self.latest_update,
+            "url": f"/outages/{self.id}",
+        }
+
+
+@dataclass(frozen=True)
 class _Read:
     generation: int
     at: float
-    by_service: dict[str, dict[str, Any]]
+    by_service: dict[str, OutageNotice]
 
 
 _reads: weakref.WeakKeyDictionary[Engine, _Read] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 
 
-def notice_for_service(session: Session, service: str) -> dict[str, Any] | None:
-    """The open outage of ``service`` as a step shows it (id, title, message, latest update,
-    address), or None. Names match exactly, as outages and trees store them."""
+def notice_for_service(session: Session, service: str) -> OutageNotice | None:
+    """The open outage of ``service`` as a diagnostic shows it, or None. Names match exactly,
+    as outages and trees store them."""
     if not service:
         return None
     engine = session.get_bind()
@@ -50,7 +73,7 @@ def notice_for_service(session: Session, service: str) -> dict[str, Any] | None:
     return read.by_service.get(service)
 
 
-def _open_notices(session: Session) -> dict[str, dict[str, Any]]:
+def _open_notices(session: Session) -> dict[str, OutageNotice]:
     outages = session.scalars(
         select(Outage)
         .options(selectinload(Outage.updates))
@@ -60,11 +83,12 @@ def _open_notices(session: Session) -> dict[str, dict[str, Any]]:
     notices = {}
     for outage in outages:  # the newest of a service's open outages wins, as a lookup would
         latest = outage.latest_update
-        notices[outage.service] = {
-            "id": outage.id,
-            "title": outage.title,
-            "user_message": outage.user_message,
-            "latest_update": latest.text if latest else None,
-            "url": f"/outages/{outage.id}",
-        }
+        notices[outage.service] = OutageNotice(
+            id=outage.id,
+            title=outage.title,
+            user_message=outage.user_message,
+            latest_update=latest.text if latest else None,
+            latest_update_at=latest.at if latest else None,
+            expected_restoration_at=outage.expected_restoration_at,
+        )
     return notices

@@ -88,7 +88,7 @@ def session_body(ds: TreeSession, full: bool = False) -> dict[str, Any]:
             body["escalation_url"] = f"/escalations/new?session={ds.token}"
     outage = notice_for_service(get_db(), str(graph.graph.get("service", "")))
     if outage is not None:
-        body["outage"] = outage
+        body["outage"] = outage.as_json()
     check = last_check(ds, graph)
     if check is not None:
         body["last_check"] = check

@@ -16,7 +16,7 @@ from kb.db import get_db
 from kb.errors import Invalid, NotFound
 from kb.extensions import kb_state
 from kb.models import SessionMode, Tree, TreeSession
-from kb.outages.service import open_for_service
+from kb.outages.notices import notice_for_service
 from kb.schemas import from_form
 from kb.trees import catalog, engine
 from kb.trees.article_parts import section, without_tree_prompts
@@ -99,7 +99,7 @@ def landing(tree_id: str):
         nodes=graph.number_of_nodes(),
         technician=can(current_user, "tree.run_technician"),
         actions=allowed_actions(current_user, tree) if can(current_user, "tree.edit") else [],
-        outage=open_for_service(get_db(), str(graph.graph.get("service", ""))),
+        outage=notice_for_service(get_db(), str(graph.graph.get("service", ""))),
     )
     if tree.is_live:
         pagecache.keep(page)
@@ -132,7 +132,7 @@ def _step_context(ds: TreeSession, error: str | None = None) -> dict[str, Any]:
         "error": error,
         "can_escalate": has_endpoint("escalation.new_escalation"),
         "last_check": last_check(ds, graph) if ds.mode == SessionMode.TECHNICIAN else None,
-        "outage": open_for_service(get_db(), str(graph.graph.get("service", ""))),
+        "outage": notice_for_service(get_db(), str(graph.graph.get("service", ""))),
     }
 
 

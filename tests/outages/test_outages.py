@@ -275,3 +275,16 @@ def test_a_step_shows_an_outage_closed_elsewhere_within_a_second(app, client, au
     assert step_outage() is not None, "read again although nothing here changed"
     monkeypatch.setattr(notices, "NOTICE_SECONDS", 0.0)
     assert step_outage() is None
+
+
+def test_a_diagnostic_page_shows_the_outages_latest_update(app, client, auth):
+    auth.login("technician")
+    declare(client)
+    with app.app_context(), kb_state(app).session() as session:
+        outage_id = session.scalar(select(Outage.id))
+    token = csrf_token(client, f"/outages/{outage_id}")
+    client.post(f"/outages/{outage_id}/updates", data={"csrf_token": token, "text": "Half up."})
+    auth.logout()
+    landing = client.get("/trees/email-not-working").get_data(as_text=True)
+    assert "Latest update (" in landing and "Half up." in landing
+    assert f'href="/outages/{outage_id}"' in landing
