@@ -85,6 +85,18 @@ def validate_request(request: EscalationRequest, config: dict[str, Any]) -> None
         raise Invalid("Some details are missing or wrong.", fields=fields)
 
 
+def requester_columns(who: Any) -> dict[str, Any]:
+    """An escalation's requester columns from a form's or request's fields, as every kind of
+    escalation stores them (trimmed; the e-mail address in lower case)."""
+    return {
+        "requester_name": who.requester_name.strip(),
+        "requester_email": who.requester_email.strip().lower(),
+        "requester_phone": who.requester_phone.strip(),
+        "requester_location": who.requester_location.strip(),
+        "requester_id": who.requester_id,
+    }
+
+
 def create_escalation(
     session: Session, kb: Any, request: EscalationRequest, now: datetime | None = None
 ) -> Escalation:
@@ -116,11 +128,7 @@ def create_escalation(
         priority=priority,
         response_due=due.response,
         resolve_due=due.resolution,
-        requester_name=request.requester_name.strip(),
-        requester_email=request.requester_email.strip().lower(),
-        requester_phone=request.requester_phone.strip(),
-        requester_location=request.requester_location.strip(),
-        requester_id=request.requester_id,
+        **requester_columns(request),
         session_token=request.session_token,
         tree_id=request.tree_id,
         tree_revision_id=request.tree_revision_id,

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from kb.errors import Invalid
-from kb.escalation.intake import EMAIL
+from kb.escalation.intake import EMAIL, requester_columns
 from kb.escalation.priority import due_times
 from kb.models import Escalation, utcnow
 from kb.requests import approvals
@@ -134,11 +134,7 @@ def submit(
         priority=kind.priority,
         response_due=due.response,
         resolve_due=due.resolution,
-        requester_name=given.requester_name.strip(),
-        requester_email=given.requester_email.strip().lower(),
-        requester_phone=given.requester_phone.strip(),
-        requester_location=given.requester_location.strip(),
-        requester_id=given.requester_id,
+        **requester_columns(given),
     )
     session.add(escalation)
     session.flush()
