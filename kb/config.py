@@ -113,14 +113,17 @@ class Defaults:
     # per page, how long a save waits for another writer's index lock before leaving the update
     # to the next sync, how long a search waits for another process that is writing the index
     # (changes made on another node, being applied) before answering from the index as it is,
-    # whether queries are logged (content-gap report), and how many answers the Whoosh index keeps
-    # per generation for questions asked again (0: none kept).
+    # how often a search re-reads the database's change sequence to apply changes made on another
+    # node (seconds; this process's own changes count at once), whether queries are logged
+    # (content-gap report), and how many answers the Whoosh index keeps per generation for
+    # questions asked again (0: none kept).
     SEARCH_BACKEND = "whoosh"
     SEARCH_INDEX_DIR = "index"
     SEARCH_SYNONYMS_FILE = "synonyms.txt"
     SEARCH_PER_PAGE = 10
     SEARCH_WRITE_TIMEOUT = 5.0
     SEARCH_CATCH_UP_TIMEOUT = 2.0
+    SEARCH_CHANGES_CHECK_SECONDS = 0.5
     SEARCH_LOG = True
     SEARCH_ANSWERS_KEPT = 512
 
@@ -343,6 +346,7 @@ SECONDS_SETTINGS = (
     "PAGE_CACHE_CHECK_SECONDS",
     "VIEW_COUNT_FLUSH_SECONDS",
     "SEARCH_LOG_FLUSH_SECONDS",
+    "SEARCH_CHANGES_CHECK_SECONDS",
 )
 
 

@@ -7,6 +7,7 @@ CLI, the views and the tests call the same functions.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -15,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kb import pagecache
 from kb.auth.policy import has_role
 from kb.changes import changes_since, last_seq
 from kb.errors import PluginError, Unavailable
@@ -42,6 +44,7 @@ GAP_WAIT_SECONDS = 60.0
 
 BACKEND_KEY = "search.backend"
 FACTORIES_KEY = "search.backends"
+CHECKED_KEY = "search.changes_checked"
 
 
 # --- the engine -------------------------------------------------------------------------------
@@ -188,14 +191,34 @@ def applied_mark(applied: int, changes: list[Change], now: datetime) -> int:
     return changes[-1].seq
 
 
+@dataclass(frozen=True)
+class _Checked:
+    """When this process last read the change sequence, and its local generation then."""
+
+    at: float
+    generation: int
+
+
 def catch_up(kb: Any, session: Session) -> None:
     """Cheap check before a search: if another node or a crash left changes unapplied, apply
     them now. A busy writer is waited for up to ``SEARCH_CATCH_UP_TIMEOUT`` seconds: it is
     usually another process on this node applying the same changes (its worker, or a request
     that came a moment earlier), and once it commits there is nothing left to do; a search that
-    did not wait would answer from the index as it was before the change."""
+    did not wait would answer from the index as it was before the change.
+
+    The sequence is read at most once per ``SEARCH_CHANGES_CHECK_SECONDS`` in each process
+    (reading it was most of a repeated search's cost on PostgreSQL), and at once after this
+    process committed a change to content (kb.pagecache's local generation): so this process
+    finds its own writes at once, and writes made on another node within that interval."""
+    now = time.monotonic()
+    generation = pagecache.local_generation()
+    interval = float(kb.config.get("SEARCH_CHANGES_CHECK_SECONDS", 0.0))
+    checked = kb.services.get(CHECKED_KEY)
+    if checked is not None and checked.generation == generation and now - checked.at < interval:
+        return
     engine = backend(kb)
     latest, applied = last_seq(session), engine.applied_seq()
+    kb.services[CHECKED_KEY] = _Checked(now, generation)
     if applied == 0 and latest > 0 and not engine.versions():
         # a new or restarted index (first start, or an index format kb no longer reads)
         log.warning("search index is empty: building it from the database")

@@ -237,22 +237,27 @@ def found(client: httpx.Client, node: Node, word: str) -> list[str]:
     return [hit["slug"] for hit in answer.json()["results"]]
 
 
-def test_article_published_on_one_node_is_found_by_the_next_search_on_the_other(cluster):
-    """Each search first applies what the change sequence holds beyond its index, so the very
-    first search on B after A acknowledged the publish finds the article (no polling)."""
+def test_article_published_on_one_node_is_found_by_search_on_the_other_within_a_second(cluster):
+    """A search reads the change sequence at most every SEARCH_CHANGES_CHECK_SECONDS (0.5 s)
+    and applies what it holds beyond its index, so B finds what A acknowledged within a second:
+    the test searches B until it does, and fails if that takes longer."""
     client = cluster.client()
     lags = []
     for round_ in range(6):
         writer, reader = (cluster.a, cluster.b) if round_ % 2 == 0 else (cluster.b, cluster.a)
         word = nonsense_word()
         slug = f"gateway-{word}"
+        found(client, reader, "printer")  # the reader has just read the sequence: worst case
         publish_article(client, writer, slug, word)
         acknowledged = time.perf_counter()
         hits = found(client, reader, word)
+        while hits != [slug] and time.perf_counter() - acknowledged < 1.0:
+            time.sleep(0.02)
+            hits = found(client, reader, word)
         lags.append(time.perf_counter() - acknowledged)
         assert hits == [slug], (
             f"node {reader.name} did not find {slug!r}, published on node {writer.name}, "
-            f"in its first search: {hits}"
+            f"within a second: {hits}"
         )
     print(f"cross-node search lag (publish acknowledged -> found): {[round(s, 3) for s in lags]}")
 

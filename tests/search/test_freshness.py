@@ -6,6 +6,8 @@ from __future__ import annotations
 import multiprocessing
 from pathlib import Path
 
+from sqlalchemy import insert
+
 from kb.cli import cli
 from kb.extensions import kb_state
 from kb.models import Change
@@ -68,6 +70,33 @@ def test_a_change_the_index_missed_is_caught_up_before_the_next_search(app, clie
         batch.delete("article:vpn-error-codes")
     assert "article:vpn-error-codes" not in engine.versions()
     db.add(Change(kind="article", key="vpn-error-codes"))
+    db.commit()
+    assert slugs(search(client, "vpn error 809"))[0] == "article:vpn-error-codes"
+
+
+def test_another_nodes_changes_are_read_once_per_interval_and_this_processs_at_once(
+    app, client, db
+) -> None:
+    """The change sequence is read at most every SEARCH_CHANGES_CHECK_SECONDS; a commit made
+    by this process is searched at once, one made elsewhere (written here past kb's sessions,
+    as another node's would be) once the interval has passed."""
+    kb = kb_state(app)
+    engine = service.backend(kb)
+    app.config["SEARCH_CHANGES_CHECK_SECONDS"] = 3600
+    assert slugs(search(client, "vpn error 809"))[0] == "article:vpn-error-codes"  # read now
+    with engine.batch(5) as batch:  # the index loses a document it should have
+        batch.delete("article:vpn-error-codes")
+    with kb.engine.begin() as connection:  # another node's commit: nothing in this process saw it
+        connection.execute(insert(Change).values(kind="article", key="vpn-error-codes"))
+    assert "article:vpn-error-codes" not in slugs(search(client, "vpn error 809"))
+
+    app.config["SEARCH_CHANGES_CHECK_SECONDS"] = 0  # the interval has passed
+    assert slugs(search(client, "vpn error 809"))[0] == "article:vpn-error-codes"
+
+    app.config["SEARCH_CHANGES_CHECK_SECONDS"] = 3600
+    with engine.batch(5) as batch:
+        batch.delete("article:vpn-error-codes")
+    db.add(Change(kind="article", key="vpn-error-codes"))  # this process's own commit
     db.commit()
     assert slugs(search(client, "vpn error 809"))[0] == "article:vpn-error-codes"
 
