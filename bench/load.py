@@ -13,6 +13,10 @@ warm-up) or ``--max-requests`` requests, whichever comes first. It prints progre
 runs, then a table: requests per second, p50/p95/p99 in milliseconds, errors, and throughput
 as a fraction of the reference's at the same client count, with the targets checked.
 
+With the diagnostic scenario it also measures the bare step (BARE_STEP_APP): the step's
+database statements alone in a minimal Flask app, on the same database and gunicorn, which
+bounds what any Flask and SQLAlchemy app can reach for that work here.
+
 ``--postgres`` runs kb a second time on a PostgreSQL 15 cluster started for the run (as
 tests/integration/test_postgres.py does); without /usr/lib/postgresql/15/bin it says so.
 ``--workers``/``--threads`` override the gunicorn defaults of `kb serve` (for both apps), which
@@ -71,6 +75,96 @@ PAGE = "<!doctype html><title>reference</title><h1>Hello</h1>" + "<p>text</p>" *
 @app.get("/")
 def index():
     return PAGE
+"""
+BARE_STEP_APP = """
+\"\"\"A diagnostic step's database work and nothing else: the bound for kb's diagnostic.
+
+Start writes one row; an answer reads the row by its token, updates it and inserts two step
+rows (kb's answer that ends a walk does the same four statements), through the SQLAlchemy ORM,
+in one transaction, on the same database as kb. No CSRF, cookie, sign-in, tree or rendering.
+\"\"\"
+import os
+import secrets
+from datetime import datetime, timezone
+
+from flask import Flask, jsonify, request
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, create_engine, event, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+engine = create_engine(os.environ["BARE_DATABASE_URL"], pool_pre_ping=True)
+if engine.dialect.name == "sqlite":
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(connection, _record):
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")
+        connection.execute("PRAGMA busy_timeout=10000")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Walk(Base):
+    __tablename__ = "bare_walks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    current_node: Mapped[str] = mapped_column(String(120))
+    path: Mapped[list] = mapped_column(JSON)
+    step_count: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Step(Base):
+    __tablename__ = "bare_steps"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    walk_id: Mapped[int] = mapped_column(ForeignKey("bare_walks.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(20))
+    node_id: Mapped[str] = mapped_column(String(120))
+    answer: Mapped[str] = mapped_column(String(200), default="")
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+app = Flask(__name__)
+NODE = {"id": "start", "kind": "action", "answers": [{"label": "It worked"}]}
+
+
+@app.get("/")
+def index():
+    return "ok"
+
+
+@app.post("/api/v1/sessions")
+def start():
+    request.get_json()
+    with Session(engine, expire_on_commit=False) as session:
+        now = datetime.now(timezone.utc)
+        walk = Walk(token=secrets.token_urlsafe(24), current_node="start", path=["start"],
+                    updated_at=now)
+        session.add(walk)
+        session.commit()
+        return jsonify(id=walk.token, status=walk.status, node=NODE), 201
+
+
+@app.post("/api/v1/sessions/<token>/answer")
+def answer(token):
+    given = request.get_json()
+    with Session(engine, expire_on_commit=False) as session:
+        walk = session.scalar(select(Walk).where(Walk.token == token))
+        if walk is None:
+            return jsonify(error="not found"), 404
+        now = datetime.now(timezone.utc)
+        session.add(Step(walk_id=walk.id, seq=walk.step_count + 1, action="answer",
+                         node_id=walk.current_node, answer=str(given.get("answer")), at=now))
+        session.add(Step(walk_id=walk.id, seq=walk.step_count + 2, action="end", node_id="end",
+                         at=now))
+        walk.step_count += 2
+        walk.current_node, walk.path, walk.status = "end", [*walk.path, "end"], "resolved"
+        walk.updated_at = now
+        session.commit()
+        return jsonify(id=token, status=walk.status, node={"id": "end", "answers": []})
 """
 # Targets at 50 clients (the issue): throughput as a fraction of the reference's.
 # "search-fresh" is the search with no answers kept (every answer computed), held to the same.
@@ -299,6 +393,13 @@ class Diagnostic(Visitor):
                 answer.failure(f"answer: HTTP {answer.status_code} {answer.text[:80]}")
 
 
+class BareStep(Diagnostic):
+    """The same two requests against the bare-step app (no page, no CSRF token)."""
+
+    def set_up(self) -> None:
+        self.token = ""
+
+
 def first_answer(node: dict) -> dict:
     answers = node.get("answers") or []
     if answers:
@@ -390,6 +491,18 @@ def run_kb(label: str, folder: Path, database_url: str | None, args) -> list[Res
     return results
 
 
+def run_bare_step(label: str, folder: Path, database_url: str, args) -> list[Result]:
+    """The diagnostic step's database work alone (BARE_STEP_APP), on kb's kind of database."""
+    print(f"{label}: the diagnostic step's database work alone ...", flush=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "bare_step_app.py").write_text(BARE_STEP_APP)
+    env = dict(os.environ, PYTHONPATH=str(folder), BARE_DATABASE_URL=database_url)
+    create = "import bare_step_app as a; a.Base.metadata.create_all(a.engine)"
+    subprocess.run([sys.executable, "-c", create], env=env, cwd=folder, check=True)
+    with Server("bare_step_app:app", env, folder, args.workers, args.threads) as server:
+        return measure(label, server.url, [("step", BareStep)], args)
+
+
 def report(results: list[Result]) -> None:
     reference = {r.clients: r.rps for r in results if r.target == "reference"}
     print()
@@ -412,6 +525,14 @@ def report(results: list[Result]) -> None:
             f"{r.target:<12}{r.scenario:<12}{r.clients:>8}{r.rps:>9.1f}{r.p50:>7.0f}{r.p95:>7.0f}"
             f"{r.p99:>7.0f}{r.errors:>8}{ratio:>8.0%}  {verdict}"
         )
+    bare = {(r.target.split("-", 1)[1], r.clients): r.rps for r in results if r.scenario == "step"}
+    for r in results:
+        base = bare.get((r.target.split("-", 1)[-1], r.clients))
+        if r.scenario == "diagnostic" and base:
+            print(
+                f"{r.target} diagnostic at {r.clients} clients: {r.rps / base:.0%} of the bare "
+                "step's throughput (the same database work with nothing else)"
+            )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -445,9 +566,15 @@ def main(argv: list[str] | None = None) -> int:
             page = scenario("page", "/")
             results += measure("reference", server.url, [("page", page)], args)
         results += run_kb("kb-sqlite", folder / "sqlite", None, args)
+        if "diagnostic" in args.scenarios:
+            bare = folder / "bare-sqlite"
+            results += run_bare_step("bare-sqlite", bare, f"sqlite:///{bare / 'bare.db'}", args)
         if args.postgres:
             with Postgres() as database_url:
                 results += run_kb("kb-postgres", folder / "postgres", database_url, args)
+                if "diagnostic" in args.scenarios:
+                    bare = folder / "bare-postgres"
+                    results += run_bare_step("bare-postgres", bare, database_url, args)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     report(results)
