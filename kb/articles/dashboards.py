@@ -122,32 +122,40 @@ def _has_open_flag(kind: _Kind):
     return exists().where(getattr(kind.flag, kind.fk) == kind.model.id, kind.flag_open.is_(None))
 
 
-def _open_flags(session: Session, kind: _Kind, document: Any) -> int:
+def _open_flag_count(kind: _Kind):
+    """A column: how many open flags the row's document has (read with the rows, not per row)."""
     return (
-        session.scalar(
-            select(func.count(kind.flag.id)).where(
-                getattr(kind.flag, kind.fk) == document.id, kind.flag_open.is_(None)
-            )
-        )
-        or 0
+        select(func.count(kind.flag.id))
+        .where(getattr(kind.flag, kind.fk) == kind.model.id, kind.flag_open.is_(None))
+        .scalar_subquery()
     )
 
 
-def _open_review_notes(session: Session, kind: _Kind, document: Any) -> list[ReviewNote]:
-    """Change requests and comments since the document was last submitted, created or
-    published (as kb.documents.workflow.open_review_comments), oldest first."""
-    found: list[ReviewNote] = []
-    events = session.scalars(
-        select(kind.event)
-        .where(getattr(kind.event, kind.fk) == document.id)
-        .order_by(kind.event.at.desc(), kind.event.id.desc())
-    )
-    for event in events:
-        if event.action in _ROUND_STARTS:
-            break
-        if event.action in ("request_changes", "comment"):
-            found.append(ReviewNote(event.action, event.actor_name, event.comment, event.at))
-    return list(reversed(found))
+def _open_review_notes(
+    session: Session, kind: _Kind, documents: list[Any]
+) -> dict[int, list[ReviewNote]]:
+    """Each document's change requests and comments since it was last submitted, created or
+    published (as kb.documents.workflow.open_review_comments), oldest first; one query for
+    all of them."""
+    events_by_document: dict[int, list[Any]] = {document.id: [] for document in documents}
+    if events_by_document:
+        fk = getattr(kind.event, kind.fk)
+        for event in session.scalars(
+            select(kind.event)
+            .where(fk.in_(events_by_document))
+            .order_by(kind.event.at.desc(), kind.event.id.desc())
+        ):
+            events_by_document[getattr(event, kind.fk)].append(event)
+    found: dict[int, list[ReviewNote]] = {}
+    for document_id, events in events_by_document.items():
+        notes: list[ReviewNote] = []
+        for event in events:
+            if event.action in _ROUND_STARTS:
+                break
+            if event.action in ("request_changes", "comment"):
+                notes.append(ReviewNote(event.action, event.actor_name, event.comment, event.at))
+        found[document_id] = list(reversed(notes))
+    return found
 
 
 def _visible(user: User | None, documents: list[Any]) -> list[Any]:
@@ -180,8 +188,9 @@ def author_dashboard(session: Session, user: User, board: Dashboard | None = Non
                 )
             ),
         )
+        notes_by_draft = _open_review_notes(session, kind, drafts)
         for document in drafts:
-            notes = _open_review_notes(session, kind, document)
+            notes = notes_by_draft[document.id]
             if any(note.action == "request_changes" for note in notes):
                 board.changes_requested.append(kind.entry(document, notes=notes))
             else:
@@ -193,10 +202,11 @@ def author_dashboard(session: Session, user: User, board: Dashboard | None = Non
             kind.entry(d) for d in _visible(user, list(session.scalars(in_review)))
         ]
         owned = or_(Article.owner == user.email, mine) if kind is ARTICLES else mine
-        flagged = select(kind.model).where(owned, _has_open_flag(kind))
+        flagged = select(kind.model, _open_flag_count(kind)).where(owned, _has_open_flag(kind))
         board.my_flagged += [
-            kind.entry(d, open_flags=_open_flags(session, kind, d))
-            for d in _visible(user, list(session.scalars(flagged)))
+            kind.entry(document, open_flags=count)
+            for document, count in session.execute(flagged)
+            if can_read(user, document)
         ]
     board.changes_requested = _by_time(board.changes_requested)
     board.my_drafts = _by_time(board.my_drafts)
@@ -228,12 +238,11 @@ def reviewer_dashboard(
             .where(getattr(kind.flag, kind.fk) == kind.model.id, kind.flag_open.is_(None))
             .scalar_subquery()
         )
-        for document, since in session.execute(
-            select(kind.model, first_open).where(_has_open_flag(kind))
+        for document, since, count in session.execute(
+            select(kind.model, first_open, _open_flag_count(kind)).where(_has_open_flag(kind))
         ):
             if user is None or can_read(user, document):
-                entry = kind.entry(document, open_flags=_open_flags(session, kind, document))
-                flagged.append((since, entry))
+                flagged.append((since, kind.entry(document, open_flags=count)))
         published_at = (
             select(func.max(kind.event.at))
             .where(

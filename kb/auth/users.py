@@ -188,9 +188,19 @@ def create_token(session: Session, user: User, name: str) -> str:
 
 
 def tokens_of(session: Session, user: User) -> list[ApiToken]:
-    return list(
-        session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id))
-    )
+    return tokens_by_user(session, [user]).get(user.id, [])
+
+
+def tokens_by_user(session: Session, people: list[User]) -> dict[int, list[ApiToken]]:
+    """Each person's API tokens, oldest first, in one query for a whole list of people."""
+    found: dict[int, list[ApiToken]] = {person.id: [] for person in people}
+    ids = list(found)
+    for start in range(0, len(ids), 500):  # well under any database's limit on parameters
+        chunk = ids[start : start + 500]
+        query = select(ApiToken).where(ApiToken.user_id.in_(chunk)).order_by(ApiToken.id)
+        for token in session.scalars(query):
+            found[token.user_id].append(token)
+    return found
 
 
 def revoke_token(session: Session, token_id: int) -> ApiToken:

@@ -182,7 +182,7 @@ def users_page():
     require(current_user, "user.manage")
     session = get_db()
     people = users.list_users(session)
-    tokens = {person.id: users.tokens_of(session, person) for person in people}
+    tokens = users.tokens_by_user(session, people)
     return render_template("auth/users.html", people=people, tokens=tokens)
 
 

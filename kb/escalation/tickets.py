@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from kb.errors import Conflict, Invalid, NotFound
 from kb.escalation.priority import sla_state
@@ -109,7 +109,12 @@ def queue(
     now: datetime | None = None,
 ) -> list[QueueRow]:
     now = now or utcnow()
-    query = select(Ticket).join(Escalation, Ticket.escalation_id == Escalation.id)
+    query = (
+        select(Ticket)
+        .join(Escalation, Ticket.escalation_id == Escalation.id)
+        # the page shows each row's escalation and assignee: loaded with the rows, not per row
+        .options(contains_eager(Ticket.escalation), selectinload(Ticket.assignee))
+    )
     if not include_resolved:
         query = query.where(Ticket.status.in_(("open", "in_progress", "reopened")))
     if group:
