@@ -3,6 +3,7 @@ each page is counted with two rows of everything, then with six."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +19,8 @@ from kb.outbox import dispatch
 from tests.articles.test_workflow import ARTICLE, Api, as_
 from tests.conftest import csrf_token
 from tests.escalation.conftest import escalate
+
+REPO = Path(__file__).resolve().parent.parent
 
 PUBLISHED = """---
 title: Flagged article {n}
@@ -155,3 +158,42 @@ def test_the_authors_and_reviewers_dashboards(app, client, auth, api, tmp_path: 
     assert counts["author"][0] == counts["author"][1], counts
     board = client.get("/dashboard").get_data(as_text=True)  # the author's
     assert "Fix 5" in board and "Flagged article 5" in board
+
+
+def test_the_article_list_api(app, client, tmp_path: Path) -> None:
+    """Each article in the list shows its tags."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for n in range(6):
+        text = PUBLISHED.format(n=n).replace("audience:", f"tags: [printer, t{n}]\naudience:")
+        (folder / f"flagged-{n}.md").write_text(text)
+    with app.app_context(), kb_state(app).session() as session:
+        assert not import_content(session, [folder]).error_lines
+
+    two = statements_for(app, client, "/api/v1/articles?per_page=2")
+    six = statements_for(app, client, "/api/v1/articles?per_page=6")
+    assert six == two, f"{two} statements for two articles, {six} for six"
+    items = client.get("/api/v1/articles?per_page=6").get_json()["items"]
+    assert len(items) == 6 and all("printer" in item["tags"] for item in items)
+
+
+def test_the_diagnostics_list_api(app, client, tmp_path: Path) -> None:
+    """Each diagnostic in the list shows its published revision's number."""
+    bundled = json.loads((REPO / "kb" / "decision_trees" / "computer-slow.json").read_text())
+
+    def add(start: int, end: int) -> None:
+        folder = tmp_path / f"trees-{start}"
+        folder.mkdir()
+        for n in range(start, end):
+            tree = json.loads(json.dumps(bundled))
+            tree["graph"].update(id=f"slow-{n}", title=f"Slow computer {n}")
+            for node in tree["nodes"]:
+                node.pop("article", None)  # this app has none of the bundled articles
+            (folder / f"slow-{n}.json").write_text(json.dumps(tree))
+        with app.app_context(), kb_state(app).session() as session:
+            report = import_content(session, [folder])
+        assert not report.error_lines, report.error_lines
+
+    same_for_two_and_six(app, client, "/api/v1/trees", add)
+    listed = client.get("/api/v1/trees").get_json()["items"]
+    assert len(listed) == 6 and all(item["revision"] == 1 for item in listed)

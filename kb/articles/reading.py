@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from kb.articles.render import pipeline_key, render_markdown
 from kb.auth.policy import can, require, visible_audiences
@@ -86,7 +86,10 @@ def list_articles(
     if (page - 1) * per_page >= total:  # past the last page (maybe past any SQL integer)
         return Page([], total, page, per_page)
     items = session.scalars(
-        query.order_by(Article.title).limit(per_page).offset((page - 1) * per_page)
+        query.options(selectinload(Article.tags))  # every row shows its tags: one query for all
+        .order_by(Article.title)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
     ).all()
     return Page(list(items), total, page, per_page)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from kb.auth.policy import has_role
 from kb.models import Role, Tree, TreeStatus
@@ -25,8 +25,10 @@ def tree_snapshot(session: Session, tree_id: str) -> TreeSnapshot | None:
 
 def live_trees(session: Session, user: Any) -> list[Tree]:
     """Published, not archived trees this person may run, by title."""
-    query = select(Tree).where(
-        Tree.published_revision_id.is_not(None), Tree.status != TreeStatus.ARCHIVED.value
+    query = (
+        select(Tree)
+        .options(joinedload(Tree.published_revision))  # listings show its number
+        .where(Tree.published_revision_id.is_not(None), Tree.status != TreeStatus.ARCHIVED.value)
     )
     if not has_role(user, Role.TECHNICIAN):
         query = query.where(Tree.audience == "public")
