@@ -33,6 +33,7 @@ INDEX_STOP = frozenset(STOP_WORDS)
 # Words that carry no topic in a question someone types: they may score, but they never decide
 # whether a document is a match. Negations are here too: "printer not printing" and "can't
 # print" are about printing, and articles say "cannot", "won't", "fails" or nothing at all.
+# Typed without the apostrophe ("wont", "didnt") they are the same negations.
 FUNCTION_WORDS = _word_set(
     """
     a about above after again against all also am an and any anymore anyone anything are
@@ -49,6 +50,8 @@ FUNCTION_WORDS = _word_set(
     yourself yourselves anybody somebody nobody unable already always never sometimes
     morning afternoon evening tonight yesterday hi hello thanks thank help pls plz guys
     tbd may
+    wont didnt doesnt isnt arent wasnt werent havent hasnt hadnt couldnt wouldnt shouldnt
+    aint
     """
 )
 
