@@ -30,9 +30,8 @@ def _word_set(text: str) -> frozenset[str]:
 # Left out of the index: too common to tell documents apart (Whoosh's list, as before).
 INDEX_STOP = frozenset(STOP_WORDS)
 
-# Words that carry no topic in a question someone types: they may score, but they never decide
-# whether a document is a match. Negations are here too: "printer not printing" and "can't
-# print" are about printing, and articles say "cannot", "won't", "fails" or nothing at all.
+# Words that carry no topic in a question someone types: they score a little ("someone using
+# my account", "is teams down"), but they never decide whether a document is a match.
 FUNCTION_WORDS = _word_set(
     """
     a about above after again against all also am an and any anymore anyone anything are
@@ -49,6 +48,18 @@ FUNCTION_WORDS = _word_set(
     yourself yourselves anybody somebody nobody unable already always never sometimes
     morning afternoon evening tonight yesterday hi hello thanks thank help pls plz guys
     tbd may
+    wont didnt doesnt isnt arent wasnt werent havent hasnt hadnt couldnt wouldnt shouldnt
+    aint
+    """
+)
+
+# Negations neither decide nor score: "printer not printing" and "can't print" are about
+# printing, and articles say "cannot", "won't", "fails" or nothing at all. Typed without the
+# apostrophe ("wont", "didnt") they are the same negations; "won't" itself is "will", a stop word.
+NEGATIONS = _word_set(
+    """
+    no not nor never nothing nobody unable without cannot cant dont wont didnt doesnt
+    isnt arent wasnt werent havent hasnt hadnt couldnt wouldnt shouldnt aint
     """
 )
 
@@ -100,6 +111,11 @@ def index_terms(text: str) -> list[str]:
 
 def is_function_word(word: str) -> bool:
     return word in FUNCTION_WORDS or word in INDEX_STOP
+
+
+def never_scores(word: str) -> bool:
+    """Stop words (not in the index) and negations."""
+    return word in INDEX_STOP or word in NEGATIONS
 
 
 class _FastField:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from kb.search.analysis import WEAK_WORDS, index_terms, is_function_word
+from kb.search.analysis import WEAK_WORDS, index_terms, is_function_word, never_scores
 from kb.search.documents import codes_in
 from kb.search.query import ParsedQuery
 from kb.search.synonyms import Synonyms
@@ -20,6 +20,7 @@ CORRECTION_WEIGHT = 0.8
 
 MEANINGFUL = "meaningful"  # decides membership: a match needs most of these
 WEAK = "weak"  # scores, never decides ("working", "problem")
+FUNCTION = "function"  # scores a little, never decides, stands for no topic ("someone", "down")
 
 
 @dataclass(frozen=True)
@@ -58,9 +59,10 @@ class QueryPlan:
         return not self.concepts and not self.phrases
 
     def highlight_terms(self) -> tuple[str, ...]:
-        terms = {t for c in self.concepts for a in c.alternatives for t in a.terms}
+        topical = [c for c in self.concepts if c.role != FUNCTION]
+        terms = {t for c in topical for a in c.alternatives for t in a.terms}
         terms.update(t for phrase in self.phrases for t in phrase)
-        terms.update(a.code for c in self.concepts for a in c.alternatives if a.code)
+        terms.update(a.code for c in topical for a in c.alternatives if a.code)
         return tuple(sorted(terms))
 
     def suggestion(self, typed: list[str], spelled: Callable[[str, str], str]) -> str | None:
@@ -79,7 +81,9 @@ Nearby = Callable[[str], list[str]]  # index terms close to an unknown word, bes
 def plan(parsed: ParsedQuery, synonyms: Synonyms, known: Known, nearby: Nearby) -> QueryPlan:
     """Concepts from the free words (synonym phrases first), roles, spelling corrections for
     unknown words only, and the quoted phrases' words as concepts too (a phrase is required
-    while that still finds enough; its words always score)."""
+    while that still finds enough; its words always score). Function words score a little but
+    are never corrected, never highlighted and left out of the word order that proximity reads;
+    negations are left out altogether."""
     result = QueryPlan()
     typed = list(parsed.words)
     for phrase in parsed.phrases:
@@ -87,7 +91,7 @@ def plan(parsed: ParsedQuery, synonyms: Synonyms, known: Known, nearby: Nearby) 
     groups = synonyms.concepts(typed)
     for alternatives in groups:
         first = alternatives[0]
-        if len(first) == 1 and is_function_word(first[0]):
+        if len(first) == 1 and never_scores(first[0]):
             continue
         concept = Concept(role=_role(first))
         for position, member in enumerate(alternatives):
@@ -99,15 +103,21 @@ def plan(parsed: ParsedQuery, synonyms: Synonyms, known: Known, nearby: Nearby) 
             concept.alternatives.append(Alternative(terms, weight, code))
         if not concept.alternatives:
             continue
+        if concept.role == FUNCTION:
+            result.concepts.append(concept)
+            continue
         if len(first) == 1 and _may_correct(first[0]) and not known(first[0]):
             for fix in nearby(first[0])[:2]:  # index terms, nearest first
                 concept.alternatives.append(Alternative((fix,), CORRECTION_WEIGHT, corrected=True))
                 result.corrections.setdefault(first[0], fix)
         result.concepts.append(concept)
         result.order.extend(concept.alternatives[0].terms)
-    if result.concepts and not result.meaningful:
+    if all(concept.role == FUNCTION for concept in result.concepts):
+        result.concepts = []
+    elif not result.meaningful:
         for concept in result.concepts:  # only weak words: they are what was asked
-            concept.role = MEANINGFUL
+            if concept.role == WEAK:
+                concept.role = MEANINGFUL
     if not result.concepts:
         # nothing but function words ("help"): search for them rather than for nothing
         for word in typed:
@@ -131,6 +141,8 @@ def plan(parsed: ParsedQuery, synonyms: Synonyms, known: Known, nearby: Nearby) 
 def _role(member: tuple[str, ...]) -> str:
     if len(member) == 1 and member[0] in WEAK_WORDS:
         return WEAK
+    if len(member) == 1 and is_function_word(member[0]):
+        return FUNCTION
     return MEANINGFUL
 
 

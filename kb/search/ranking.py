@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from kb.search.planning import MEANINGFUL, Alternative, Concept, QueryPlan
+from kb.search.planning import FUNCTION, MEANINGFUL, WEAK, Alternative, Concept, QueryPlan
 from kb.search.whoosh_stats import Generation
 
 # BM25F: per-field weight and length normalisation, one saturation over the weighted sum.
@@ -32,6 +32,7 @@ K1 = 2.0
 MSM_RATIO = 0.5  # a match needs at least this share of the meaningful words...
 FILL = 20  # ...unless fewer documents than this have that many: then any one word will do
 WEAK_WEIGHT = 0.3  # "working", "problem": they say little about which document is meant
+FUNCTION_WEIGHT = 0.1  # "someone", "down", "how": less still, but a tie-breaker among matches
 COMMON_SHARE = 0.5  # a word in more of the visible documents than this never decides
 RERANK = 100  # how many of the best first-stage results the second stage looks at again
 TITLE_PAIR_BOOST = 0.5  # the query's adjacent words adjacent in the title
@@ -146,8 +147,10 @@ def rank(
             continue  # nothing anyone may see contains it: it cannot tell documents apart
         best, corrected = scored
         corrected_hits |= corrected
-        if concept.role != MEANINGFUL:
+        if concept.role == WEAK:
             best = best * WEAK_WEIGHT
+        elif concept.role == FUNCTION:
+            best = best * FUNCTION_WEIGHT
         score += best
         if concept.role == MEANINGFUL:
             hit = best > 0

@@ -59,3 +59,33 @@ def test_the_bundled_synonyms_file_loads() -> None:
     synonyms = Synonyms.load(None)
     assert ("password",) in synonyms.concepts(["pw"])[0]
     assert ("wireless",) in synonyms.concepts(["wifi"])[0]
+
+
+def _plan(text: str):
+    from kb.search.planning import plan
+
+    return plan(parse(text), Synonyms(), known=lambda word: True, nearby=lambda word: [])
+
+
+def test_function_words_score_a_little_and_negations_not_at_all() -> None:
+    from kb.search.planning import FUNCTION, MEANINGFUL, WEAK
+
+    query_plan = _plan("someone wont stop using my account")
+    roles = {c.alternatives[0].terms: c.role for c in query_plan.concepts}
+    assert roles == {
+        ("someon",): FUNCTION,
+        ("stop",): WEAK,
+        ("us",): FUNCTION,
+        ("my",): FUNCTION,
+        ("account",): MEANINGFUL,
+    }
+    assert query_plan.order == ["stop", "account"]  # proximity reads topical words only
+    assert query_plan.highlight_terms() == ("account", "stop")
+
+
+def test_a_query_of_function_words_only_still_searches_for_them() -> None:
+    from kb.search.planning import MEANINGFUL
+
+    query_plan = _plan("is it down")
+    assert [c.role for c in query_plan.concepts] == [MEANINGFUL]
+    assert query_plan.order == ["down"]
