@@ -3,6 +3,7 @@ article edit, an escalation, the outbox and a resolution written back, all over 
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import frontmatter
@@ -12,12 +13,13 @@ from sqlalchemy import select
 from kb import create_app
 from kb.articles.revisions import get_article
 from kb.cli import cli
-from kb.db import schema_is_current
+from kb.db import PING_AFTER_IDLE_SECONDS, schema_is_current
 from kb.escalation.writeback import resolution_log
 from kb.extensions import kb_state
 from kb.models import Escalation, OutboxMessage, Ticket
 from tests.conftest import AuthActions, csrf_token
 from tests.escalation.conftest import add_articles
+from tests.integration.conftest import create_database
 
 pytestmark = pytest.mark.integration
 
@@ -112,3 +114,35 @@ def test_kb_runs_on_postgresql(app, tmp_path):
         article = get_article(session, "printer-offline")
         assert article.reuse_count == 1
         assert resolution_log(session, article)[0]["ticket"] == (f"local:{ticket_id}")
+
+
+def test_connections_dropped_while_idle_are_replaced_before_use(
+    postgres_server, tmp_path, monkeypatch
+):
+    """A database restart while kb's pool sits idle (here: the server ends every connection
+    to kb's database) costs no request: a connection idle for longer than
+    PING_AFTER_IDLE_SECONDS is checked before use and replaced when it is dead."""
+    import psycopg
+
+    url = create_database(postgres_server, "kb_idle_connections")
+    monkeypatch.setenv("KB_DATABASE_URL", url)
+    application = create_app(
+        {"TESTING": True, "SECRET_KEY": "test"}, instance_path=tmp_path / "instance"
+    )
+    client = application.test_client()
+    try:
+        assert client.get("/api/v1/trees").status_code == 200  # the pool holds a connection
+        port = postgres_server.rsplit(":", 1)[1]
+        with psycopg.connect(
+            f"host=127.0.0.1 port={port} user=postgres dbname=postgres", autocommit=True
+        ) as admin:
+            ended = admin.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = 'kb_idle_connections'"
+            ).fetchone()
+        assert ended is not None and ended[0] >= 1
+        time.sleep(PING_AFTER_IDLE_SECONDS + 0.2)
+        answer = client.get("/api/v1/trees")
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+    finally:
+        kb_state(application).engine.dispose()
