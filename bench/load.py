@@ -506,7 +506,7 @@ def run_bare_step(label: str, folder: Path, database_url: str, args) -> list[Res
 def report(results: list[Result]) -> None:
     reference = {r.clients: r.rps for r in results if r.target == "reference"}
     print()
-    header = f"{'target':<12}{'scenario':<12}{'clients':>8}{'req/s':>9}{'p50':>7}{'p95':>7}"
+    header = f"{'target':<14}{'scenario':<12}{'clients':>8}{'req/s':>9}{'p50':>7}{'p95':>7}"
     print(header + f"{'p99':>7}{'errors':>8}{'of ref':>8}  target")
     for r in results:
         ratio = r.rps / reference[r.clients] if reference.get(r.clients) else 0.0
@@ -522,7 +522,7 @@ def report(results: list[Result]) -> None:
             goals.append("no errors " + ("ok" if r.errors == 0 else "MISS"))
             verdict = ", ".join(goals)
         print(
-            f"{r.target:<12}{r.scenario:<12}{r.clients:>8}{r.rps:>9.1f}{r.p50:>7.0f}{r.p95:>7.0f}"
+            f"{r.target:<14}{r.scenario:<12}{r.clients:>8}{r.rps:>9.1f}{r.p50:>7.0f}{r.p95:>7.0f}"
             f"{r.p99:>7.0f}{r.errors:>8}{ratio:>8.0%}  {verdict}"
         )
     bare = {(r.target.split("-", 1)[1], r.clients): r.rps for r in results if r.scenario == "step"}
