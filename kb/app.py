@@ -11,7 +11,7 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter
 from werkzeug.security import safe_join
 
-from kb import csrf_tokens, db, pagecache
+from kb import csrf_tokens, db, pagecache, session_cookies
 from kb.api.views import bp as api_bp
 from kb.articles import view_counts
 from kb.articles.api import bp as articles_api_bp
@@ -138,6 +138,7 @@ def configure_search(state: KbState) -> None:
 
 
 def configure_extensions(app: Flask) -> None:
+    session_cookies.init_app(app)
     csrf.init_app(app)
     csrf_tokens.init_app(app)
     login_manager.init_app(app)

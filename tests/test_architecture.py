@@ -52,7 +52,15 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("policy", ("kb.auth.policy", "kb.auth.users", "kb.throttle", "kb.templating")),
     (
         "request toolkit",
-        ("kb.api", "kb.api.docs", "kb.api.openapi", "kb.schemas", "kb.pagecache", "kb.csrf_tokens"),
+        (
+            "kb.api",
+            "kb.api.docs",
+            "kb.api.openapi",
+            "kb.schemas",
+            "kb.pagecache",
+            "kb.csrf_tokens",
+            "kb.session_cookies",
+        ),
     ),
     ("documents", ("kb.documents", "kb.documents.*")),
     (
