@@ -238,7 +238,7 @@ def found(client: httpx.Client, node: Node, word: str) -> list[str]:
 
 
 def test_article_published_on_one_node_is_found_by_search_on_the_other_within_a_second(cluster):
-    """A search reads the change sequence at most every SEARCH_CHANGES_CHECK_SECONDS (0.5 s)
+    """A search reads the change sequence at most every SEARCH_CHANGES_CHECK_SECONDS (0.25 s)
     and applies what it holds beyond its index, so B finds what A acknowledged within a second:
     the test searches B until it does, and fails if that takes longer."""
     client = cluster.client()
