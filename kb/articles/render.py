@@ -16,7 +16,7 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 from pygments.formatters import HtmlFormatter
 
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"  # 2: tables in a focusable region that scrolls sideways
 ARTICLE_LINK = re.compile(r"^(?:\./)?([a-z0-9]+(?:-[a-z0-9]+)*)\.md(#[\w-]*)?$")
 TREE_LINK = re.compile(r"^/trees/([a-z0-9]+(?:-[a-z0-9]+)*)/?$")
 # An article's own address written out (``/articles/<slug>``): a link to it all the same.
@@ -166,7 +166,7 @@ def render_markdown(
         output_format="html",
     )
     raw = md.convert(text)
-    found.html = sanitise(raw)
+    found.html = scrollable_tables(sanitise(raw))
     found.toc = _simplify_toc(getattr(md, "toc_tokens", []))
     found.article_links = _with_lines(text, found.article_links, lambda s: f"{s}.md")
     found.tree_links = _with_lines(text, found.tree_links, lambda s: f"/trees/{s}")
@@ -183,6 +183,19 @@ def sanitise(html: str) -> str:
         link_rel="noopener noreferrer",
         strip_comments=True,
     )
+
+
+_TABLE_START = re.compile(r"<table(?=[\s>])")
+TABLE_REGION = '<div class="table-scroll" role="region" tabindex="0" aria-label="Table">'
+
+
+def scrollable_tables(html: str) -> str:
+    """Each table in a region that scrolls sideways on a narrow screen instead of widening the
+    page, reachable with the keyboard like kb's own data tables. Runs on sanitised HTML: the
+    wrapper is kb's markup, never the author's."""
+    if "<table" not in html:
+        return html
+    return _TABLE_START.sub(TABLE_REGION + "<table", html).replace("</table>", "</table></div>")
 
 
 def _simplify_toc(tokens: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -86,3 +86,16 @@ def test_links_are_found_without_rendering_as_rendering_finds_them() -> None:
     articles, trees = links_in_markdown(bodies[-1])
     assert articles == [("reset-password", 1), ("other-article", 9)]
     assert trees == [("vpn-cannot-connect", 1)]
+
+
+def test_tables_sit_in_a_keyboard_reachable_region_that_scrolls_sideways() -> None:
+    """On a phone a wide table scrolls in its region instead of widening the page; the region
+    is focusable so keyboard users can scroll it, and an author cannot forge one."""
+    markdown = (
+        "| code | meaning |\n|---|---|\n| 809 | blocked |\n\n"
+        '<div class="table-scroll" tabindex="0" onclick="x()">forged</div>'
+    )
+    html = render_markdown(markdown).html
+    region = '<div class="table-scroll" role="region" tabindex="0" aria-label="Table"><table>'
+    assert html.count(region) == 1 and html.count("</table></div>") == 1
+    assert "onclick" not in html and html.count('tabindex="0"') == 1

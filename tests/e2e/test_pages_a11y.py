@@ -64,6 +64,8 @@ PAGES: tuple[Page, ...] = (
     Page("search-hits", "search.search_page", "/search?q=printer"),
     Page("search-no-hits", "search.search_page", "/search?q=zyxwvut+qqqq"),
     Page("article", "articles.show", f"/articles/{ARTICLE}"),
+    # tables, long error codes and URLs: they scroll in their region, never widen the page
+    Page("article-tables", "articles.show", "/articles/vpn-error-codes"),
     Page("browse", "articles.browse", "/articles"),
     Page("trees", "trees.catalogue", "/trees"),
     Page("tree-landing", "trees.landing", f"/trees/{TREE}"),
