@@ -6,8 +6,9 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -25,6 +26,18 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The largest integer a database column holds (SQLite and PostgreSQL BIGINT): a bigger id or
 # number cannot name anything, and sending it to the driver is an OverflowError.
 MAX_INTEGER = 2**63 - 1
+
+
+# Values in one ``IN (...)`` list: well under any database's limit on bound parameters.
+IN_LIST_LIMIT = 500
+Item = TypeVar("Item")
+
+
+def in_batches(values: Sequence[Item]) -> Iterator[Sequence[Item]]:
+    """``values`` in slices small enough for one ``IN (...)`` each (a list page, a bulk
+    import: one query per 500 rows, not one per row and not one too large to send)."""
+    for start in range(0, len(values), IN_LIST_LIMIT):
+        yield values[start : start + IN_LIST_LIMIT]
 
 
 def storable_int(value: int) -> bool:

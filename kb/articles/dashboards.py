@@ -14,6 +14,7 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from kb.auth.policy import can_read
+from kb.db import in_batches
 from kb.models import (
     Article,
     ArticleEvent,
@@ -138,11 +139,11 @@ def _open_review_notes(
     published (as kb.documents.workflow.open_review_comments), oldest first; one query for
     all of them."""
     events_by_document: dict[int, list[Any]] = {document.id: [] for document in documents}
-    if events_by_document:
-        fk = getattr(kind.event, kind.fk)
+    fk = getattr(kind.event, kind.fk)
+    for chunk in in_batches(list(events_by_document)):
         for event in session.scalars(
             select(kind.event)
-            .where(fk.in_(events_by_document))
+            .where(fk.in_(chunk))
             .order_by(kind.event.at.desc(), kind.event.id.desc())
         ):
             events_by_document[getattr(event, kind.fk)].append(event)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
+from kb.db import in_batches
 from kb.errors import Conflict, Invalid, NotFound
 from kb.models import ApiToken, Role, User, utcnow
 
@@ -194,9 +195,7 @@ def tokens_of(session: Session, user: User) -> list[ApiToken]:
 def tokens_by_user(session: Session, people: list[User]) -> dict[int, list[ApiToken]]:
     """Each person's API tokens, oldest first, in one query for a whole list of people."""
     found: dict[int, list[ApiToken]] = {person.id: [] for person in people}
-    ids = list(found)
-    for start in range(0, len(ids), 500):  # well under any database's limit on parameters
-        chunk = ids[start : start + 500]
+    for chunk in in_batches(list(found)):
         query = select(ApiToken).where(ApiToken.user_id.in_(chunk)).order_by(ApiToken.id)
         for token in session.scalars(query):
             found[token.user_id].append(token)

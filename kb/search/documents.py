@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from kb.articles.snapshot import ArticleSnapshot
 from kb.articles.snapshot import snapshot as article_snapshot
+from kb.db import in_batches
 from kb.models import Article, ArticleStatus, Tree, TreeStatus
 from kb.trees.catalog import all_tree_snapshots, tree_snapshot
 from kb.trees.snapshot import TreeSnapshot
@@ -130,8 +131,7 @@ def documents_for(
     changes thousands), trees one by one (there are few)."""
     found: dict[tuple[str, str], SearchDocument | None] = {}
     slugs = [key for kind, key in keys if kind == "article"]
-    for start in range(0, len(slugs), 500):
-        chunk = slugs[start : start + 500]
+    for chunk in in_batches(slugs):
         articles = session.scalars(
             select(Article)
             .where(Article.slug.in_(chunk))
