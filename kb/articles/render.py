@@ -191,8 +191,9 @@ TABLE_REGION = '<div class="table-scroll" role="region" tabindex="0" aria-label=
 
 def scrollable_tables(html: str) -> str:
     """Each table in a region that scrolls sideways on a narrow screen instead of widening the
-    page, reachable with the keyboard like kb's own data tables. Runs on sanitised HTML: the
-    wrapper is kb's markup, never the author's."""
+    page, reachable with the keyboard like kb's own data tables. Runs on sanitised HTML, so
+    the wrapper is kb's markup, never the author's; and there ``<table`` and ``</table>`` only
+    occur as tags (nh3 escapes ``<`` in text and in attribute values)."""
     if "<table" not in html:
         return html
     return _TABLE_START.sub(TABLE_REGION + "<table", html).replace("</table>", "</table></div>")

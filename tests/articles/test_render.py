@@ -99,3 +99,10 @@ def test_tables_sit_in_a_keyboard_reachable_region_that_scrolls_sideways() -> No
     region = '<div class="table-scroll" role="region" tabindex="0" aria-label="Table"><table>'
     assert html.count(region) == 1 and html.count("</table></div>") == 1
     assert "onclick" not in html and html.count('tabindex="0"') == 1
+
+
+def test_a_table_written_inside_an_attribute_is_text_not_a_table() -> None:
+    """The table wrapper is added after sanitising: it must only ever meet real tags."""
+    html = render_markdown('![<table> plan](plan.png) [map](http://example.org "</table>")').html
+    assert "table-scroll" not in html
+    assert 'alt="&lt;table&gt; plan"' in html and 'title="&lt;/table&gt;"' in html
